@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/**
+ * Everything that tunes an encoder, validated once at load. Defaults suit a CPU; a GPU wants a much
+ * larger `maxBatchTokens` (see docs/operations.md once it exists).
+ */
+export const encoderOptionsSchema = z.object({
+  /** A sentence-transformers model folder (see loadModelSpec). */
+  modelDir: z.string().min(1),
+  /** `fp32` reads onnx/model.onnx; `O4`, `qint8`, ... read onnx/model_<variant>.onnx. */
+  variant: z.string().min(1).default('fp32'),
+  /** Truncate below the model's own max_seq_length (never above it). */
+  maxSeqLength: z.number().int().min(2).optional(),
+  provider: z.enum(['cpu', 'cuda']).default('cpu'),
+  deviceId: z.number().int().min(0).default(0),
+  /** Threads per operator inside one session; 0 = onnxruntime's choice (all cores). */
+  intraOpThreads: z.number().int().min(0).default(0),
+  interOpThreads: z.number().int().min(1).default(1),
+  /** Sessions in the worker-thread pool; one per device is right for CPU and a single GPU. */
+  inferenceThreads: z.number().int().min(1).default(1),
+  /** Batch size x padded length ceiling per inference call (text-embeddings-inference's max_batch_tokens). */
+  maxBatchTokens: z.number().int().min(1).default(16384),
+  maxBatchSize: z.number().int().min(1).default(256),
+  /** Texts tokenized and length-sorted together before batching; the next window tokenizes while this one runs. */
+  sortWindow: z.number().int().min(1).default(1024),
+});
+
+export type EncoderOptions = z.input<typeof encoderOptionsSchema>;
+export type ResolvedEncoderOptions = z.output<typeof encoderOptionsSchema>;

@@ -1,0 +1,20 @@
+/** Where and how inference runs; chosen by configuration, never guessed. */
+export interface ExecutionOptions {
+  /** `cuda` runs on an NVIDIA GPU through onnxruntime's CUDA provider, falling back to `cpu`. */
+  readonly provider: 'cpu' | 'cuda';
+  /** GPU ordinal for `cuda` (after CUDA_VISIBLE_DEVICES remapping). */
+  readonly deviceId: number;
+  /** Threads inside one operator (matrix multiply); 0 lets onnxruntime use every core. */
+  readonly intraOpThreads: number;
+  /** Threads across independent operators; 1 is best for BERT-like graphs. */
+  readonly interOpThreads: number;
+}
+
+/** What the inference thread reports once its session is up. */
+export interface SessionInfo {
+  readonly provider: 'cpu' | 'cuda';
+  /** Why `cuda` was asked for and `cpu` is used, when that happened. */
+  readonly fallbackReason?: string;
+  readonly inputNames: readonly string[];
+  readonly outputName: string;
+}

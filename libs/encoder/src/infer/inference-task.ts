@@ -1,0 +1,24 @@
+import type { ExecutionOptions } from './execution.ts';
+
+/** Handed to every inference thread when the pool starts. */
+export interface InferenceWorkerConfig {
+  readonly onnxPath: string;
+  readonly execution: ExecutionOptions;
+  readonly dimension: number;
+  readonly normalize: boolean;
+}
+
+/** One padded batch to embed (see batching/pad-batch.ts). */
+export interface EmbedTask {
+  readonly kind: 'embed';
+  readonly ids: Int32Array;
+  readonly lengths: Int32Array;
+  readonly seqLen: number;
+}
+
+/** Asks a thread how its session came up (provider, fallback, graph inputs). */
+export interface DescribeTask {
+  readonly kind: 'describe';
+}
+
+export type InferenceTask = EmbedTask | DescribeTask;
