@@ -11,6 +11,7 @@ import { defaultLogger, type EncoderLogger } from './logger.ts';
 import { loadModelSpec } from './model/load-model-spec.ts';
 import type { ModelSpec } from './model/model-spec.ts';
 import { TextTokenizer } from './tokenization/text-tokenizer.ts';
+import { describeIssues } from './zod-issues.ts';
 
 const workerFile = new URL('./infer/inference-worker.ts', import.meta.url).href;
 /** Texts tokenized between two yields to the event loop, so the pool is fed while we tokenize. */
@@ -24,6 +25,8 @@ export interface EncoderDescription {
   readonly maxSeqLength: number;
   readonly normalized: boolean;
   readonly provider: 'cpu' | 'cuda';
+  /** The worker thread running inference (differs from the caller's threadId). */
+  readonly inferenceThreadId: number;
 }
 
 /**
@@ -43,7 +46,9 @@ export class Encoder {
   ) {}
 
   static async load(options: EncoderOptions, logger: EncoderLogger = defaultLogger()): Promise<Encoder> {
-    const resolved = encoderOptionsSchema.parse(options);
+    const parsed = encoderOptionsSchema.safeParse(options);
+    if (!parsed.success) throw new TypeError(`invalid encoder options: ${describeIssues(parsed.error)}`);
+    const resolved = parsed.data;
     const spec = loadModelSpec(resolved.modelDir, { variant: resolved.variant, maxSeqLength: resolved.maxSeqLength });
     const tokenizer = new TextTokenizer(spec);
     const workerData: InferenceWorkerConfig = {
@@ -94,6 +99,7 @@ export class Encoder {
       maxSeqLength: this.spec.maxSeqLength,
       normalized: this.spec.normalize,
       provider: this.session.provider,
+      inferenceThreadId: this.session.threadId,
     };
   }
 

@@ -1,3 +1,4 @@
+import { threadId } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { ExecutionOptions, SessionInfo } from './execution.ts';
 
@@ -26,6 +27,9 @@ export async function createSession(onnxPath: string, execution: ExecutionOption
     try {
       session = await ort.InferenceSession.create(onnxPath, {
         ...base,
+        // onnxruntime logs its own multi-line error when the CUDA libraries are missing; we report the
+        // fallback in one line instead (the caller logs fallbackReason).
+        logSeverityLevel: 4,
         executionProviders: [{ name: 'cuda', deviceId: execution.deviceId }],
       });
     } catch (error) {
@@ -34,7 +38,7 @@ export async function createSession(onnxPath: string, execution: ExecutionOption
   }
   const provider = session ? 'cuda' : 'cpu';
   session ??= await ort.InferenceSession.create(onnxPath, { ...base, executionProviders: ['cpu'] });
-  return { session, info: { provider, fallbackReason, ...describeGraph(onnxPath, session) } };
+  return { session, info: { provider, fallbackReason, threadId, ...describeGraph(onnxPath, session) } };
 }
 
 function describeGraph(onnxPath: string, session: ort.InferenceSession): Pick<SessionInfo, 'inputNames' | 'outputName'> {

@@ -16,5 +16,7 @@ export interface SessionInfo {
   /** Why `cuda` was asked for and `cpu` is used, when that happened. */
   readonly fallbackReason?: string;
   readonly inputNames: readonly string[];
+  /** The worker thread that runs the session (never the caller's). */
+  readonly threadId: number;
   readonly outputName: string;
 }

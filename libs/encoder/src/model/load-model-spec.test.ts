@@ -75,7 +75,7 @@ describe('loadModelSpec', () => {
     assertLoadError(
       modelFolder((d) => writeFileSync(join(d, '1_Pooling/config.json'), '{"pooling_mode_mean_tokens": true}')),
       '1_Pooling/config.json',
-      /word_embedding_dimension/,
+      /no word_embedding_dimension/,
     );
     assertLoadError(
       modelFolder((d) => rmSync(join(d, 'vocab.txt'))),
@@ -90,7 +90,7 @@ describe('loadModelSpec', () => {
     assertLoadError(
       modelFolder((d) => writeFileSync(join(d, '1_Pooling/config.json'), JSON.stringify(cls))),
       '1_Pooling/config.json',
-      /unsupported pooling pooling_mode_cls_token/,
+      /unsupported pooling cls; only mean pooling/,
     );
     const dense = [...MODULES, { idx: 3, name: '3', path: '3_Dense', type: 'sentence_transformers.models.Dense' }];
     assertLoadError(
@@ -102,6 +102,22 @@ describe('loadModelSpec', () => {
       modelFolder((d) => writeFileSync(join(d, 'config.json'), '{"model_type": "distilbert", "dim": 384}')),
       '1_Pooling/config.json',
       /differs from the transformer's width 384/,
+    );
+  });
+
+  test('reads the sentence-transformers 6 layout (pooling_mode string, length in tokenizer_config)', () => {
+    const dir = modelFolder((d) => {
+      writeFileSync(join(d, '1_Pooling/config.json'), '{"embedding_dimension": 768, "pooling_mode": "mean"}');
+      writeFileSync(join(d, 'sentence_bert_config.json'), '{"transformer_task": "feature-extraction"}');
+      writeFileSync(join(d, 'tokenizer_config.json'), '{"do_lower_case": true, "model_max_length": 384}');
+    });
+    const spec = loadModelSpec(dir);
+    assert.equal(spec.dimension, 768);
+    assert.equal(spec.maxSeqLength, 384);
+    assertLoadError(
+      modelFolder((d) => writeFileSync(join(d, '1_Pooling/config.json'), '{"embedding_dimension": 8, "pooling_mode": "max"}')),
+      '1_Pooling/config.json',
+      /unsupported pooling max/,
     );
   });
 

@@ -15,8 +15,15 @@ const sentenceBertConfigSchema = z.looseObject({
   do_lower_case: z.boolean().optional(),
 });
 
+/**
+ * Pooling config in both layouts: sentence-transformers < 6 writes `word_embedding_dimension` and one
+ * boolean per mode (the hub's msmarco-distilbert-cos-v5 has this); 6.x writes `embedding_dimension`
+ * and `pooling_mode: "mean"`.
+ */
 const poolingSchema = z.looseObject({
-  word_embedding_dimension: z.number().int().positive(),
+  word_embedding_dimension: z.number().int().positive().optional(),
+  embedding_dimension: z.number().int().positive().optional(),
+  pooling_mode: z.union([z.string(), z.array(z.string())]).optional(),
   pooling_mode_cls_token: z.boolean().optional(),
   pooling_mode_mean_tokens: z.boolean().optional(),
   pooling_mode_max_tokens: z.boolean().optional(),
@@ -115,16 +122,21 @@ function readModules(dir: string): Map<ModuleKind, string> {
 function readPoolingDimension(dir: string, poolingPath: string): number {
   const file = join(poolingPath, 'config.json');
   const pooling = readModelJson(dir, file, poolingSchema);
-  const modes = Object.entries(pooling)
+  const legacyModes = Object.entries(pooling)
     .filter(([key, value]) => key.startsWith('pooling_mode_') && value === true)
-    .map(([key]) => key);
-  if (modes.length !== 1 || modes[0] !== 'pooling_mode_mean_tokens') {
+    .map(([key]) => key.slice('pooling_mode_'.length).replace(/_tokens?$/, ''));
+  const modes = pooling.pooling_mode === undefined ? legacyModes : [pooling.pooling_mode].flat();
+  if (modes.length !== 1 || modes[0] !== 'mean') {
     throw new ModelLoadError(
       join(dir, file),
-      `unsupported pooling ${modes.join(' + ') || '(none)'}; only pooling_mode_mean_tokens is supported`,
+      `unsupported pooling ${modes.join(' + ') || '(none)'}; only mean pooling is supported`,
     );
   }
-  return pooling.word_embedding_dimension;
+  const dimension = pooling.word_embedding_dimension ?? pooling.embedding_dimension;
+  if (dimension === undefined) {
+    throw new ModelLoadError(join(dir, file), 'no word_embedding_dimension (or embedding_dimension)');
+  }
+  return dimension;
 }
 
 function readTokenizer(dir: string): Pick<ModelSpec, 'tokenizerJson' | 'tokenizerConfig'> {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { ModelLoadError } from '../errors/model-load-error.ts';
+import { describeIssues } from '../zod-issues.ts';
 
 /** Reads and validates one JSON file of a model folder; every failure names the file. */
 export function readModelJson<T extends z.ZodType>(dir: string, file: string, schema: T): z.infer<T> {
@@ -20,8 +21,7 @@ export function readModelJson<T extends z.ZodType>(dir: string, file: string, sc
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ModelLoadError(path, `unexpected content: ${issues.join('; ')}`);
+    throw new ModelLoadError(path, `unexpected content: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }

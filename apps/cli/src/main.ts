@@ -1,0 +1,16 @@
+import { Command } from 'commander';
+import { demoCommand } from './commands/demo.ts';
+
+const program = new Command('embedline')
+  .description('Turn very large text corpora into a searchable vector index.')
+  .showHelpAfterError();
+program.addCommand(demoCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Expected failures (a bad flag, a missing model file, a malformed corpus) carry a message that
+  // names the problem: print that, not a stack trace.
+  console.error(`embedline: ${(error as Error).message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,5 @@
+export {
+  ModelDownloadError,
+  type ModelDownloadErrorCode,
+  type ModelDownloadErrorDetails,
+} from './model-download-error.ts';

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { threadId } from 'node:worker_threads';
+import { gunzipSync } from 'node:zlib';
+import { Field, FixedSizeList, Float32, makeData, makeVector } from 'apache-arrow';
+import { Encoder } from './encoder.ts';
+import { EncoderInputError } from './errors/encoder-input-error.ts';
+import { ModelLoadError } from './errors/model-load-error.ts';
+import { BUNDLED_REFERENCE_MODEL_DIR } from './model/resolve-model.ts';
+import { quietLogger } from './testing/quiet-logger.ts';
+
+const reference = JSON.parse(
+  gunzipSync(readFileSync(new URL('../fixtures/reference/tiny-model-embeddings.json.gz', import.meta.url))).toString('utf8'),
+) as { cases: { name: string; text: string; embedding: number[] }[] };
+
+function row(vectors: Float32Array, index: number, dim: number): Float32Array {
+  return vectors.subarray(index * dim, (index + 1) * dim);
+}
+
+function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! ** 2;
+    nb += b[i]! ** 2;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+describe('Encoder', () => {
+  let encoder: Encoder;
+  before(async () => {
+    encoder = await Encoder.load({ modelDir: BUNDLED_REFERENCE_MODEL_DIR, maxBatchTokens: 1024, sortWindow: 16 }, quietLogger);
+  });
+  after(() => encoder.close());
+
+  test('describes the model it runs, with inference on another thread than the caller', () => {
+    const d = encoder.describe();
+    assert.equal(d.dimension, 64);
+    assert.equal(d.maxSeqLength, 384);
+    assert.equal(d.normalized, true);
+    assert.equal(d.provider, 'cpu');
+    assert.equal(d.variant, 'fp32');
+    assert.notEqual(d.inferenceThreadId, threadId);
+  });
+
+  test('returns unit vectors in input order, across windows and batches', async () => {
+    const texts = Array.from({ length: 50 }, (_, i) => `passage ${i} ${'about memory systems '.repeat(i % 13)}`);
+    const all = await encoder.encode(texts);
+    assert.equal(all.count, 50);
+    assert.equal(all.vectors.length, 50 * all.dimension);
+    for (const index of [0, 7, 49]) {
+      const alone = await encoder.encode([texts[index]!]);
+      assert.ok(cosine(row(all.vectors, index, all.dimension), alone.vectors) > 0.999999);
+    }
+    for (let i = 0; i < all.count; i++) {
+      const norm = Math.hypot(...row(all.vectors, i, all.dimension));
+      assert.ok(Math.abs(norm - 1) < 1e-5);
+    }
+  });
+
+  test('reports real and padded tokens', async () => {
+    const { stats } = await encoder.encode(['a', 'a b c d e f g h', 'word '.repeat(500)]);
+    assert.equal(stats.texts, 3);
+    assert.equal(stats.atMaxLength, 1);
+    assert.ok(stats.realTokens >= 3 + 10 + 384 - 3);
+    assert.ok(stats.paddedTokens >= stats.realTokens);
+    assert.ok(stats.batches >= 1);
+  });
+
+  test('no texts, an empty result', async () => {
+    const result = await encoder.encode([]);
+    assert.equal(result.count, 0);
+    assert.equal(result.vectors.length, 0);
+  });
+
+  test('hard input never crashes: empty, whitespace, NUL, lone surrogates, control characters, 1 MB', async () => {
+    const hard = ['', '   \t\n', 'a\u0000b', 'x\ud800y\udfff', '\u0007\u001b[0m', 'big '.repeat(250_000)];
+    const result = await encoder.encode(hard);
+    assert.equal(result.count, hard.length);
+    assert.ok(result.vectors.every(Number.isFinite));
+    // "" and whitespace-only both tokenize to [CLS] [SEP], as in sentence-transformers.
+    assert.deepEqual(row(result.vectors, 0, result.dimension), row(result.vectors, 1, result.dimension));
+    // NUL is dropped by BERT's normalizer: "a\0b" is "ab".
+    const ab = await encoder.encode(['ab']);
+    assert.ok(cosine(row(result.vectors, 2, result.dimension), ab.vectors) > 0.999999);
+    const emptyCase = reference.cases.find((c) => c.text === '');
+    if (emptyCase) assert.ok(cosine(row(result.vectors, 0, result.dimension), emptyCase.embedding) > 0.99999);
+  });
+
+  test('a non-string input is refused with its index', async () => {
+    await assert.rejects(
+      encoder.encode(['fine', 42 as unknown as string]),
+      (error: unknown) => error instanceof EncoderInputError && error.index === 1 && /expected a string, got number/.test(error.message),
+    );
+  });
+
+  test('vectors wrap as an Arrow FixedSizeList<Float32> without a copy', async () => {
+    const result = await encoder.encode(['one', 'two', 'three']);
+    const child = makeData({ type: new Float32(), data: result.vectors });
+    const type = new FixedSizeList(result.dimension, new Field('item', new Float32(), false));
+    const vector = makeVector(makeData({ type, length: result.count, nullCount: 0, child }));
+    assert.equal(vector.length, 3);
+    assert.equal(vector.data[0]!.children[0]!.values.buffer, result.vectors.buffer);
+    assert.deepEqual([...(vector.get(1) as { toArray(): Float32Array }).toArray()], [...row(result.vectors, 1, result.dimension)]);
+  });
+});
+
+describe('Encoder configuration', () => {
+  test('asking for cuda where there is none falls back to cpu with one warning', async () => {
+    const warnings: string[] = [];
+    const encoder = await Encoder.load(
+      { modelDir: BUNDLED_REFERENCE_MODEL_DIR, provider: 'cuda', deviceId: 0 },
+      { info: () => undefined, warn: (m) => warnings.push(m) },
+    );
+    try {
+      assert.equal(encoder.describe().provider, 'cpu');
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /cuda execution provider unavailable \(.+\); running on cpu/);
+      assert.equal((await encoder.encode(['still works'])).count, 1);
+    } finally {
+      await encoder.close();
+    }
+  });
+
+  for (const variant of ['qint8', 'fp16']) {
+    test(`the ${variant} variant stays close to the fp32 reference`, async () => {
+      const encoder = await Encoder.load({ modelDir: BUNDLED_REFERENCE_MODEL_DIR, variant }, quietLogger);
+      try {
+        assert.equal(encoder.describe().variant, variant);
+        const cases = reference.cases.filter((c) => c.text.length < 2000).slice(0, 50);
+        const result = await encoder.encode(cases.map((c) => c.text));
+        cases.forEach((c, i) => assert.ok(cosine(row(result.vectors, i, result.dimension), c.embedding) > 0.99, c.name));
+      } finally {
+        await encoder.close();
+      }
+    });
+  }
+
+  test('a corrupt ONNX file is a ModelLoadError naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'embedline-corrupt-'));
+    try {
+      cpSync(BUNDLED_REFERENCE_MODEL_DIR, dir, { recursive: true });
+      writeFileSync(join(dir, 'onnx/model.onnx'), 'definitely not a protobuf');
+      await assert.rejects(
+        Encoder.load({ modelDir: dir }, quietLogger),
+        (error: unknown) => error instanceof ModelLoadError && error.file === join(dir, 'onnx/model.onnx'),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('options are validated', async () => {
+    await assert.rejects(Encoder.load({ modelDir: BUNDLED_REFERENCE_MODEL_DIR, maxBatchTokens: 0 }, quietLogger), /invalid encoder options: maxBatchTokens: /);
+  });
+});

@@ -1,0 +1,59 @@
+import type { RecordBatch } from 'apache-arrow';
+
+/**
+ * The contract every vector store adapter honours (embedded LanceDB, Qdrant). Vectors are
+ * L2-normalized, so the distance is always dot product and a hit's score is its cosine similarity.
+ *
+ * Batches come in as Arrow record batches with the columns of `EMBEDDED_BATCH_SCHEMA` (see
+ * embedded-batch.ts): `id` (Utf8, the corpus id), `vector` (FixedSizeList<Float32>[dimension]),
+ * `text` (Utf8) and `payload` (Utf8 holding a JSON object of the record's other fields, or null).
+ */
+export interface VectorStore {
+  /** Creates the collection if it does not exist; an existing one with another dimension is an error. */
+  createCollection(name: string, options: CreateCollectionOptions): Promise<void>;
+  /** Adds or replaces points by id: writing the same batch twice leaves one copy of each point. Resolves once durable. */
+  upsert(name: string, batch: RecordBatch): Promise<void>;
+  /** Number of points stored. */
+  count(name: string): Promise<number>;
+  /** Top-k by dot product, best first; ties broken by lower point id. */
+  search(name: string, query: Float32Array, options: SearchOptions): Promise<SearchHit[]>;
+  /** End of bulk load: restore indexing settings, compact, build the ANN index. Idempotent. */
+  finalize(name: string): Promise<void>;
+  /** What the store knows of a collection, or undefined when there is none. */
+  describe(name: string): Promise<CollectionInfo | undefined>;
+  listCollections(): Promise<string[]>;
+  deleteCollection(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CreateCollectionOptions {
+  readonly dimension: number;
+  /** Keep vectors on disk rather than in RAM (Qdrant `on_disk`); ignored where meaningless. */
+  readonly onDisk?: boolean;
+  readonly shards?: number;
+  readonly replication?: number;
+}
+
+export interface SearchOptions {
+  readonly topK: number;
+  /** Exact (brute-force) search instead of the ANN index, to measure the index's recall. */
+  readonly exact?: boolean;
+  readonly withPayload?: boolean;
+}
+
+export interface SearchHit {
+  /** The corpus id as read from the corpus (a TSV pid, a JSONL id, ...). */
+  readonly id: string;
+  readonly score: number;
+  /** `{ text, ...payload }` when asked for. */
+  readonly payload?: Record<string, unknown>;
+}
+
+export interface CollectionInfo {
+  readonly name: string;
+  readonly dimension: number;
+  readonly distance: 'dot';
+  readonly count: number;
+  /** Whether finalize has run since the last write. */
+  readonly finalized: boolean;
+}
