@@ -1,6 +1,18 @@
 /**
- * The producer app: a thin shell over the libs. The distributed pipeline (producer -> BullMQ -> workers ->
- * vector store) is being built in issue 3; until then this entry point only says so.
+ * embedline-producer: `ingest` cuts a corpus into shard jobs on the queue (with backpressure, resumable,
+ * deterministic job ids); `status` shows any ingest's progress from any machine.
  */
-console.error('embedline-producer: the distributed pipeline is not built yet (issue 3); use `npm run demo` for the single-machine job.');
-process.exitCode = 2;
+import { Command } from 'commander';
+import { ingestCommand } from './commands/ingest.ts';
+import { statusCommand } from './commands/status.ts';
+
+const program = new Command('embedline-producer')
+  .description('Feed a corpus to the embedding workers through the queue.')
+  .showHelpAfterError();
+program.addCommand(ingestCommand());
+program.addCommand(statusCommand());
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(`embedline-producer: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -1,6 +1,89 @@
 /**
- * The worker app: a thin shell over the libs. The distributed pipeline (producer -> BullMQ -> workers ->
- * vector store) is being built in issue 3; until then this entry point only says so.
+ * embedline-worker: one process per GPU (or one for the CPU). Loads the encoder once, then embeds
+ * shard jobs from the queue into the vector store until SIGTERM/SIGINT, when it finishes the shards
+ * in hand and exits cleanly.
  */
-console.error('embedline-worker: the distributed pipeline is not built yet (issue 3); use `npm run demo` for the single-machine job.');
-process.exitCode = 2;
+import { Command, InvalidArgumentError } from 'commander';
+import { createLogger, loadEnv } from '@embedline/config';
+import { Encoder, resolveModel } from '@embedline/encoder';
+import { startShardWorkers } from '@embedline/pipeline';
+import { createRedisConnection } from '@embedline/queue';
+import { openStore } from '@embedline/store';
+import { onShutdown } from './shutdown.ts';
+
+const env = loadEnv();
+const program = new Command('embedline-worker')
+  .description('Embed shard jobs from the queue into the vector store.')
+  .option('--redis <url>', 'Redis URL (EMBEDLINE_REDIS_URL)', env.EMBEDLINE_REDIS_URL)
+  .option('--prefix <prefix>', 'queue key prefix (EMBEDLINE_QUEUE_PREFIX)', env.EMBEDLINE_QUEUE_PREFIX)
+  .option('--model-dir <dir>', 'sentence-transformers model folder (EMBEDLINE_MODEL_DIR)', env.EMBEDLINE_MODEL_DIR)
+  .option('--variant <name>', 'ONNX variant (EMBEDLINE_MODEL_VARIANT)', env.EMBEDLINE_MODEL_VARIANT)
+  .option('--provider <cpu|cuda>', 'execution provider (EMBEDLINE_PROVIDER)', env.EMBEDLINE_PROVIDER)
+  .option('--device-id <n>', 'GPU ordinal (EMBEDLINE_DEVICE_ID)', nonNegativeInt, env.EMBEDLINE_DEVICE_ID)
+  .option('--max-batch-tokens <n>', 'token budget per inference call (EMBEDLINE_MAX_BATCH_TOKENS)', nonNegativeInt, env.EMBEDLINE_MAX_BATCH_TOKENS)
+  .option('--concurrency <n>', 'shards in flight (EMBEDLINE_WORKER_CONCURRENCY)', nonNegativeInt, env.EMBEDLINE_WORKER_CONCURRENCY)
+  .option('--export <dir>', 'also write each shard as an Arrow IPC file here (EMBEDLINE_EXPORT_DIR)', env.EMBEDLINE_EXPORT_DIR)
+  .action(run);
+
+interface WorkerFlags {
+  redis: string;
+  prefix: string;
+  modelDir?: string;
+  variant: string;
+  provider: 'cpu' | 'cuda';
+  deviceId: number;
+  maxBatchTokens: number;
+  concurrency: number;
+  export?: string;
+}
+
+async function run(flags: WorkerFlags): Promise<void> {
+  const log = createLogger('worker');
+  const model = await resolveModel({
+    modelDir: flags.modelDir,
+    variant: flags.variant,
+    allowReferenceFallback: env.EMBEDLINE_ALLOW_REFERENCE_MODEL,
+    log: (m) => log.info(m),
+  });
+  if (model.warning !== undefined) log.warn(model.warning);
+  const encoder = await Encoder.load(
+    {
+      modelDir: model.dir,
+      variant: flags.variant,
+      provider: flags.provider,
+      deviceId: flags.deviceId,
+      maxBatchTokens: flags.maxBatchTokens,
+      intraOpThreads: env.EMBEDLINE_INTRA_OP_THREADS,
+    },
+    log,
+  );
+  const store = await openStore(env);
+  const connection = createRedisConnection(flags.redis);
+  const workers = startShardWorkers({
+    connection,
+    prefix: flags.prefix,
+    encoder,
+    store,
+    concurrency: flags.concurrency,
+    exportDir: flags.export,
+    log,
+  });
+  log.info(`worker ready: queue prefix ${flags.prefix}, ${flags.concurrency} shards in flight`);
+  onShutdown(log, async () => {
+    await workers.close();
+    await encoder.close();
+    await store.close();
+    await connection.quit();
+  });
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
+  return n;
+}
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(`embedline-worker: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -7,3 +7,12 @@ export type { ModelSpec } from './model/model-spec.ts';
 export { TextTokenizer } from './tokenization/text-tokenizer.ts';
 export { planBatches, type BatchPlan, type BatchLimits } from './batching/plan-batches.ts';
 export { ModelLoadError, EncoderInputError } from './errors/index.ts';
+export {
+  resolveModel,
+  DEFAULT_MODEL_REPO,
+  BUNDLED_REFERENCE_MODEL_DIR,
+  type ResolvedModel,
+  type ResolveModelOptions,
+  type ModelSource,
+} from './model/resolve-model.ts';
+export * from './download/index.ts';

@@ -4,7 +4,7 @@ import { Encoder, resolveModel } from '@embedline/encoder';
 import { createMatrix, semanticSearch } from '@embedline/scoring';
 import { fileURLToPath } from 'node:url';
 import { printReferenceModelWarning } from '../reference-model-warning.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger } from '@embedline/config';
 
 const BUNDLED_CORPUS = fileURLToPath(new URL('../../../../data/vaswani/doc-text.trec', import.meta.url));
 /** Vaswani query 1, so the demo has something sensible to ask of the bundled corpus. */

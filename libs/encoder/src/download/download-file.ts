@@ -36,9 +36,11 @@ export interface RepoFile {
   readonly blobId?: string;
 }
 
+/** Reported as bytes arrive (a resumed download starts at the bytes it already had). */
 export interface ProgressEvent {
   readonly file: string;
   readonly received: number;
+  /** The file's size; 0 when neither the listing nor the response says. */
   readonly total: number;
 }
 
@@ -282,10 +284,7 @@ async function ensureFileUnlessAborted(
   what: string,
 ): Promise<boolean> {
   const target = join(snapshotDir, ...file.path.split('/'));
-  if (await isComplete(target, file, ctx.signal)) {
-    ctx.log?.(`${file.path}: already in the cache`);
-    return false;
-  }
+  if (await isComplete(target, file, ctx.signal)) return false;
   mkdirSync(dirname(target), { recursive: true });
   const lockName = `${basename(snapshotDir)}.${file.path.split('/').join('--')}.lock`;
   const release = await acquireFileLock(join(ctx.lockDir, lockName), {

@@ -19,7 +19,8 @@ import { sleep } from './hub-http.ts';
 
 const STALE_AFTER_MS = 60_000;
 const HEARTBEAT_MS = 10_000;
-const POLL_MS = 200;
+/** Waiting polls quickly at first (a small file is done in milliseconds), then every half second. */
+const POLL_MS = { first: 20, max: 500 };
 
 function ownerIsGone(lockPath: string): boolean {
   const stat = statSync(lockPath, { throwIfNoEntry: false });
@@ -42,6 +43,7 @@ export async function acquireFileLock(
 ): Promise<() => void> {
   mkdirSync(dirname(lockPath), { recursive: true });
   let waited = false;
+  let poll = POLL_MS.first;
   for (;;) {
     try {
       const fd = openSync(lockPath, 'wx');
@@ -70,7 +72,8 @@ export async function acquireFileLock(
     }
     if (!waited) options.onWait?.();
     waited = true;
-    await sleep(POLL_MS, options.signal);
+    await sleep(poll, options.signal);
+    poll = Math.min(poll * 2, POLL_MS.max);
   }
   const heartbeat = setInterval(() => {
     try {

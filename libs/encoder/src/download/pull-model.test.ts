@@ -169,6 +169,17 @@ test('an interrupted pull writes no ref, and the next pull resumes the partial f
   assert.equal(findCachedModel({ repo: REPO, cacheDir: s.cacheDir }), pulled.dir);
 });
 
+test('a partial file that is already whole (crash before the rename) is checked, not fetched again', async (t) => {
+  const s = await setup(t);
+  const snapshot = join(s.cacheDir, REPO_FOLDER, 'snapshots', s.hub.commit);
+  mkdirSync(join(snapshot, 'onnx'), { recursive: true });
+  writeFileSync(join(snapshot, `${ONNX}.incomplete`), s.hub.files.get(ONNX)?.content ?? '');
+  const pulled = await s.pull();
+  assert.deepEqual(s.hub.contentRequests(ONNX), []);
+  assert.ok(readFileSync(join(pulled.dir, ONNX)).equals(s.hub.files.get(ONNX)?.content ?? Buffer.alloc(0)));
+  assert.equal(existsSync(join(snapshot, `${ONNX}.incomplete`)), false);
+});
+
 test('a server that ignores Range gets the whole file again', async (t) => {
   const s = await setup(t);
   s.hub.ignoreRange = true;

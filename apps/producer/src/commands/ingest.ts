@@ -1,0 +1,146 @@
+import { Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { loadEnv } from '@embedline/config';
+import type { RejectedRecord } from '@embedline/corpus';
+import { ingestCorpus, readIngestStatus, replayFailedShards, type IngestProgress } from '@embedline/pipeline';
+import { createRedisConnection, parseCollectionName } from '@embedline/queue';
+import { openStore } from '@embedline/store';
+import { formatDuration, positiveInt } from '../options.ts';
+import { RejectsFile } from '../rejects-file.ts';
+import { formatStatus } from './status.ts';
+
+interface IngestFlags {
+  collection: string;
+  format?: string;
+  shardSize: number;
+  inline?: boolean;
+  highWaterMark: number;
+  addChunk: number;
+  rejects?: string;
+  follow?: boolean;
+  replayFailed?: boolean;
+  resume?: boolean;
+  progress: boolean;
+  redis: string;
+  prefix: string;
+}
+
+export function ingestCommand(): Command {
+  const env = loadEnv();
+  return new Command('ingest')
+    .description('Split a corpus into shards and enqueue one embedding job per shard not yet done.')
+    .argument('<corpus>', 'collection.tsv, *.jsonl, their .gz, *.arrow, *.parquet or a TREC <DOC> file')
+    .requiredOption('--collection <name>', 'collection to fill')
+    .option('--format <format>', 'override the format guessed from the file name')
+    .option('--shard-size <n>', 'passages per shard job (EMBEDLINE_SHARD_SIZE)', positiveInt, env.EMBEDLINE_SHARD_SIZE)
+    .option('--inline', 'carry passages in the jobs (workers cannot read the corpus path)')
+    .option('--high-water-mark <n>', 'pause while this many shard jobs wait (EMBEDLINE_HIGH_WATER_MARK)', positiveInt, env.EMBEDLINE_HIGH_WATER_MARK)
+    .option('--add-chunk <n>', 'jobs per addBulk call', positiveInt, 50)
+    .option('--rejects <file>', 'where to write rejected records (JSONL)', undefined)
+    .option('--follow', 'after enqueuing, follow progress until the collection is finalized')
+    .option('--resume', 'say what is already done before continuing (every ingest resumes anyway)')
+    .option('--replay-failed', "re-queue this collection's shards that failed their last attempt, then exit")
+    .option('--no-progress', 'no progress bar (for logs)')
+    .option('--redis <url>', 'Redis URL (EMBEDLINE_REDIS_URL)', env.EMBEDLINE_REDIS_URL)
+    .option('--prefix <prefix>', 'queue key prefix (EMBEDLINE_QUEUE_PREFIX)', env.EMBEDLINE_QUEUE_PREFIX)
+    .action(async (corpus: string, flags: IngestFlags) => {
+      const collection = parseCollectionName(flags.collection);
+      const connection = createRedisConnection(flags.redis);
+      const store = await openStore(env);
+      try {
+        if (flags.replayFailed) {
+          const replayed = await replayFailedShards(connection, flags.prefix, collection);
+          console.log(`re-queued ${replayed} failed shard(s) of ${collection}`);
+          return;
+        }
+        if (flags.resume) console.log(formatStatus(collection, await readIngestStatus(connection, flags.prefix, collection)));
+        await runIngest(corpus, collection, flags, connection, store);
+        if (flags.follow) await follow(connection, flags.prefix, collection, flags.progress);
+      } finally {
+        await store.close();
+        await connection.quit();
+      }
+    });
+}
+
+async function runIngest(
+  corpus: string,
+  collection: string,
+  flags: IngestFlags,
+  connection: ReturnType<typeof createRedisConnection>,
+  store: Awaited<ReturnType<typeof openStore>>,
+): Promise<void> {
+  const rejects = new RejectsFile(flags.rejects ?? `${corpus.replace(/\.[^/.]+$/, '')}.rejects.jsonl`, corpus);
+  const bar = flags.progress && process.stderr.isTTY ? new SingleBar({ format: BAR_FORMAT, etaBuffer: 50 }) : undefined;
+  const started = Date.now();
+  let barStarted = false;
+  const onProgress = (p: IngestProgress) => {
+    if (!bar) return;
+    if (!barStarted) bar.start(p.size, 0, payload(p, started));
+    barStarted = true;
+    bar.update(p.position, payload(p, started));
+  };
+  try {
+    const summary = await ingestCorpus({
+      corpus,
+      collection,
+      format: flags.format,
+      shardSize: flags.shardSize,
+      inline: flags.inline ?? false,
+      highWaterMark: flags.highWaterMark,
+      addChunk: flags.addChunk,
+      connection,
+      prefix: flags.prefix,
+      ledger: store,
+      onReject: (r: RejectedRecord) => rejects.write(r),
+      onProgress,
+    });
+    bar?.stop();
+    if (summary.alreadyFinalized) {
+      console.log(`${collection}: this corpus (fingerprint ${summary.fingerprint.slice(0, 16)}) is already ingested and finalized`);
+      return;
+    }
+    console.log(
+      `${collection}: accepted ${summary.acceptedRecords} passages, rejected ${summary.rejectedRecords}${rejects.describe()}; ` +
+        `${summary.shards} shards: ${summary.enqueuedShards} enqueued, ${summary.skippedShards} already done ` +
+        `(${formatDuration((Date.now() - started) / 1000)})`,
+    );
+  } finally {
+    bar?.stop();
+    await rejects.close();
+  }
+}
+
+const BAR_FORMAT = 'enqueue {bar} {percentage}% | {accepted} passages ({rate}/s) | {shards} shards | ETA {eta_formatted}{held}';
+
+function payload(p: IngestProgress, started: number) {
+  const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+  return {
+    accepted: p.acceptedRecords,
+    rate: (p.acceptedRecords / seconds).toFixed(0),
+    shards: p.shards,
+    held: p.waitingForBackpressure ? ' | waiting for workers (high-water mark)' : '',
+  };
+}
+
+/** Polls the collection's status until finalize has run (or shards are stuck in the dead-letter queue). */
+async function follow(connection: ReturnType<typeof createRedisConnection>, prefix: string, collection: string, progress: boolean) {
+  const bar = progress && process.stderr.isTTY ? new SingleBar({ format: FOLLOW_FORMAT, etaBuffer: 20 }) : undefined;
+  for (;;) {
+    const status = await readIngestStatus(connection, prefix, collection);
+    const s = status.snapshot;
+    if (bar && s) {
+      if (!bar.isActive) bar.start(s.acceptedRecords, 0, { rate: '0' });
+      bar.update(s.doneRecords, { rate: (status.passagesPerSecond ?? 0).toFixed(0) });
+    }
+    if (status.state === 'finalized' || status.state === 'stalled-on-failures' || status.state === 'unknown') {
+      bar?.stop();
+      console.log(formatStatus(collection, status));
+      if (status.state !== 'finalized') process.exitCode = 2;
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+const FOLLOW_FORMAT = 'embed   {bar} {percentage}% | {value}/{total} passages | {rate} passages/s | ETA {eta_formatted}';

@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { loadEnv } from '@embedline/config';
+import { readIngestStatus, type IngestStatus } from '@embedline/pipeline';
+import { createRedisConnection, parseCollectionName } from '@embedline/queue';
+import { formatDuration } from '../options.ts';
+
+export function statusCommand(): Command {
+  const env = loadEnv();
+  return new Command('status')
+    .description("Show a collection's ingest: shards waiting/active/done/failed, throughput, ETA.")
+    .argument('<collection>')
+    .option('--redis <url>', 'Redis URL', env.EMBEDLINE_REDIS_URL)
+    .option('--prefix <prefix>', 'queue key prefix', env.EMBEDLINE_QUEUE_PREFIX)
+    .option('--json', 'print JSON instead of text')
+    .action(async (collection: string, flags: { redis: string; prefix: string; json?: boolean }) => {
+      const connection = createRedisConnection(flags.redis);
+      try {
+        const status = await readIngestStatus(connection, flags.prefix, parseCollectionName(collection));
+        console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(collection, status));
+      } finally {
+        await connection.quit();
+      }
+    });
+}
+
+export function formatStatus(collection: string, status: IngestStatus): string {
+  const s = status.snapshot;
+  if (!s) return `${collection}: no ingest recorded in this Redis (prefix); run \`ingest\` (it resumes from the store)`;
+  const lines = [
+    `${collection}: ${status.state}`,
+    `  corpus       ${s.corpus} (fingerprint ${s.fingerprint.slice(0, 16)})`,
+    `  records      ${s.acceptedRecords} accepted, ${s.rejectedRecords} rejected${s.sealed ? '' : ' so far'}`,
+    `  shards       ${s.doneShards}/${s.totalShards}${s.sealed ? '' : '+'} done; queue: ${status.queue.waiting} waiting, ${status.queue.active} active, ${status.queue.failed} failed`,
+    `  passages     ${s.doneRecords} embedded`,
+  ];
+  if (status.passagesPerSecond !== undefined) {
+    const eta = status.etaSeconds === undefined ? '' : `, ETA ${formatDuration(status.etaSeconds)}`;
+    lines.push(`  throughput   ${status.passagesPerSecond.toFixed(0)} passages/s${eta}`);
+  }
+  if (s.finalizedAt !== undefined) lines.push(`  finalized    ${new Date(s.finalizedAt).toISOString()}: ${s.storedCount} points stored`);
+  for (const dead of status.deadLetters) {
+    lines.push(`  FAILED       shard ${dead.shardIndex} after ${dead.attempts} attempts: ${dead.error} (replay: ingest --replay-failed)`);
+  }
+  return lines.join('\n');
+}

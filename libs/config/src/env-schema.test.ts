@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { loadEnv } from './env-schema.ts';
+
+describe('loadEnv', () => {
+  test('defaults suit one machine: local Redis, embedded LanceDB store, CPU', () => {
+    const env = loadEnv({});
+    assert.equal(env.EMBEDLINE_REDIS_URL, 'redis://127.0.0.1:6379');
+    assert.equal(env.EMBEDLINE_STORE, 'lancedb');
+    assert.equal(env.EMBEDLINE_PROVIDER, 'cpu');
+    assert.equal(env.EMBEDLINE_SHARD_SIZE, 1000);
+  });
+
+  test('numbers and flags are parsed from strings', () => {
+    const env = loadEnv({ EMBEDLINE_DEVICE_ID: '3', EMBEDLINE_ALLOW_REFERENCE_MODEL: '0' });
+    assert.equal(env.EMBEDLINE_DEVICE_ID, 3);
+    assert.equal(env.EMBEDLINE_ALLOW_REFERENCE_MODEL, false);
+  });
+
+  test('a bad value names the variable', () => {
+    assert.throws(() => loadEnv({ EMBEDLINE_STORE: 'mysql' }), /invalid environment: EMBEDLINE_STORE: /);
+    assert.throws(() => loadEnv({ EMBEDLINE_SHARD_SIZE: 'lots' }), /EMBEDLINE_SHARD_SIZE/);
+  });
+});

@@ -1,0 +1,2 @@
+export { envSchema, loadEnv, type EmbedlineEnv } from './env-schema.ts';
+export { createLogger, type Logger } from './logger.ts';

@@ -1,0 +1,81 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RecordBatchFileWriter, type RecordBatch } from 'apache-arrow';
+import type { Encoder } from '@embedline/encoder';
+import { shardKey, type IngestManifest, type Passage, type ShardJobData } from '@embedline/queue';
+import { toRecordBatch, type ShardLedger, type VectorStore } from '@embedline/store';
+import { loadShardPassages } from './shard-passages.ts';
+
+export interface EmbedShardDeps {
+  readonly encoder: Encoder;
+  readonly store: VectorStore & ShardLedger;
+  readonly manifest?: IngestManifest;
+  /** Also write each shard's record batches as an Arrow IPC file under this folder. */
+  readonly exportDir?: string;
+  /** Passages per encode call and per Arrow record batch. */
+  readonly batchPassages?: number;
+}
+
+export interface EmbedShardResult {
+  readonly shardKey: string;
+  readonly stored: number;
+  readonly realTokens: number;
+  readonly paddedTokens: number;
+}
+
+/**
+ * Embeds one shard and writes it to the store. Completion is recorded (ledger, then manifest) only
+ * after the store has confirmed every upsert, so a crash at any point leaves the shard either
+ * recorded-and-complete or unrecorded, and a retry overwrites (deterministic point ids) instead of
+ * duplicating. Encoding of the next batch overlaps the upsert of the current one.
+ */
+export async function embedShard(job: ShardJobData, deps: EmbedShardDeps): Promise<EmbedShardResult> {
+  const passages = await loadShardPassages(job);
+  const key = shardKey(job.fingerprint, job.shardIndex);
+  const size = deps.batchPassages ?? 512;
+  const batches: RecordBatch[] = [];
+  let realTokens = 0;
+  let paddedTokens = 0;
+  let pendingUpsert: Promise<void> = Promise.resolve();
+  for (let start = 0; start < passages.length; start += size) {
+    const slice = passages.slice(start, start + size);
+    const batch = await encodeBatch(deps.encoder, slice, (stats) => {
+      realTokens += stats.realTokens;
+      paddedTokens += stats.paddedTokens;
+    });
+    await pendingUpsert;
+    pendingUpsert = deps.store.upsert(job.collection, batch);
+    if (deps.exportDir !== undefined) batches.push(batch);
+  }
+  await pendingUpsert;
+  if (deps.exportDir !== undefined) await exportShard(deps.exportDir, job.collection, key, batches);
+  await deps.store.recordShard(job.collection, key, passages.length);
+  await deps.manifest?.markShardDone(job.collection, key, passages.length);
+  return { shardKey: key, stored: passages.length, realTokens, paddedTokens };
+}
+
+async function encodeBatch(
+  encoder: Encoder,
+  passages: readonly Passage[],
+  onStats: (stats: { realTokens: number; paddedTokens: number }) => void,
+): Promise<RecordBatch> {
+  const embeddings = await encoder.encode(passages.map((p) => p.text));
+  onStats(embeddings.stats);
+  return toRecordBatch({
+    ids: passages.map((p) => p.id),
+    vectors: embeddings.vectors,
+    dimension: embeddings.dimension,
+    texts: passages.map((p) => p.text),
+    payloads: passages.map((p) => p.payload ?? null),
+  });
+}
+
+/** One Arrow IPC file per shard, named by its deterministic key, so a retry overwrites it. */
+async function exportShard(dir: string, collection: string, key: string, batches: RecordBatch[]): Promise<void> {
+  const folder = join(dir, collection);
+  await mkdir(folder, { recursive: true });
+  const writer = RecordBatchFileWriter.writeAll(batches);
+  const temporary = join(folder, `${key}.arrow.partial`);
+  await writeFile(temporary, await writer.toUint8Array());
+  await rename(temporary, join(folder, `${key}.arrow`));
+}

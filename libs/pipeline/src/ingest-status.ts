@@ -1,0 +1,76 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { IngestManifest, QUEUES, type DeadLetterData, type IngestSnapshot } from '@embedline/queue';
+
+export interface IngestStatus {
+  readonly snapshot?: IngestSnapshot;
+  /** Shard-queue job counts (the queue is shared by all collections of this prefix). */
+  readonly queue: { waiting: number; active: number; delayed: number; failed: number };
+  readonly deadLetters: DeadLetterData[];
+  /** Passages embedded per second since the first shard completed. */
+  readonly passagesPerSecond?: number;
+  readonly etaSeconds?: number;
+  readonly state: 'unknown' | 'enqueuing' | 'embedding' | 'finalized' | 'stalled-on-failures';
+}
+
+/** Everything `status` prints, from Redis alone, so it works from any machine. */
+export async function readIngestStatus(connection: Redis, prefix: string, collection: string): Promise<IngestStatus> {
+  const shards = new Queue(QUEUES.shards, { connection, prefix });
+  const deadLetter = new Queue<DeadLetterData>(QUEUES.deadLetter, { connection, prefix });
+  try {
+    const [snapshot, counts, dead] = await Promise.all([
+      new IngestManifest(connection, prefix).read(collection),
+      shards.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed'),
+      deadLetter.getJobs(['wait', 'delayed'], 0, -1),
+    ]);
+    const deadLetters = dead.map((job) => job.data).filter((d) => d.collection === collection);
+    const queue = {
+      waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
+      active: counts.active ?? 0,
+      // The seal waits as a delayed job until the producer releases it.
+      delayed: counts.delayed ?? 0,
+      failed: counts.failed ?? 0,
+    };
+    return { snapshot, queue, deadLetters, ...throughput(snapshot), state: stateOf(snapshot, deadLetters.length) };
+  } finally {
+    await Promise.all([shards.close(), deadLetter.close()]);
+  }
+}
+
+function throughput(snapshot?: IngestSnapshot): Pick<IngestStatus, 'passagesPerSecond' | 'etaSeconds'> {
+  if (!snapshot?.firstDoneAt || !snapshot.lastDoneAt || snapshot.lastDoneAt <= snapshot.firstDoneAt) return {};
+  const rate = snapshot.doneRecords / ((Date.now() - snapshot.startedAt) / 1000);
+  const remaining = snapshot.acceptedRecords - snapshot.doneRecords;
+  return { passagesPerSecond: rate, etaSeconds: snapshot.sealed && rate > 0 ? Math.max(0, remaining / rate) : undefined };
+}
+
+function stateOf(snapshot: IngestSnapshot | undefined, deadLetters: number): IngestStatus['state'] {
+  if (!snapshot) return 'unknown';
+  if (snapshot.finalizedAt !== undefined) return 'finalized';
+  if (deadLetters > 0) return 'stalled-on-failures';
+  return snapshot.sealed ? 'embedding' : 'enqueuing';
+}
+
+/**
+ * `ingest --replay-failed`: puts every shard job of the collection that failed its last attempt
+ * back in the queue and clears its dead-letter entry. The flow parent still waits for these
+ * children, so finalize runs once they succeed.
+ */
+export async function replayFailedShards(connection: Redis, prefix: string, collection: string): Promise<number> {
+  const shards = new Queue(QUEUES.shards, { connection, prefix });
+  const deadLetter = new Queue<DeadLetterData>(QUEUES.deadLetter, { connection, prefix });
+  try {
+    let replayed = 0;
+    for (const job of await shards.getFailed(0, -1)) {
+      if ((job.data as { collection?: string }).collection !== collection) continue;
+      await job.retry('failed');
+      replayed += 1;
+    }
+    for (const entry of await deadLetter.getJobs(['wait', 'delayed'], 0, -1)) {
+      if (entry.data.collection === collection) await entry.remove();
+    }
+    return replayed;
+  } finally {
+    await Promise.all([shards.close(), deadLetter.close()]);
+  }
+}

@@ -1,0 +1,21 @@
+export { QUEUES, DEFAULT_PREFIX, qualifiedQueueName } from './queue-names.ts';
+export { collectionNameSchema, parseCollectionName } from './collection-name.ts';
+export { shardKey, shardJobId, finalizeJobId, sealJobId, deadLetterJobId } from './job-ids.ts';
+export {
+  passageSchema,
+  shardSourceSchema,
+  shardJobSchema,
+  sealJobSchema,
+  shardQueueJobSchema,
+  finalizeJobSchema,
+  deadLetterSchema,
+  type Passage,
+  type ShardSource,
+  type ShardJobData,
+  type SealJobData,
+  type ShardQueueJobData,
+  type FinalizeJobData,
+  type DeadLetterData,
+} from './job-data.ts';
+export { createRedisConnection } from './redis-connection.ts';
+export { IngestManifest, type IngestSnapshot } from './ingest-manifest.ts';

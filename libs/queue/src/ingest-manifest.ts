@@ -1,0 +1,116 @@
+import type { Redis } from 'ioredis';
+
+/** What `status` shows for one collection's ingest, readable from any machine with Redis access. */
+export interface IngestSnapshot {
+  readonly collection: string;
+  readonly fingerprint: string;
+  readonly corpus: string;
+  readonly acceptedRecords: number;
+  readonly rejectedRecords: number;
+  readonly totalShards: number;
+  /** Whether the producer has enqueued every shard (so totals are final). */
+  readonly sealed: boolean;
+  readonly doneShards: number;
+  readonly doneRecords: number;
+  readonly startedAt: number;
+  readonly firstDoneAt?: number;
+  readonly lastDoneAt?: number;
+  readonly finalizedAt?: number;
+  readonly storedCount?: number;
+}
+
+/**
+ * Redis bookkeeping of one ingest: totals written by the producer, completions counted by workers.
+ * Completions are counted through a set of shard keys, so a shard that completes twice (a retry
+ * after a lost acknowledgement) still counts once.
+ */
+export class IngestManifest {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(collection: string): string {
+    return `${this.prefix}:ingest:${collection}`;
+  }
+
+  private doneKey(collection: string): string {
+    return `${this.key(collection)}:done`;
+  }
+
+  /** Starts (or, for the same fingerprint, continues) an ingest; a new fingerprint resets it. */
+  async begin(collection: string, fingerprint: string, corpus: string): Promise<void> {
+    const current = await this.redis.hget(this.key(collection), 'fingerprint');
+    if (current === fingerprint) return;
+    await this.redis
+      .multi()
+      .del(this.key(collection), this.doneKey(collection))
+      .hset(this.key(collection), { fingerprint, corpus, startedAt: Date.now(), sealed: 0 })
+      .exec();
+  }
+
+  async setTotals(
+    collection: string,
+    totals: { acceptedRecords: number; rejectedRecords: number; totalShards: number; sealed: boolean },
+  ): Promise<void> {
+    await this.redis.hset(this.key(collection), { ...totals, sealed: totals.sealed ? 1 : 0 });
+  }
+
+  /** Counts a completed shard once, whatever number of times it is reported. */
+  async markShardDone(collection: string, shardKey: string, records: number): Promise<void> {
+    const now = Date.now();
+    await this.redis.eval(
+      `if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
+         redis.call('HINCRBY', KEYS[1], 'doneRecords', ARGV[2])
+         redis.call('HSETNX', KEYS[1], 'firstDoneAt', ARGV[3])
+         redis.call('HSET', KEYS[1], 'lastDoneAt', ARGV[3])
+       end
+       return 1`,
+      2,
+      this.key(collection),
+      this.doneKey(collection),
+      shardKey,
+      records,
+      now,
+    );
+  }
+
+  /** Shards already counted as done (a producer re-run skips them). */
+  async doneShardKeys(collection: string): Promise<Set<string>> {
+    return new Set(await this.redis.smembers(this.doneKey(collection)));
+  }
+
+  async markFinalized(collection: string, storedCount: number): Promise<void> {
+    await this.redis.hset(this.key(collection), { finalizedAt: Date.now(), storedCount });
+  }
+
+  async read(collection: string): Promise<IngestSnapshot | undefined> {
+    const [fields, doneShards] = await Promise.all([
+      this.redis.hgetall(this.key(collection)),
+      this.redis.scard(this.doneKey(collection)),
+    ]);
+    if (fields.fingerprint === undefined) return undefined;
+    const num = (name: string) => (fields[name] === undefined ? undefined : Number(fields[name]));
+    return {
+      collection,
+      fingerprint: fields.fingerprint,
+      corpus: fields.corpus ?? '',
+      acceptedRecords: num('acceptedRecords') ?? 0,
+      rejectedRecords: num('rejectedRecords') ?? 0,
+      totalShards: num('totalShards') ?? 0,
+      sealed: fields.sealed === '1',
+      doneShards,
+      doneRecords: num('doneRecords') ?? 0,
+      startedAt: num('startedAt') ?? 0,
+      firstDoneAt: num('firstDoneAt'),
+      lastDoneAt: num('lastDoneAt'),
+      finalizedAt: num('finalizedAt'),
+      storedCount: num('storedCount'),
+    };
+  }
+
+  async list(): Promise<string[]> {
+    const keys = await this.redis.keys(`${this.prefix}:ingest:*`);
+    return keys.filter((k) => !k.endsWith(':done')).map((k) => k.slice(`${this.prefix}:ingest:`.length)).sort();
+  }
+}
