@@ -20,7 +20,8 @@ export const encoderOptionsSchema = z.object({
   inferenceThreads: z.number().int().min(1).default(1),
   /** Batch size x padded length ceiling per inference call (text-embeddings-inference's max_batch_tokens). */
   maxBatchTokens: z.number().int().min(1).default(16384),
-  maxBatchSize: z.number().int().min(1).default(256),
+  // 32 measured best on CPU (bench/encoder): bigger batches pad more than they gain.
+  maxBatchSize: z.number().int().min(1).default(32),
   /** Texts tokenized and length-sorted together before batching; the next window tokenizes while this one runs. */
   sortWindow: z.number().int().min(1).default(1024),
 });

@@ -1,3 +1,11 @@
 export type { VectorStore, CreateCollectionOptions, SearchOptions, SearchHit, CollectionInfo } from './vector-store.ts';
 export { pointId } from './point-id.ts';
 export { toRecordBatch, fromRecordBatch, embeddedBatchSchema, type EmbeddedRows } from './embedded-batch.ts';
+export type { ShardLedger } from './shard-ledger.ts';
+export { CollectionNotFoundError } from './errors/collection-not-found-error.ts';
+export { DimensionMismatchError } from './errors/dimension-mismatch-error.ts';
+export { WriteConflictError } from './errors/write-conflict-error.ts';
+export { LanceDbStore, type LanceDbStoreOptions, type LanceDbVectorIndex } from './lancedb/lancedb-store.ts';
+export { QdrantStore, FINALIZED_METADATA_KEY, type QdrantStoreOptions, type BulkLoadMode } from './qdrant/qdrant-store.ts';
+export { QdrantRequestError, QdrantUnavailableError, QdrantTimeoutError, QdrantFinalizeTimeoutError } from './qdrant/qdrant-errors.ts';
+export type { RetryOptions as QdrantRetryOptions } from './qdrant/retry.ts';

@@ -11,6 +11,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  type WriteStream,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -71,6 +72,10 @@ function newHasher(expected: Expected, size: number): Hash {
 
 async function hashInto(hasher: Hash, path: string, signal?: AbortSignal): Promise<void> {
   for await (const chunk of createReadStream(path, { signal })) hasher.update(chunk as Buffer);
+}
+
+function closed(stream: WriteStream): Promise<void> {
+  return stream.closed ? Promise.resolve() : new Promise((resolve) => stream.once('close', () => resolve()));
 }
 
 function sizeOf(path: string): number | undefined {
@@ -197,7 +202,8 @@ async function attemptDownload(
         ctx.log?.(`the server ignored the Range request for ${file.path}; downloading it from the start`);
       have = 0;
       const length = response.headers.get('content-length');
-      total = file.size ?? (length === null ? undefined : Number(length));
+      const fromHeader = length === null ? Number.NaN : Number(length);
+      total = file.size ?? (Number.isSafeInteger(fromHeader) ? fromHeader : undefined);
     }
     if (response.body === null) throw transient(`${file.path}: empty response from ${url}`, file.path, url);
     body = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
@@ -206,7 +212,14 @@ async function attemptDownload(
   // Hash while writing; when appending, the bytes already on disk go through the hash first. Without a
   // size the git blob header cannot be built up front, so that (rare) case is hashed after the download.
   let hasher = expected !== undefined && total !== undefined ? newHasher(expected, total) : undefined;
-  if (hasher !== undefined && append && have > 0) await hashInto(hasher, partial, ctx.signal);
+  if (hasher !== undefined && append && have > 0) {
+    try {
+      await hashInto(hasher, partial, ctx.signal);
+    } catch (error) {
+      body.destroy(); // frees the connection
+      throw error;
+    }
+  }
 
   let received = have;
   const reportTotal = total ?? 0;
@@ -219,10 +232,16 @@ async function attemptDownload(
       done(null, chunk);
     },
   });
+  const out = createWriteStream(partial, { flags: append ? 'a' : 'w' });
   try {
     const options = ctx.signal === undefined ? {} : { signal: ctx.signal };
-    await pipeline(body, meter, createWriteStream(partial, { flags: append ? 'a' : 'w' }), options);
+    await pipeline(body, meter, out, options);
   } catch (error) {
+    // pipeline settles before the write already handed to the OS lands. The next try (or the next
+    // process, once the lock is released) sizes the partial file to resume from it, so wait until the
+    // file is closed: otherwise late bytes would be appended after the resumed ones.
+    out.destroy();
+    await closed(out);
     if (ctx.signal?.aborted) throw error;
     // Whatever reached the disk stays: the next try asks for the rest.
     throw transient(

@@ -1,0 +1,135 @@
+/**
+ * What the orchestrator (run.ts) and one system process agree on. Each system is its own process,
+ * started once per run with the same command-line flags, so no two systems share a heap, a thread
+ * pool or a warm cache. The Python peer (tools/bench/st_encode.py) speaks the same protocol.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { endianness } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export const SYSTEMS = ['embedline', 'transformersjs', 'sentence-transformers'] as const;
+export type SystemName = (typeof SYSTEMS)[number];
+
+/** Flags every system process takes (the Python peer takes the same ones). */
+export interface SystemArgs {
+  /** passages.jsonl: one {"id", "text", "tokens"} object a line. */
+  readonly passages: string;
+  readonly model: string;
+  /** Threads for inference (onnxruntime intra-op threads / torch threads). */
+  readonly threads: number;
+  /** Texts encoded once, untimed, before the timed run. */
+  readonly warmup: number;
+  /** Texts per call for systems that batch outside the library (transformers.js). */
+  readonly batchSize: number;
+  /** Writes <out>.f32 (count x dim float32, little-endian, input order) and <out>.json. */
+  readonly out: string;
+  /** Our encoder only: JSON merged over its benchmark options (e.g. {"maxBatchSize":32}). */
+  readonly encoderOptions?: string;
+}
+
+/** The JSON a system process writes to <out>.json and as its last stdout line. */
+export interface SystemResult {
+  readonly system: SystemName;
+  readonly passages: number;
+  /** Tokens the model saw, [CLS]/[SEP] included, after truncation, by this system's own tokenizer. */
+  readonly tokens: number;
+  /** Wall time of encode(all texts), model loaded and warmed up. */
+  readonly seconds: number;
+  readonly loadSeconds: number;
+  readonly dimension: number;
+  readonly threads: number;
+  /** Library versions this process actually loaded. */
+  readonly versions: Record<string, string>;
+  /** How the system was driven (batch size, truncation, ...), for the report. */
+  readonly settings: Record<string, string | number | boolean>;
+  /** System-specific measurements (our encoder: where the time goes). */
+  readonly extra?: Record<string, unknown>;
+}
+
+export function parseSystemArgs(argv: readonly string[] = process.argv.slice(2)): SystemArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      passages: { type: 'string' },
+      model: { type: 'string' },
+      threads: { type: 'string' },
+      warmup: { type: 'string', default: '32' },
+      'batch-size': { type: 'string', default: '32' },
+      out: { type: 'string' },
+      'encoder-options': { type: 'string' },
+    },
+    strict: true,
+  });
+  const need = (name: string, value: string | undefined): string => {
+    if (value === undefined || value === '') throw new Error(`missing --${name}`);
+    return value;
+  };
+  return {
+    passages: need('passages', values.passages),
+    model: need('model', values.model),
+    threads: positiveInt('threads', need('threads', values.threads)),
+    warmup: positiveInt('warmup', values.warmup),
+    batchSize: positiveInt('batch-size', values['batch-size']),
+    out: need('out', values.out),
+    encoderOptions: values['encoder-options'],
+  };
+}
+
+export function positiveInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+export function readPassageTexts(path: string): string[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => (JSON.parse(line) as { text: string }).text);
+}
+
+/** Writes the vectors and the result, and prints the result as the last line of stdout. */
+export function writeSystemResult(out: string, vectors: Float32Array, result: SystemResult): void {
+  if (endianness() !== 'LE') throw new Error('vector files are little-endian; this host is big-endian');
+  writeFileSync(`${out}.f32`, new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength));
+  writeFileSync(`${out}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+export function readVectors(path: string): Float32Array {
+  const bytes = readFileSync(path);
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return new Float32Array(copy.buffer);
+}
+
+/**
+ * The installed version of `name` as `from` (a file URL or path) resolves it, so a report names the
+ * onnxruntime-node each library really loads, not whichever is hoisted to the root.
+ */
+export function packageVersion(name: string, from: string): string {
+  try {
+    const require = createRequire(from);
+    let dir = dirname(require.resolve(name));
+    for (;;) {
+      try {
+        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+          name?: string;
+          version?: string;
+        };
+        if (pkg.name === name && pkg.version) return pkg.version;
+      } catch {
+        // no package.json at this level; keep walking up
+      }
+      const parent = dirname(dir);
+      if (parent === dir) return 'unknown';
+      dir = parent;
+    }
+  } catch {
+    return 'not installed';
+  }
+}
+
+export const seconds = (startNs: bigint): number => Number(process.hrtime.bigint() - startNs) / 1e9;

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { defaultNprobes, needsRetrain, parseIndexName, planIvfPq } from './index-policy.ts';
+
+describe('IVF-PQ index policy', () => {
+  test('about sqrt(rows) partitions; sub-vectors of 8 floats at 768 dimensions, 2 at 16', () => {
+    assert.deepEqual(planIvfPq(8_841_823, 768), {
+      partitions: 2974,
+      subVectors: 96,
+      name: 'vector_ivfpq_p2974_m96',
+    });
+    assert.deepEqual(planIvfPq(20_000, 16), { partitions: 141, subVectors: 8, name: 'vector_ivfpq_p141_m8' });
+    assert.equal(planIvfPq(10_000, 100).subVectors, 25);
+    assert.equal(planIvfPq(10_000, 13).subVectors, 13);
+  });
+
+  test('the index name records the plan', () => {
+    const plan = planIvfPq(50_000, 384);
+    assert.deepEqual(parseIndexName(plan.name), plan);
+    assert.equal(parseIndexName('vector_idx'), undefined);
+  });
+
+  test('retrains only when the table outgrew (or shrank below) its partitions 4x', () => {
+    const built = planIvfPq(100_000, 768);
+    assert.ok(!needsRetrain(built, planIvfPq(300_000, 768)));
+    assert.ok(needsRetrain(built, planIvfPq(500_000, 768)));
+    assert.ok(needsRetrain(built, planIvfPq(20_000, 768)));
+    assert.ok(needsRetrain(built, planIvfPq(100_000, 384)));
+  });
+
+  test('probes 40 partitions, or 5% when there are more than 800', () => {
+    assert.equal(defaultNprobes(141), 40);
+    assert.equal(defaultNprobes(2974), 149);
+  });
+});

@@ -1,0 +1,289 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@lancedb/lancedb';
+import { toRecordBatch } from '../embedded-batch.ts';
+import { CONCURRENT_DIMENSION, SHARDS, SHARD_SIZE, allConcurrentIds } from '../testing/concurrent-upserts.ts';
+import { runStoreConformance } from '../testing/conformance.ts';
+import { assertExactRanking, exactTopK } from '../testing/exact-reference.ts';
+import { perturb, randomUnitVectors, seededRandom, vectorForId } from '../testing/random-vectors.ts';
+import { LanceDbStore } from './lancedb-store.ts';
+
+async function tempFolder(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'embedline-lancedb-'));
+}
+
+runStoreConformance('lancedb', async () => {
+  const folder = await tempFolder();
+  return {
+    store: new LanceDbStore({ uri: join(folder, 'db') }),
+    cleanup: () => rm(folder, { recursive: true, force: true }),
+  };
+});
+
+describe('LanceDbStore', () => {
+  test('keeps one table per collection in the folder and reopens it from another store', async () => {
+    const folder = await tempFolder();
+    const uri = join(folder, 'db');
+    try {
+      const store = new LanceDbStore({ uri });
+      await store.createCollection('msmarco', { dimension: 8 });
+      const vectors = randomUnitVectors(3, 8, 1);
+      await store.upsert(
+        'msmarco',
+        toRecordBatch({ ids: ['1', '2', 'x'], vectors, dimension: 8, texts: ['a', 'b', 'c'] }),
+      );
+      await store.finalize('msmarco');
+      await store.close();
+      assert.ok((await readdir(uri)).includes('msmarco.lance'));
+
+      const again = new LanceDbStore({ uri });
+      assert.deepEqual(await again.describe('msmarco'), {
+        name: 'msmarco',
+        dimension: 8,
+        distance: 'dot',
+        count: 3,
+        finalized: true,
+      });
+      assert.deepEqual(await again.listCollections(), ['msmarco']);
+      await again.close();
+      await assert.rejects(again.count('msmarco'), /closed/);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('refuses collection names LanceDB cannot hold, before LanceDB sees them', async () => {
+    const folder = await tempFolder();
+    try {
+      const store = new LanceDbStore({ uri: folder });
+      await assert.rejects(
+        store.createCollection('bad name!', { dimension: 4 }),
+        /collection name "bad name!" is not allowed/,
+      );
+      await assert.rejects(
+        store.createCollection('docs', { dimension: 0 }),
+        /dimension must be a positive integer/,
+      );
+      await store.close();
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('three processes upserting disjoint and overlapping shards at once store every id exactly once', async () => {
+    const folder = await tempFolder();
+    const uri = join(folder, 'db');
+    const workers = 3;
+    const script = fileURLToPath(new URL('../testing/lancedb-upsert-worker.ts', import.meta.url));
+    try {
+      const runs = await Promise.all(
+        Array.from({ length: workers }, (_, worker) =>
+          runProcess(script, [uri, 'shared', String(worker), String(workers)]),
+        ),
+      );
+      for (const [worker, run] of runs.entries()) {
+        assert.equal(run.code, 0, `worker ${worker} exited ${run.code}:\n${run.stderr}`);
+      }
+
+      const store = new LanceDbStore({ uri });
+      assert.equal(await store.count('shared'), SHARDS * SHARD_SIZE);
+      await store.close();
+
+      // Read every stored row straight from LanceDB: no id twice, every vector the one its id maps to.
+      const db = await connect(uri);
+      const table = await db.openTable('shared');
+      const rows = (await table.query().select(['id', 'vector']).toArray()) as {
+        id: string;
+        vector: ArrayLike<number>;
+      }[];
+      table.close();
+      db.close();
+      const seen = new Map<string, number>();
+      for (const { id } of rows) seen.set(id, (seen.get(id) ?? 0) + 1);
+      const repeated = [...seen].filter(([, n]) => n > 1);
+      assert.deepEqual(repeated, [], 'ids stored more than once');
+      assert.deepEqual([...seen.keys()].sort(), allConcurrentIds().sort());
+      for (const { id, vector } of rows) {
+        assert.deepEqual(
+          Array.from(vector),
+          Array.from(vectorForId(id, CONCURRENT_DIMENSION)),
+          `vector of ${id}`,
+        );
+      }
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('finalize indexes only tables above the threshold, and retrains an index the table outgrew 4x', async () => {
+    const folder = await tempFolder();
+    try {
+      const store = new LanceDbStore({ uri: folder, indexThreshold: 500 });
+      const dimension = 16;
+      const vectors = randomUnitVectors(5_000, dimension, 3);
+      const ids = Array.from({ length: 5_000 }, (_, i) => `p${i}`);
+      const load = (start: number, end: number) =>
+        store.upsert(
+          'grow',
+          toRecordBatch({
+            ids: ids.slice(start, end),
+            vectors: vectors.subarray(start * dimension, end * dimension),
+            dimension,
+            texts: ids.slice(start, end),
+          }),
+        );
+      await store.createCollection('grow', { dimension });
+      await load(0, 400);
+      await store.finalize('grow');
+      assert.equal(
+        await store.vectorIndex('grow'),
+        undefined,
+        '400 rows: below the threshold, searched exactly',
+      );
+      await load(400, 1_000);
+      await store.finalize('grow');
+      assert.equal((await store.vectorIndex('grow'))?.name, 'vector_ivfpq_p32_m8');
+      await load(1_000, 2_000);
+      await store.finalize('grow');
+      assert.equal(
+        (await store.vectorIndex('grow'))?.name,
+        'vector_ivfpq_p32_m8',
+        '2x growth: kept, updated',
+      );
+      await load(2_000, 5_000);
+      await store.finalize('grow');
+      const index = await store.vectorIndex('grow');
+      assert.equal(index?.name, 'vector_ivfpq_p71_m8', '5x growth: retrained');
+      assert.equal(index.indexedRows, 5_000);
+      const [top] = await store.search('grow', vectors.subarray(4_999 * dimension), { topK: 1 });
+      assert.equal(top?.id, 'p4999');
+      await store.close();
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  describe('ANN index at finalize (20,000 points, dim 16)', () => {
+    const dimension = 16;
+    const count = 20_000;
+    const vectors = randomUnitVectors(count, dimension, 2024);
+    const ids = Array.from({ length: count }, (_, i) => String(i));
+    let folder: string;
+    let store: LanceDbStore;
+
+    before(async () => {
+      folder = await tempFolder();
+      store = new LanceDbStore({ uri: join(folder, 'db') });
+      await store.createCollection('big', { dimension });
+      for (let start = 0; start < count; start += 5_000) {
+        const end = start + 5_000;
+        await store.upsert(
+          'big',
+          toRecordBatch({
+            ids: ids.slice(start, end),
+            vectors: vectors.subarray(start * dimension, end * dimension),
+            dimension,
+            texts: ids.slice(start, end),
+          }),
+        );
+      }
+    });
+
+    after(async () => {
+      await store.close();
+      await rm(folder, { recursive: true, force: true });
+    });
+
+    test('finalize builds an IVF-PQ index sized for the table', async () => {
+      assert.equal(await store.vectorIndex('big'), undefined);
+      await store.finalize('big');
+      const index = await store.vectorIndex('big');
+      assert.deepEqual(index, {
+        type: 'IVF_PQ',
+        name: 'vector_ivfpq_p141_m8',
+        partitions: 141,
+        subVectors: 8,
+        indexedRows: count,
+        unindexedRows: 0,
+      });
+      assert.equal((await store.describe('big'))?.finalized, true);
+    });
+
+    test('ANN search has recall@10 >= 0.9 against exact search, with exact scores', async (t) => {
+      const random = seededRandom(7);
+      const queries = [
+        ...Array.from({ length: 25 }, (_, i) => randomUnitVectors(1, dimension, 500 + i)),
+        ...Array.from({ length: 25 }, (_, i) =>
+          perturb(vectors.subarray(i * 401 * dimension, (i * 401 + 1) * dimension), 0.3, random),
+        ),
+      ];
+      const reference = exactTopK({ ids, vectors, dimension }, queries, 10);
+      let found = 0;
+      for (const [q, query] of queries.entries()) {
+        const exact = await store.search('big', query, { topK: 10, exact: true });
+        assertExactRanking(
+          exact,
+          reference[q]!,
+          { ids, vectors, dimension },
+          query,
+          1e-5,
+          `exact search, query ${q}`,
+        );
+        const ann = await store.search('big', query, { topK: 10 });
+        assert.equal(ann.length, 10);
+        const truth = new Set(exact.map((h) => h.id));
+        found += ann.filter((h) => truth.has(h.id)).length;
+        for (const hit of ann) {
+          const row = Number(hit.id);
+          let score = 0;
+          for (let d = 0; d < dimension; d++) score += query[d]! * vectors[row * dimension + d]!;
+          assert.ok(
+            Math.abs(hit.score - score) <= 1e-5,
+            `ANN hit ${hit.id} scored ${hit.score}, dot product ${score}`,
+          );
+        }
+      }
+      const recall = found / (queries.length * 10);
+      t.diagnostic(`recall@10 ${recall.toFixed(3)} over ${queries.length} queries`);
+      assert.ok(recall >= 0.9, `recall@10 ${recall}`);
+    });
+
+    test('a write after finalize is searchable at once, clears finalized, and re-finalizing keeps the index', async () => {
+      const extra = randomUnitVectors(50, dimension, 77);
+      const extraIds = Array.from({ length: 50 }, (_, i) => `late-${i}`);
+      await store.upsert('big', toRecordBatch({ ids: extraIds, vectors: extra, dimension, texts: extraIds }));
+      assert.equal((await store.describe('big'))?.finalized, false);
+      const [top] = await store.search('big', extra.subarray(0, dimension), { topK: 1 });
+      assert.equal(top?.id, 'late-0');
+      await store.finalize('big');
+      const index = await store.vectorIndex('big');
+      assert.equal(index?.name, 'vector_ivfpq_p141_m8');
+      assert.equal(index.indexedRows, count + 50);
+      assert.equal(index.unindexedRows, 0);
+      assert.equal((await store.describe('big'))?.finalized, true);
+      assert.equal(await store.count('big'), count + 50);
+    });
+  });
+});
+
+function runProcess(
+  script: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -1,0 +1,448 @@
+import { mkdir } from 'node:fs/promises';
+import type * as LanceDbModule from '@lancedb/lancedb';
+import type { Connection, Table } from '@lancedb/lancedb';
+import type { RecordBatch } from 'apache-arrow';
+import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
+import { DimensionMismatchError } from '../errors/dimension-mismatch-error.ts';
+import { pointId } from '../point-id.ts';
+import type {
+  CollectionInfo,
+  CreateCollectionOptions,
+  SearchHit,
+  SearchOptions,
+  VectorStore,
+} from '../vector-store.ts';
+import { hasPrimaryKey, schemaDimension, tableSchema, toLanceData } from './arrow-interop.ts';
+import { DEFAULT_RETRY_POLICY, retryOnCommitConflict, type RetryPolicy } from './commit-retry.ts';
+import {
+  DEFAULT_INDEX_THRESHOLD,
+  defaultNprobes,
+  needsRetrain,
+  parseIndexName,
+  planIvfPq,
+  type IvfPqPlan,
+} from './index-policy.ts';
+
+export interface LanceDbStoreOptions {
+  /** Folder (or LanceDB object-store URI) holding one Lance table per collection, e.g. `.embedline/lancedb`. */
+  readonly uri: string;
+  /** Tables with fewer rows get no ANN index at finalize and are always searched exactly (default 10,000). */
+  readonly indexThreshold?: number;
+  /** IVF partitions probed per ANN query (default: 40, or 5% of the index's partitions when more). */
+  readonly nprobes?: number;
+  /** ANN candidates re-scored on the full vectors, as a multiple of topK (default 10). */
+  readonly refineFactor?: number;
+  /** Retries of writes that lose commit races against other processes (default 8 tries, 50 ms..2 s). */
+  readonly retry?: Partial<RetryPolicy>;
+}
+
+/** The ANN index finalize built on a collection, as `LanceDbStore.vectorIndex` reports it. */
+export interface LanceDbVectorIndex extends IvfPqPlan {
+  readonly type: 'IVF_PQ';
+  readonly indexedRows: number;
+  readonly unindexedRows: number;
+}
+
+type LanceDb = typeof LanceDbModule;
+let lancedbModule: Promise<LanceDb> | undefined;
+
+/** LanceDB's native module, loaded on first use so that importing @embedline/store stays cheap. */
+function loadLanceDb(): Promise<LanceDb> {
+  // Lance 8 warns on every index-statistics call that centroids are still included by default; take
+  // the announced future default (smaller statistics) unless the environment chose otherwise.
+  process.env['LANCE_INCLUDE_VECTOR_CENTROIDS'] ??= 'false';
+  lancedbModule ??= import('@lancedb/lancedb');
+  return lancedbModule;
+}
+
+/** Tag on the table version finalize left; the collection is finalized while that is the latest version. */
+const FINALIZED_TAG = 'embedline-finalized';
+/** LanceDB's table-name rule (other names make 0.31 panic instead of failing cleanly). */
+const TABLE_NAME = /^[A-Za-z0-9_.-]+$/;
+/** Rows fetched beyond topK, so that equal scores at the cut can be ordered by point id. */
+const TIE_MARGIN = 8;
+
+interface OpenTable {
+  readonly table: Table;
+  readonly dimension: number;
+  /** ANN probes for the table version they were read at. */
+  nprobes?: { readonly version: number; readonly value: number | undefined };
+}
+
+/**
+ * The embedded, single-machine VectorStore: one LanceDB (Lance format) table per collection in a local
+ * folder, no server. Several worker processes may write the same folder at once: writes are idempotent
+ * merges on `id`, and commit races are retried. See libs/store/README.md ("LanceDB").
+ */
+export class LanceDbStore implements VectorStore {
+  readonly uri: string;
+  private readonly indexThreshold: number;
+  private readonly nprobes: number | undefined;
+  private readonly refineFactor: number;
+  private readonly retry: RetryPolicy;
+  private connection: Promise<Connection> | undefined;
+  private readonly tables = new Map<string, Promise<OpenTable>>();
+  private closed = false;
+
+  constructor(options: LanceDbStoreOptions) {
+    this.uri = options.uri;
+    this.indexThreshold = positiveInteger(
+      'indexThreshold',
+      options.indexThreshold ?? DEFAULT_INDEX_THRESHOLD,
+    );
+    this.nprobes = options.nprobes === undefined ? undefined : positiveInteger('nprobes', options.nprobes);
+    this.refineFactor = positiveInteger('refineFactor', options.refineFactor ?? 10);
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  }
+
+  async createCollection(name: string, options: CreateCollectionOptions): Promise<void> {
+    checkName(name);
+    const dimension = positiveInteger('dimension', options.dimension);
+    const existing = await this.tryOpen(name);
+    if (existing === undefined) {
+      const db = await this.db();
+      try {
+        const table = await db.createEmptyTable(name, tableSchema(dimension), { mode: 'create' });
+        this.tables.set(name, Promise.resolve({ table, dimension }));
+        return;
+      } catch (error) {
+        // Another process created it between our look and our create: check its dimension instead.
+        if (!/already exists/i.test(messageOf(error))) throw error;
+      }
+    }
+    const { dimension: actual } = existing ?? (await this.open(name));
+    if (actual !== dimension) {
+      throw new DimensionMismatchError(name, actual, dimension, 'createCollection asked for dimension');
+    }
+  }
+
+  async upsert(name: string, batch: RecordBatch): Promise<void> {
+    const { table, dimension } = await this.open(name);
+    const data = toLanceData(name, dimension, batch);
+    if (data === undefined) return;
+    await this.guard(name, () =>
+      retryOnCommitConflict(
+        name,
+        'upsert',
+        () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data),
+        this.retry,
+      ),
+    );
+  }
+
+  async count(name: string): Promise<number> {
+    const { table } = await this.open(name);
+    return this.guard(name, () => table.countRows());
+  }
+
+  async search(name: string, query: Float32Array, options: SearchOptions): Promise<SearchHit[]> {
+    const entry = await this.open(name);
+    if (query.length !== entry.dimension) {
+      throw new DimensionMismatchError(name, entry.dimension, query.length, 'the query has dimension');
+    }
+    const topK = nonNegativeInteger('topK', options.topK);
+    if (topK === 0) return [];
+    const exact = options.exact === true;
+    const nprobes = exact ? undefined : await this.guard(name, () => this.probesFor(entry));
+    const columns =
+      options.withPayload === true ? ['id', '_distance', 'text', 'payload'] : ['id', '_distance'];
+    for (let limit = topK + TIE_MARGIN; ; limit *= 2) {
+      let request = entry.table.vectorSearch(query).distanceType('dot').select(columns).limit(limit);
+      if (exact) request = request.bypassVectorIndex();
+      else if (nprobes !== undefined) request = request.nprobes(nprobes).refineFactor(this.refineFactor);
+      const rows = (await this.guard(name, () => request.toArray())) as ResultRow[];
+      const hits = rows.map((row) => toHit(row, options.withPayload === true)).sort(compareHits);
+      // Rows tied with the k-th score may lie beyond the limit: fetch more until the cut is clear.
+      const kth = hits[topK - 1];
+      if (rows.length < limit || kth === undefined || hits[hits.length - 1]!.hit.score < kth.hit.score) {
+        return hits.slice(0, topK).map(({ hit }) => hit);
+      }
+    }
+  }
+
+  async finalize(name: string): Promise<void> {
+    const entry = await this.open(name);
+    const { table, dimension } = entry;
+    await this.guard(name, async () => {
+      if ((await this.finalizedVersion(table)) === (await table.version())) return;
+      const { Index } = await loadLanceDb();
+      await retryOnCommitConflict(name, 'finalize (compaction)', () => table.optimize(), this.retry);
+      const rows = await table.countRows();
+      if (rows >= this.indexThreshold) {
+        const wanted = planIvfPq(rows, dimension);
+        const existing = (await table.listIndices()).filter((index) => index.columns.includes('vector'));
+        const current = existing
+          .map((index) => parseIndexName(index.name))
+          .find((plan) => plan !== undefined);
+        if (current === undefined || needsRetrain(current, wanted)) {
+          await retryOnCommitConflict(
+            name,
+            'finalize (index build)',
+            () =>
+              table.createIndex('vector', {
+                name: wanted.name,
+                replace: true,
+                config: Index.ivfPq({
+                  distanceType: 'dot',
+                  numPartitions: wanted.partitions,
+                  numSubVectors: wanted.subVectors,
+                }),
+              }),
+            this.retry,
+          );
+          // LanceDB keeps any number of indexes on a column: drop the outgrown one only now, so that
+          // searches never fall back to a flat scan meanwhile.
+          for (const index of existing) {
+            if (index.name === wanted.name) continue;
+            await retryOnCommitConflict(
+              name,
+              'finalize (index drop)',
+              () => table.dropIndex(index.name),
+              this.retry,
+            );
+          }
+        }
+      }
+      await this.tagFinalized(table, await table.version());
+    });
+  }
+
+  async describe(name: string): Promise<CollectionInfo | undefined> {
+    checkName(name);
+    const entry = await this.tryOpen(name);
+    if (entry === undefined) return undefined;
+    const { table, dimension } = entry;
+    try {
+      return await this.guard(name, async () => {
+        const [count, version, finalizedVersion] = await Promise.all([
+          table.countRows(),
+          table.version(),
+          this.finalizedVersion(table),
+        ]);
+        return { name, dimension, distance: 'dot', count, finalized: finalizedVersion === version };
+      });
+    } catch (error) {
+      if (error instanceof CollectionNotFoundError) return undefined; // dropped while we looked
+      throw error;
+    }
+  }
+
+  async listCollections(): Promise<string[]> {
+    const db = await this.db();
+    const names: string[] = [];
+    for (;;) {
+      const last = names[names.length - 1];
+      const page = await db.tableNames(
+        last === undefined ? { limit: 1000 } : { startAfter: last, limit: 1000 },
+      );
+      names.push(...page);
+      if (page.length < 1000) return names.sort();
+    }
+  }
+
+  async deleteCollection(name: string): Promise<void> {
+    checkName(name);
+    await this.forget(name);
+    const db = await this.db();
+    try {
+      await db.dropTable(name);
+    } catch (error) {
+      if (!isTableNotFound(error)) throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const name of [...this.tables.keys()]) await this.forget(name);
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection !== undefined) (await connection).close();
+  }
+
+  /** The ANN index finalize built on the collection, or undefined when it is searched by flat scan. */
+  async vectorIndex(name: string): Promise<LanceDbVectorIndex | undefined> {
+    const { table } = await this.open(name);
+    return this.guard(name, async () => {
+      for (const index of await table.listIndices()) {
+        const plan = parseIndexName(index.name);
+        if (plan === undefined || !index.columns.includes('vector')) continue;
+        const stats = await table.indexStats(index.name);
+        return {
+          ...plan,
+          type: 'IVF_PQ',
+          indexedRows: stats?.numIndexedRows ?? 0,
+          unindexedRows: stats?.numUnindexedRows ?? 0,
+        };
+      }
+      return undefined;
+    });
+  }
+
+  private db(): Promise<Connection> {
+    if (this.closed) throw new Error(`LanceDbStore(${this.uri}) is closed`);
+    this.connection ??= (async () => {
+      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(this.uri)) await mkdir(this.uri, { recursive: true });
+      // Interval 0: every read sees the latest commit of any process (workers write concurrently).
+      const { connect } = await loadLanceDb();
+      return connect(this.uri, { readConsistencyInterval: 0 });
+    })();
+    return this.connection;
+  }
+
+  /** The open table of a collection; `CollectionNotFoundError` when there is none. */
+  private async open(name: string): Promise<OpenTable> {
+    const entry = await this.tryOpen(name);
+    if (entry === undefined) throw new CollectionNotFoundError(name);
+    return entry;
+  }
+
+  private async tryOpen(name: string): Promise<OpenTable | undefined> {
+    checkName(name);
+    const db = await this.db();
+    let pending = this.tables.get(name);
+    if (pending === undefined) {
+      pending = (async () => {
+        const table = await db.openTable(name);
+        const schema = await table.schema();
+        const dimension = schemaDimension(schema);
+        if (dimension === undefined) {
+          throw new TypeError(
+            `LanceDB table "${name}" in ${this.uri} is not an Embedline collection (no vector column)`,
+          );
+        }
+        // A table created by other code may lack the key that makes concurrent merges duplicate-free.
+        if (!hasPrimaryKey(schema)) {
+          try {
+            await table.setUnenforcedPrimaryKey('id');
+          } catch (error) {
+            if (!hasPrimaryKey(await table.schema())) throw error; // else another process set it first
+          }
+        }
+        return { table, dimension };
+      })();
+      this.tables.set(name, pending);
+    }
+    try {
+      return await pending;
+    } catch (error) {
+      if (this.tables.get(name) === pending) this.tables.delete(name);
+      if (isTableNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Runs a table operation; a table dropped meanwhile (by any process) reads as a missing collection. */
+  private async guard<T>(name: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isTableNotFound(error)) throw error;
+      await this.forget(name);
+      throw new CollectionNotFoundError(name, { cause: error });
+    }
+  }
+
+  private async forget(name: string): Promise<void> {
+    const pending = this.tables.get(name);
+    this.tables.delete(name);
+    if (pending === undefined) return;
+    try {
+      (await pending).table.close();
+    } catch {
+      // Never opened, or already closed: nothing to release.
+    }
+  }
+
+  private async probesFor(entry: OpenTable): Promise<number | undefined> {
+    const version = await entry.table.version();
+    if (entry.nprobes?.version !== version) {
+      const plan = (await entry.table.listIndices())
+        .map((index) => parseIndexName(index.name))
+        .find((p) => p !== undefined);
+      const value = plan === undefined ? undefined : (this.nprobes ?? defaultNprobes(plan.partitions));
+      entry.nprobes = { version, value };
+    }
+    return entry.nprobes.value;
+  }
+
+  private async finalizedVersion(table: Table): Promise<number | undefined> {
+    const tags = await (await table.tags()).list();
+    return tags[FINALIZED_TAG]?.version;
+  }
+
+  private async tagFinalized(table: Table, version: number): Promise<void> {
+    const tags = await table.tags();
+    if ((await tags.list())[FINALIZED_TAG] === undefined) {
+      try {
+        await tags.create(FINALIZED_TAG, version);
+        return;
+      } catch (error) {
+        if (!/already exists/i.test(messageOf(error))) throw error;
+      }
+    }
+    await tags.update(FINALIZED_TAG, version);
+  }
+}
+
+interface ResultRow {
+  readonly id: string;
+  readonly _distance: number;
+  readonly text?: string;
+  readonly payload?: string | null;
+}
+
+interface RankedHit {
+  readonly hit: SearchHit;
+  readonly key: number | string;
+}
+
+/** LanceDB's `dot` distance is `1 - dot` (checked against exact scores in the tests). */
+function toHit(row: ResultRow, withPayload: boolean): RankedHit {
+  const score = 1 - row._distance;
+  const hit: SearchHit = withPayload
+    ? {
+        id: row.id,
+        score,
+        payload: { text: row.text, ...(row.payload == null ? {} : JSON.parse(row.payload)) },
+      }
+    : { id: row.id, score };
+  return { hit, key: pointId(row.id) };
+}
+
+/** Best score first; equal scores by lower point id (numeric ids before UUIDs, as Qdrant orders them). */
+function compareHits(a: RankedHit, b: RankedHit): number {
+  if (a.hit.score !== b.hit.score) return b.hit.score - a.hit.score;
+  if (typeof a.key === 'number') return typeof b.key === 'number' ? a.key - b.key : -1;
+  if (typeof b.key === 'number') return 1;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+function isTableNotFound(error: unknown): boolean {
+  return /Table '[^']*' was not found|Dataset at path .* was not found/i.test(messageOf(error));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function checkName(name: string): void {
+  if (!TABLE_NAME.test(name)) {
+    throw new RangeError(
+      `collection name "${name}" is not allowed: LanceDB table names use only letters, digits, "_", "-" and "."`,
+    );
+  }
+}
+
+function positiveInteger(what: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new RangeError(`${what} must be a positive integer, got ${value}`);
+  return value;
+}
+
+function nonNegativeInteger(what: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${what} must be a non-negative integer, got ${value}`);
+  }
+  return value;
+}

@@ -1,0 +1,200 @@
+import { QdrantRequestError, QdrantTimeoutError, QdrantUnavailableError } from './qdrant-errors.ts';
+
+export interface RetryOptions {
+  /** Attempts per request, the first included. Default 6. */
+  readonly maxAttempts?: number;
+  /** First backoff step; doubles each attempt. Default 250 ms. */
+  readonly baseDelayMs?: number;
+  /** Cap of one backoff step (before honouring Retry-After). Default 15 000 ms. */
+  readonly maxDelayMs?: number;
+  /** Cap on a server's Retry-After hint, so a bogus header cannot park a worker for an hour. Default 60 000 ms. */
+  readonly maxRetryAfterMs?: number;
+}
+
+export interface RetryContext {
+  readonly options: Required<RetryOptions>;
+  readonly timeoutMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+}
+
+export const DEFAULT_RETRY: Required<RetryOptions> = {
+  maxAttempts: 6,
+  baseDelayMs: 250,
+  maxDelayMs: 15_000,
+  maxRetryAfterMs: 60_000,
+};
+
+/** Statuses that mean "not now": rate limited, overloaded, restarting, or a proxy in front of it is. */
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
+/** Thrown by an operation to ask for a retry, e.g. an upsert answered `wait_timeout` instead of `completed`. */
+export class RetryableCondition extends Error {
+  override readonly name = 'RetryableCondition';
+}
+
+/** What a failed client call amounts to. */
+export type Failure =
+  | {
+      readonly kind: 'http';
+      readonly status: number;
+      readonly detail: string;
+      readonly retryAfterMs: number | undefined;
+    }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'network'; readonly detail: string }
+  | { readonly kind: 'condition'; readonly detail: string }
+  | { readonly kind: 'other'; readonly detail: string };
+
+/**
+ * Classifies what `@qdrant/js-client-rest` (1.19) throws:
+ * - `ApiError` (from @qdrant/openapi-typescript-fetch) for any non-2xx answer: `status`, `headers`, `data`;
+ * - `QdrantClientResourceExhaustedError` for a 429 that carried Retry-After: the client turns the header
+ *   into `retry_after` by taking its FIRST CHARACTER (`headers.get('retry-after')?.[0]`), so "30" arrives
+ *   as 3 seconds and the original response is lost; we treat it as a lower bound and let backoff grow;
+ * - a plain `Error("Invalid retryAfter value: T")` when that header is an HTTP date (same bug);
+ * - `QdrantClientTimeoutError` when its AbortController fired (our `timeoutMs`);
+ * - `TypeError("fetch failed")` from undici for connection failures.
+ */
+export function classifyFailure(error: unknown): Failure {
+  if (error instanceof RetryableCondition) return { kind: 'condition', detail: error.message };
+  if (!(error instanceof Error)) return { kind: 'other', detail: String(error) };
+  if (error.name === 'QdrantClientTimeoutError') return { kind: 'timeout' };
+  if (error.name === 'QdrantClientResourceExhaustedError') {
+    const seconds = (error as Error & { retry_after?: unknown }).retry_after;
+    return {
+      kind: 'http',
+      status: 429,
+      detail: 'Too Many Requests',
+      retryAfterMs: typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : undefined,
+    };
+  }
+  if (/^Invalid retryAfter value/.test(error.message)) {
+    return {
+      kind: 'http',
+      status: 429,
+      detail: 'Too Many Requests (unparsed Retry-After)',
+      retryAfterMs: undefined,
+    };
+  }
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === 'number') {
+    const headers = (error as { headers?: unknown }).headers;
+    const retryAfter = headers instanceof Headers ? headers.get('retry-after') : null;
+    return {
+      kind: 'http',
+      status,
+      detail: apiErrorDetail(error),
+      retryAfterMs: parseRetryAfter(retryAfter, Date.now()),
+    };
+  }
+  if (error instanceof TypeError && error.message === 'fetch failed') {
+    const cause = error.cause as { code?: string; message?: string } | undefined;
+    return { kind: 'network', detail: cause?.code ?? cause?.message ?? error.message };
+  }
+  return { kind: 'other', detail: error.message };
+}
+
+/** The server's own words from an ApiError (`{ status: { error } }`), else its status text. */
+export function apiErrorDetail(error: unknown): string {
+  const data = (error as { data?: unknown }).data;
+  if (typeof data === 'object' && data !== null) {
+    const status = (data as { status?: unknown }).status;
+    if (
+      typeof status === 'object' &&
+      status !== null &&
+      typeof (status as { error?: unknown }).error === 'string'
+    ) {
+      return (status as { error: string }).error;
+    }
+  }
+  if (typeof data === 'string' && data.length > 0) return data.slice(0, 300);
+  const statusText = (error as { statusText?: unknown }).statusText;
+  return typeof statusText === 'string' && statusText.length > 0
+    ? statusText
+    : error instanceof Error
+      ? error.message
+      : String(error);
+}
+
+/** Retry-After as delta-seconds (RFC 9110 allows only integers; decimals are accepted) or an HTTP date. */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Equal-jitter exponential backoff: half the step fixed, half random, so retries spread out but still wait. */
+export function backoffDelay(attempt: number, options: Required<RetryOptions>, random: () => number): number {
+  const step = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
+  return step / 2 + random() * (step / 2);
+}
+
+/**
+ * Runs `call`, retrying 429/502/503/504, connection failures and `RetryableCondition`s with backoff and
+ * jitter (at least the server's Retry-After), up to `maxAttempts`; then throws `QdrantUnavailableError`.
+ * Timeouts become `QdrantTimeoutError` at once. Other failures are handed to `onFatal`, which may return the
+ * error to throw (the caller maps 404 to CollectionNotFoundError); else a `QdrantRequestError` is thrown.
+ */
+export async function withRetry<T>(
+  operation: string,
+  context: RetryContext,
+  call: () => Promise<T>,
+  onFatal?: (failure: Failure, error: unknown) => Error | undefined,
+): Promise<T> {
+  const started = Date.now();
+  const { options } = context;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const failure = classifyFailure(error);
+      if (failure.kind === 'timeout')
+        throw new QdrantTimeoutError(operation, context.timeoutMs, { cause: error });
+      const retryable =
+        failure.kind === 'network' ||
+        failure.kind === 'condition' ||
+        (failure.kind === 'http' && RETRYABLE_STATUS.has(failure.status));
+      if (!retryable) throw onFatal?.(failure, error) ?? fatalError(operation, failure, error);
+      const status = failure.kind === 'http' ? failure.status : undefined;
+      if (attempt >= options.maxAttempts) {
+        const detail =
+          failure.kind === 'http'
+            ? `last answer: HTTP ${failure.status} ${failure.detail}`
+            : `last failure: ${failure.detail}`;
+        throw new QdrantUnavailableError(operation, status, attempt, Date.now() - started, detail, {
+          cause: error,
+        });
+      }
+      const hint =
+        failure.kind === 'http' && failure.retryAfterMs !== undefined
+          ? Math.min(failure.retryAfterMs, options.maxRetryAfterMs)
+          : 0;
+      // Honour the hint, plus a little jitter so a fleet of workers told "1 s" does not return in lockstep.
+      const delay = Math.max(
+        backoffDelay(attempt, options, context.random),
+        hint > 0 ? hint + context.random() * options.baseDelayMs : 0,
+      );
+      await context.sleep(delay);
+    }
+  }
+}
+
+/** The error for a failure that retrying cannot fix. */
+export function fatalError(operation: string, failure: Failure, error: unknown): Error {
+  if (failure.kind === 'http') {
+    const hint =
+      failure.status === 401 || failure.status === 403
+        ? ' (check the API key: QdrantStore apiKey / QDRANT_API_KEY)'
+        : '';
+    return new QdrantRequestError(operation, failure.status, `${failure.detail}${hint}`, { cause: error });
+  }
+  return new QdrantRequestError(
+    operation,
+    undefined,
+    failure.kind === 'other' ? failure.detail : failure.kind,
+    { cause: error },
+  );
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Write a benchmark model: the real DistilBERT-base shape with seeded random weights.
+
+msmarco-distilbert-cos-v5 cannot be downloaded here, but its cost can be reproduced: this writes a
+sentence-transformers model of the same shape (6 layers, dim 768, 12 heads, hidden_dim 3072,
+512 positions, the real bert-base-uncased tokenizer from libs/encoder/fixtures/bert-base-uncased)
+in the same hub layout and with the same ONNX export as the tiny fixture model, so the encoder's
+loader reads it. It is also a transformers.js model folder (config.json, tokenizer.json,
+tokenizer_config.json, onnx/model.onnx).
+
+Also writes reference-embeddings.json: 20 texts with their input_ids and the embeddings
+SentenceTransformer.encode() gives, for a quick parity check of the encoder on a full-size model.
+
+The weights are random, so the embeddings mean nothing: use it for speed and memory, and for
+parity with sentence-transformers, never for retrieval quality. About 530 MB; not committed.
+
+Usage (from the repository root):
+
+    tools/.venv/bin/python tools/reference/make_bench_model.py [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tokenizers import Tokenizer
+from transformers import DistilBertConfig, DistilBertModel, DistilBertTokenizer
+from transformers.models.bert.tokenization_bert import load_vocab
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402  (the sibling module, after the path tweak above)
+
+SEED = 20240607
+DEFAULT_OUT = common.REPO_ROOT / ".cache" / "models" / "bench-distilbert-base"
+# distilbert-base-uncased, the base of msmarco-distilbert-cos-v5.
+BASE_CONFIG = dict(
+    vocab_size=30522, dim=768, n_layers=6, n_heads=12, hidden_dim=3072, max_position_embeddings=512, pad_token_id=0
+)
+# ONNX vs PyTorch last_hidden_state; six 768-wide layers accumulate more float error than the
+# tiny model's two 64-wide ones.
+ONNX_ATOL = 1e-4
+REQUIRED_FILES = [
+    "modules.json", "sentence_bert_config.json", "config.json", "config_sentence_transformers.json",
+    "1_Pooling/config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
+    "special_tokens_map.json", "model.safetensors", "onnx/model.onnx",
+]  # fmt: skip
+
+
+def reference_texts() -> list[tuple[str, str]]:
+    """20 (name, text) pairs: edge cases, real abstracts and queries, and texts past 384 tokens."""
+    vaswani = common.read_vaswani_docs()
+    queries = common.read_vaswani_queries()
+    mpl = common.licence_texts()[0][1]
+    return [
+        ("empty", ""),
+        ("short-ascii", "The quick brown fox jumps over the lazy dog."),
+        ("mixed-case-punctuation", "Hello, World! How's it going? (Fine.) [ok] --==++ !!!???..."),
+        ("numbers-url", "In 2024, 3.14159 and 1,000,000; see https://example.com/path?q=1&x=y#frag."),
+        ("accents", "café naïve résumé Ångström Crème brûlée"),
+        ("cjk", "中文 日本語 한국어"),
+        ("emoji", "I love it 😀👍 🎉🎉🎉"),
+        ("control-chars", "before\u0000after\u0001 \ufffd e\u0301 \t\n tabs"),
+        ("word-over-100-chars", "antidisestablishmentarianism" * 4),
+        ("special-token-strings", "[CLS] [SEP] [MASK]"),
+        ("vaswani-query-1", queries[0][1]),
+        ("vaswani-query-2", queries[1][1]),
+        ("vaswani-doc-1", vaswani[0][1]),
+        ("vaswani-doc-2", vaswani[1][1]),
+        ("vaswani-doc-3", vaswani[2][1]),
+        ("vaswani-doc-100", vaswani[99][1]),
+        ("vaswani-doc-1000", vaswani[999][1]),
+        ("long-vaswani-joined", "\n\n".join(text for _, text in vaswani[1000:1012])),
+        ("long-mpl", mpl[:8000]),
+        ("huge-1mb", (mpl * (1_000_000 // len(mpl) + 1))[:1_000_000]),
+    ]
+
+
+def build_model(work_dir: Path):
+    """Seeded random DistilBERT-base with the bert-base-uncased tokenizer, as a SentenceTransformer."""
+    vocab_file = common.BERT_BASE_DIR / "vocab.txt"
+    tokenizer = DistilBertTokenizer(vocab=load_vocab(str(vocab_file)), do_lower_case=True, model_max_length=512)
+    torch.manual_seed(SEED)
+    config = DistilBertConfig(**BASE_CONFIG)  # DistilBERT's own initializer_range (0.02)
+    hf_dir = work_dir / "hf"
+    DistilBertModel(config).eval().save_pretrained(str(hf_dir))
+    tokenizer.save_pretrained(str(hf_dir))
+    return common.build_sentence_transformer(hf_dir), vocab_file
+
+
+def check_tokenizer_matches_fixture(model, texts: list[str]) -> None:
+    """The saved tokenizer must tokenize as the committed bert-base-uncased tokenizer.json does."""
+    fixture = Tokenizer.from_file(str(common.BERT_BASE_DIR / "tokenizer.json"))
+    fixture.enable_truncation(common.MAX_SEQ_LENGTH)
+    for text in texts:
+        assert fixture.encode(text).ids == common.tokenize(model, text), f"tokenizer differs on {text[:60]!r}"
+
+
+def prepare_out_dir(out: Path) -> None:
+    """Start from an empty folder; refuse to wipe a non-empty one that is not an earlier output."""
+    if out.exists() and any(out.iterdir()):
+        if not (out / "modules.json").exists():
+            sys.exit(f"{out} is not empty and holds no earlier benchmark model; choose another --out")
+        shutil.rmtree(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
+    out: Path = parser.parse_args().out.resolve()
+    started = time.time()
+    common.check_environment()
+
+    cases = reference_texts()
+    texts = [text for _, text in cases]
+    prepare_out_dir(out)
+    print(f"building the model (seed {SEED})")
+    with tempfile.TemporaryDirectory() as tmp:
+        model, vocab_file = build_model(Path(tmp))
+        common.save_hub_layout(model, out, vocab_file)
+    common.check_tokenizer_config(out)
+    model = common.check_reload(out, model, texts)
+    check_tokenizer_matches_fixture(model, texts + [text for _, text in common.read_vaswani_docs()[:500]])
+    dimension = model.get_embedding_dimension()
+
+    print("exporting ONNX")
+    onnx_path = out / "onnx" / "model.onnx"
+    common.export_onnx(out, onnx_path)
+    common.check_onnx_signature(onnx_path, dimension)
+    all_ids = [common.tokenize(model, text) for text in texts]
+    diff = common.verify_onnx_against_torch(onnx_path, model, all_ids, batch_size=4)
+    print(f"  model.onnx vs PyTorch last_hidden_state: max abs diff {diff:.2e}")
+    assert diff <= ONNX_ATOL, diff
+
+    print("writing reference-embeddings.json")
+    embeddings = model.encode(texts, convert_to_numpy=True)
+    delta = common.max_cosine_distance(common.onnx_embeddings(onnx_path, all_ids), embeddings)
+    print(f"  model.onnx: max cosine distance to the sentence-transformers embeddings {delta:.3e}")
+    document = {
+        "model": "bench-distilbert-base",
+        "generator": "tools/reference/make_bench_model.py",
+        "versions": common.library_versions(),
+        "max_seq_length": common.MAX_SEQ_LENGTH,
+        "dimension": dimension,
+        "cases": [
+            common.embedding_case(name, text, ids, embedding)
+            for (name, text), ids, embedding in zip(cases, all_ids, embeddings, strict=True)
+        ],
+    }
+    (out / "reference-embeddings.json").write_text(json.dumps(document, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    missing = [name for name in REQUIRED_FILES if not (out / name).is_file()]
+    assert not missing, f"missing from the model folder: {missing}"
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    print(f"wrote {out} ({size / 1e6:.0f} MB) in {time.time() - started:.1f}s")
+    print(f"  ONNX: {json.dumps(common.describe_onnx(onnx_path))}")
+    norms = np.linalg.norm(embeddings, axis=1)
+    similarity = (embeddings @ embeddings.T)[~np.eye(len(texts), dtype=bool)]
+    print(f"  embedding norms {norms.min():.6f}..{norms.max():.6f}, mean pairwise cosine {similarity.mean():.3f}")
+
+
+if __name__ == "__main__":
+    main()
