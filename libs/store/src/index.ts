@@ -9,3 +9,4 @@ export { LanceDbStore, type LanceDbStoreOptions, type LanceDbVectorIndex } from 
 export { QdrantStore, FINALIZED_METADATA_KEY, type QdrantStoreOptions, type BulkLoadMode } from './qdrant/qdrant-store.ts';
 export { QdrantRequestError, QdrantUnavailableError, QdrantTimeoutError, QdrantFinalizeTimeoutError } from './qdrant/qdrant-errors.ts';
 export type { RetryOptions as QdrantRetryOptions } from './qdrant/retry.ts';
+export { openStore, type StoreSettings } from './open-store.ts';

@@ -1,4 +1,5 @@
 import type { RecordBatch } from 'apache-arrow';
+import type { EmbeddedRows } from './embedded-batch.ts';
 
 /**
  * The contract every vector store adapter honours (embedded LanceDB, Qdrant). Vectors are
@@ -21,6 +22,8 @@ export interface VectorStore {
   finalize(name: string): Promise<void>;
   /** What the store knows of a collection, or undefined when there is none. */
   describe(name: string): Promise<CollectionInfo | undefined>;
+  /** Every stored point, batch by batch: for verification, export and exact-search recall checks. */
+  scan(name: string): AsyncIterable<EmbeddedRows>;
   listCollections(): Promise<string[]>;
   deleteCollection(name: string): Promise<void>;
   close(): Promise<void>;

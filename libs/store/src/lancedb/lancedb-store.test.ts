@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -287,3 +288,27 @@ function runProcess(
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+describe('LanceDB shard ledger', () => {
+  test('records shards durably, idempotently, per collection, and hides the ledger from listCollections', async () => {
+    const uri = mkdtempSync(join(tmpdir(), 'embedline-ledger-'));
+    try {
+      const store = new LanceDbStore({ uri });
+      assert.deepEqual(await store.completedShards('docs'), new Map());
+      await store.createCollection('docs', { dimension: 4 });
+      await store.recordShard('docs', 'abc-0000001', 250);
+      await store.recordShard('docs', 'abc-0000001', 250);
+      await store.recordShard('docs', 'abc-0000002', 120);
+      await store.close();
+      const reopened = new LanceDbStore({ uri });
+      assert.deepEqual(await reopened.completedShards('docs'), new Map([['abc-0000001', 250], ['abc-0000002', 120]]));
+      assert.deepEqual(await reopened.completedShards('other'), new Map());
+      assert.deepEqual(await reopened.listCollections(), ['docs']);
+      await reopened.deleteCollection('docs');
+      assert.deepEqual(await reopened.completedShards('docs'), new Map());
+      await reopened.close();
+    } finally {
+      rmSync(uri, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,6 +5,8 @@ import type { RecordBatch } from 'apache-arrow';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
 import { DimensionMismatchError } from '../errors/dimension-mismatch-error.ts';
 import { pointId } from '../point-id.ts';
+import type { EmbeddedRows } from '../embedded-batch.ts';
+import type { ShardLedger } from '../shard-ledger.ts';
 import type {
   CollectionInfo,
   CreateCollectionOptions,
@@ -57,6 +59,8 @@ function loadLanceDb(): Promise<LanceDb> {
 
 /** Tag on the table version finalize left; the collection is finalized while that is the latest version. */
 const FINALIZED_TAG = 'embedline-finalized';
+/** Side table holding the shard ledger of a collection (see shard-ledger.ts). */
+const LEDGER_SUFFIX = '__shards';
 /** LanceDB's table-name rule (other names make 0.31 panic instead of failing cleanly). */
 const TABLE_NAME = /^[A-Za-z0-9_.-]+$/;
 /** Rows fetched beyond topK, so that equal scores at the cut can be ordered by point id. */
@@ -74,7 +78,7 @@ interface OpenTable {
  * folder, no server. Several worker processes may write the same folder at once: writes are idempotent
  * merges on `id`, and commit races are retried. See libs/store/README.md ("LanceDB").
  */
-export class LanceDbStore implements VectorStore {
+export class LanceDbStore implements VectorStore, ShardLedger {
   readonly uri: string;
   private readonly indexThreshold: number;
   private readonly nprobes: number | undefined;
@@ -236,7 +240,7 @@ export class LanceDbStore implements VectorStore {
         last === undefined ? { limit: 1000 } : { startAfter: last, limit: 1000 },
       );
       names.push(...page);
-      if (page.length < 1000) return names.sort();
+      if (page.length < 1000) return names.filter((n) => !n.endsWith(LEDGER_SUFFIX)).sort();
     }
   }
 
@@ -244,11 +248,82 @@ export class LanceDbStore implements VectorStore {
     checkName(name);
     await this.forget(name);
     const db = await this.db();
-    try {
-      await db.dropTable(name);
-    } catch (error) {
-      if (!isTableNotFound(error)) throw error;
+    for (const table of [name, `${name}${LEDGER_SUFFIX}`]) {
+      try {
+        await db.dropTable(table);
+      } catch (error) {
+        if (!isTableNotFound(error)) throw error;
+      }
     }
+  }
+
+  /** Streams every stored point (id, vector, text, payload) in store order, batch by batch. */
+  async *scan(name: string): AsyncGenerator<EmbeddedRows> {
+    const { table, dimension } = await this.open(name);
+    const query = table.query().select(['id', 'vector', 'text', 'payload']);
+    for await (const batch of query) {
+      const ids = (batch.getChild('id')?.toArray() ?? []) as string[];
+      const texts = (batch.getChild('text')?.toArray() ?? []) as string[];
+      const payloads = (batch.getChild('payload')?.toArray() ?? []) as (string | null)[];
+      const vectors = new Float32Array(ids.length * dimension);
+      const column = batch.getChild('vector');
+      for (let i = 0; i < ids.length; i++) vectors.set(column?.get(i).toArray() as Float32Array, i * dimension);
+      yield {
+        ids,
+        texts,
+        vectors,
+        dimension,
+        payloads: payloads.map((p) => (p === null || p === undefined ? null : (JSON.parse(p) as Record<string, unknown>))),
+      };
+    }
+  }
+
+  /** The shard ledger lives in a side table, `<collection>__shards`, keyed by shard. */
+  async recordShard(name: string, shardKey: string, records: number): Promise<void> {
+    checkName(name);
+    const db = await this.db();
+    const row = [{ shard: shardKey, records }];
+    const ledgerName = `${name}${LEDGER_SUFFIX}`;
+    await retryOnCommitConflict(
+      name,
+      'recordShard',
+      async () => {
+        let ledger: Table;
+        try {
+          ledger = await db.openTable(ledgerName);
+        } catch (error) {
+          if (!isTableNotFound(error)) throw error;
+          try {
+            await db.createTable(ledgerName, row, { mode: 'create' });
+            return;
+          } catch (createError) {
+            if (!/already exists/i.test(messageOf(createError))) throw createError;
+            ledger = await db.openTable(ledgerName);
+          }
+        }
+        await ledger.mergeInsert('shard').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(row);
+      },
+      this.retry,
+    );
+  }
+
+  async completedShards(name: string): Promise<Map<string, number>> {
+    checkName(name);
+    const db = await this.db();
+    let ledger: Table;
+    try {
+      ledger = await db.openTable(`${name}${LEDGER_SUFFIX}`);
+    } catch (error) {
+      if (isTableNotFound(error)) return new Map();
+      throw error;
+    }
+    const shards = new Map<string, number>();
+    for await (const batch of ledger.query().select(['shard', 'records'])) {
+      const keys = batch.getChild('shard')?.toArray() as string[];
+      const counts = batch.getChild('records')?.toArray() as ArrayLike<number | bigint>;
+      keys.forEach((key, i) => shards.set(key, Number(counts[i])));
+    }
+    return shards;
   }
 
   async close(): Promise<void> {

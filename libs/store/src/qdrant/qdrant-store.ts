@@ -1,6 +1,6 @@
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
 import type { RecordBatch } from 'apache-arrow';
-import { fromRecordBatch } from '../embedded-batch.ts';
+import { fromRecordBatch, type EmbeddedRows } from '../embedded-batch.ts';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
 import { DimensionMismatchError } from '../errors/dimension-mismatch-error.ts';
 import { pointId } from '../point-id.ts';
@@ -291,6 +291,32 @@ export class QdrantStore implements VectorStore {
         limit >= maxLimit;
       if (complete) return points.slice(0, topK).map((point) => toHit(point, withPayload));
     }
+  }
+
+  /** Every point through the scroll API, 256 at a time, vectors and payloads included. */
+  async *scan(name: string): AsyncGenerator<EmbeddedRows> {
+    this.#open();
+    const dimension = vectorSize(await this.#requireDetails(name, `scan "${name}"`), name);
+    let offset: string | number | undefined | null = undefined;
+    do {
+      const page = await this.#call(`scroll "${name}"`, name, (c, q) =>
+        c.scroll(q, { limit: 256, with_payload: true, with_vector: true, ...(offset == null ? {} : { offset }) }),
+      );
+      const points = page.points;
+      const vectors = new Float32Array(points.length * dimension);
+      points.forEach((point, i) => vectors.set(point.vector as number[], i * dimension));
+      yield {
+        ids: points.map((point) => toHit({ ...point, score: 0 } as ScoredPoint, false).id),
+        texts: points.map((point) => String(decodePayload(point.payload ?? {}).text ?? '')),
+        vectors,
+        dimension,
+        payloads: points.map((point) => {
+          const { text: _text, ...rest } = decodePayload(point.payload ?? {});
+          return Object.keys(rest).length === 0 ? null : rest;
+        }),
+      };
+      offset = page.next_page_offset as string | number | undefined | null;
+    } while (offset !== undefined && offset !== null);
   }
 
   async finalize(name: string): Promise<void> {

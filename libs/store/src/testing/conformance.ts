@@ -378,6 +378,36 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
         });
       }),
     );
+
+    test(
+      'scan returns every stored point once, with its vector, text and payload',
+      withStore(async (store) => {
+        const points = makePoints(600, 8, 23);
+        await store.createCollection('docs', { dimension: 8 });
+        await store.upsert('docs', batchOf(points));
+        await store.upsert('docs', batchOf(slice(points, 0, 100)));
+        const seen = new Map<string, { vector: Float32Array; text: string; payload: unknown }>();
+        let rows = 0;
+        for await (const batch of store.scan('docs')) {
+          batch.ids.forEach((id, i) => {
+            rows += 1;
+            seen.set(id, {
+              vector: batch.vectors.slice(i * batch.dimension, (i + 1) * batch.dimension),
+              text: batch.texts[i]!,
+              payload: batch.payloads?.[i],
+            });
+          });
+        }
+        assert.equal(rows, 600, 'no point twice');
+        assert.deepEqual([...seen.keys()].sort(), [...points.ids].sort());
+        points.ids.forEach((id, i) => {
+          const stored = seen.get(id)!;
+          assert.equal(stored.text, `passage ${id}`);
+          assert.deepEqual(stored.payload, { source: 'conformance', id });
+          row(points, i).forEach((value, d) => assert.ok(Math.abs(value - stored.vector[d]!) < 1e-6));
+        });
+      }),
+    );
   });
 }
 
