@@ -55,6 +55,7 @@ export class PrivateRedis {
     });
     for (let attempt = 0; attempt < 100; attempt++) {
       const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => undefined); // refused while the server starts: expected, retried below
       try {
         await client.connect();
         await client.ping();

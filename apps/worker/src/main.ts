@@ -66,6 +66,7 @@ async function run(flags: WorkerFlags): Promise<void> {
     store,
     concurrency: flags.concurrency,
     exportDir: flags.export,
+    lockDurationMs: env.EMBEDLINE_LOCK_DURATION_MS,
     log,
   });
   log.info(`worker ready: queue prefix ${flags.prefix}, ${flags.concurrency} shards in flight`);

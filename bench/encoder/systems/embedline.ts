@@ -13,14 +13,11 @@ import {
 
 const args = parseSystemArgs();
 const texts = readPassageTexts(args.passages);
-// The benchmark's settings for our encoder; --encoder-options (JSON) overrides any of them.
+// Our encoder with its library defaults (what users get); --encoder-options (JSON) overrides any of them.
 const options: EncoderOptions = {
   modelDir: args.model,
   variant: 'fp32',
   intraOpThreads: args.threads,
-  maxBatchTokens: 16384,
-  maxBatchSize: 256,
-  sortWindow: 1024,
   ...(args.encoderOptions === undefined ? {} : (JSON.parse(args.encoderOptions) as Partial<EncoderOptions>)),
 };
 const limits = encoderOptionsSchema.parse(options);

@@ -24,6 +24,8 @@ export const envSchema = z.object({
   EMBEDLINE_MAX_BATCH_TOKENS: int(1).default(16384),
   EMBEDLINE_INTRA_OP_THREADS: int(0).default(0),
   EMBEDLINE_WORKER_CONCURRENCY: int(1).default(2),
+  /** How long a worker's claim on a shard lasts without renewal: a killed worker's shard is re-run after this. */
+  EMBEDLINE_LOCK_DURATION_MS: int(1000).default(30000),
   /** Also write each shard as an Arrow IPC file under this folder. */
   EMBEDLINE_EXPORT_DIR: z.string().optional(),
   EMBEDLINE_SHARD_SIZE: int(1).default(1000),

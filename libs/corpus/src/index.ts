@@ -1,3 +1,15 @@
-export type { CorpusRecord, RejectedRecord, ReadResult } from './corpus-record.ts';
+export {
+  REJECT_KINDS,
+  type CorpusRecord,
+  type RejectedRecord,
+  type RejectKind,
+  type ReadResult,
+} from './corpus-record.ts';
+export { CORPUS_FORMATS, type CorpusFormat } from './corpus-format.ts';
+export type { ByteRange } from './byte-range.ts';
+export { openCorpus, type Corpus, type OpenCorpusOptions } from './open-corpus.ts';
+export { CorpusError } from './errors/corpus-error.ts';
+export { RejectsWriter, type RejectsWriterOptions } from './rejects-writer.ts';
+export { countsByKind, formatSummary, type RejectCounts } from './reject-summary.ts';
 export { readLines, type Line } from './lines.ts';
-export { readTrecDocuments } from './trec-documents.ts';
+export { readTrecDocuments, type TrecReadOptions } from './trec-documents.ts';

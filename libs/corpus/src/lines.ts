@@ -1,52 +1,123 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { ByteRange } from './byte-range.ts';
+import { CorpusError } from './errors/corpus-error.ts';
+import { LineSplitter, type Line } from './line-splitter.ts';
 
-/** One line of a file, without its line break, with its 1-based number and starting byte offset. */
-export interface Line {
-  readonly text: string;
-  readonly number: number;
-  readonly byteOffset: number;
-  /** False when the bytes are not valid UTF-8 (the text then holds U+FFFD replacements). */
-  readonly validUtf8: boolean;
+export type { Line } from './line-splitter.ts';
+
+export interface LineSourceOptions {
+  /** First byte to read (default 0); lines starting before it are left out. Not for gzip. */
+  readonly start?: number;
+  /** Where the caller will stop: only sizes the reads (stopping is the caller's, which may need to read past it). */
+  readonly end?: number;
+  /** Number of the first line at or after `start` (see ByteRange.firstLine). */
+  readonly firstLine?: number;
+  /** Decompress the file with gzip first; offsets are then in the decompressed stream. */
+  readonly gzip?: boolean;
+  readonly maxLineBytes?: number;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+/** Where a gzip stream broke off: every complete line before it was yielded; what follows is lost. */
+export interface StreamCut {
+  readonly kind: 'truncated-gzip' | 'corrupt-gzip';
+  readonly line: number;
+  readonly byteOffset: number;
+  readonly message: string;
+}
+
+const BOM_LENGTH = 3;
+const MAX_READ = 1 << 20;
+const MIN_READ = 64 << 10;
 
 /**
- * Streams a file line by line in constant memory. Written by hand rather than with node:readline
- * because readers must know the byte offset of every line (shards are byte ranges), which readline
- * does not report. Accepts LF and CRLF and a last line without a newline; strips a UTF-8 BOM.
+ * Streams the lines of a file (or of the gzip-compressed file), a chunk's worth at a time, in
+ * constant memory. A gzip stream that breaks off ends with one StreamCut instead of an error, so the
+ * reader can count it as a reject and keep the records before it; I/O errors are whole-file
+ * problems (CorpusError), and so is a file that is not gzip at all (see checkGzipFile).
  */
-export async function* readLines(path: string): AsyncGenerator<Line> {
-  let pending = Buffer.alloc(0);
-  let offset = 0;
-  let number = 0;
-  let first = true;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    let buffer = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
-    if (first) {
-      first = false;
-      if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) {
-        buffer = buffer.subarray(3);
-        offset = 3;
-      }
+export async function* readLineChunks(
+  path: string,
+  options: LineSourceOptions = {},
+): AsyncGenerator<readonly Line[] | StreamCut> {
+  const start = options.start ?? 0;
+  // A range can only start at a line start, which is offset 0, just after the BOM, or just after a
+  // LF: reading from start - 1 and dropping through the first LF lands exactly there. Near the file
+  // start the BOM decides, so that case reads from 0 and filters.
+  const fromFileStart = start <= BOM_LENGTH;
+  const splitter = fromFileStart
+    ? new LineSplitter({ maxLineBytes: options.maxLineBytes })
+    : new LineSplitter({
+        offset: start - 1,
+        firstLine: options.firstLine ?? 0,
+        atFileStart: false,
+        resync: true,
+        maxLineBytes: options.maxLineBytes,
+      });
+  // A worker reading a small shard should not pull a whole megabyte past its end from a shared disk.
+  const highWaterMark =
+    options.end === undefined
+      ? MAX_READ
+      : Math.min(MAX_READ, Math.max(MIN_READ, options.end - start + MIN_READ));
+  const file = createReadStream(path, { start: fromFileStart ? 0 : start - 1, highWaterMark });
+  // pipeline() ties the two streams' lives together: a read error reaches the consumer, and a consumer
+  // that stops early closes the file.
+  // zlib's default 16 KiB output chunks: on damaged data zlib drops the chunk it was filling, so a
+  // bigger one would lose more good text before the damage.
+  const stream = options.gzip ? pipeline(file, createGunzip(), () => {}) : file;
+  const keep = (line: Line) => line.byteOffset >= start;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const lines = splitter.split(chunk);
+      const kept = fromFileStart && start > 0 ? lines.filter(keep) : lines;
+      if (kept.length > 0) yield kept;
     }
-    let start = 0;
-    for (let end = buffer.indexOf(10, start); end !== -1; end = buffer.indexOf(10, start)) {
-      yield makeLine(buffer.subarray(start, end), ++number, offset);
-      offset += end - start + 1;
-      start = end + 1;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    if (!options.gzip || typeof code !== 'string' || !code.startsWith('Z_')) {
+      throw new CorpusError(path, `cannot read: ${message}`, { cause: error });
     }
-    pending = Buffer.from(buffer.subarray(start));
+    // zlib reports a stream that simply stops as Z_BUF_ERROR "unexpected end of file"; anything else
+    // (bad CRC, bad block, trailing garbage) is damage.
+    yield {
+      kind: code === 'Z_BUF_ERROR' ? 'truncated-gzip' : 'corrupt-gzip',
+      line: splitter.nextLine,
+      byteOffset: splitter.nextOffset,
+      message,
+    };
+    return;
   }
-  if (pending.length > 0) yield makeLine(pending, ++number, offset);
+  const last = splitter.finish();
+  if (last && keep(last)) yield [last];
 }
 
-function makeLine(bytes: Buffer, number: number, byteOffset: number): Line {
-  const end = bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length;
-  const content = bytes.subarray(0, end);
+/** A file named .gz that does not start with the gzip magic bytes is a CorpusError, not one reject. */
+export async function checkGzipFile(path: string): Promise<void> {
+  const handle = await open(path);
   try {
-    return { text: strictUtf8.decode(content), number, byteOffset, validUtf8: true };
-  } catch {
-    return { text: content.toString('utf8'), number, byteOffset, validUtf8: false };
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
+    // Shorter than the magic: a truncated gzip file, reported as such when read.
+    if (bytesRead === 2 && (buffer[0] !== 0x1f || buffer[1] !== 0x8b)) {
+      throw new CorpusError(path, 'not a gzip file (no gzip magic bytes at its start)');
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Streams a file line by line in constant memory, with each line's number and byte offset. With a
+ * range, yields only the lines whose first byte lies in [start, end).
+ */
+export async function* readLines(path: string, range?: ByteRange): AsyncGenerator<Line> {
+  for await (const chunk of readLineChunks(path, range ?? {})) {
+    if ('kind' in chunk) return; // only gzip streams are cut
+    for (const line of chunk) {
+      if (range && line.byteOffset >= range.end) return;
+      yield line;
+    }
   }
 }

@@ -23,6 +23,11 @@ export interface ShardWorkersOptions {
   /** Shards in flight per process: 2 lets the next shard encode while the previous one is written. */
   readonly concurrency: number;
   readonly exportDir?: string;
+  /**
+   * Job lock length. The lock is renewed at half this interval while a shard runs (the event loop is
+   * free: inference is off-thread); a killed worker's shard goes back to the queue once it lapses.
+   */
+  readonly lockDurationMs?: number;
   readonly log: { info(message: string): void; warn(message: string): void; error(message: string): void };
 }
 
@@ -69,7 +74,12 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
         throw error;
       }
     },
-    { ...queueOptions, concurrency: options.concurrency, autorun: true },
+    {
+      ...queueOptions,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.lockDurationMs ?? 30_000,
+    },
   );
   shardWorker.on('failed', (job, error) => {
     if (job) void moveToDeadLetterIfFinal(job, error, deadLetter, options.log);

@@ -1,0 +1,159 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { DataType, RecordBatchReader, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
+import type { ReadResult } from './corpus-record.ts';
+import { rejected } from './corpus-record.ts';
+import { checkDuplicate } from './duplicates.ts';
+import { CorpusError } from './errors/corpus-error.ts';
+import { IdRegistry } from './id-registry.ts';
+import { toJsonValue } from './json-value.ts';
+import { decodeUtf8, rowResult } from './table-rows.ts';
+
+type Getter = (row: number) => unknown;
+
+/**
+ * Checks that a file is an Arrow IPC file or stream with usable `id` and `text` columns, so a bad
+ * file fails when the corpus is opened, not halfway through a run.
+ */
+export async function checkArrowFile(path: string): Promise<void> {
+  const handle = await openHandle(path);
+  try {
+    await openReader(path, handle);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Reads an Arrow IPC file (`.arrow`, `.feather` v2) or stream (`.arrows`) one record batch at a
+ * time: memory is one batch, whatever the file's size. Rows become records with the same id and
+ * text rules as the line formats; other columns go to `payload` as JSON-safe values. `line` is the
+ * 1-based row number and `byteOffset` the 0-based batch index. A batch that cannot be decoded ends
+ * the read with one 'bad-batch' reject: the rows after it cannot be numbered (an IPC stream cannot
+ * be resumed past a broken message at all).
+ */
+export async function* readArrowRecords(
+  path: string,
+  options: { readonly dedupe: boolean },
+): AsyncGenerator<ReadResult> {
+  const registry = options.dedupe ? new IdRegistry() : undefined;
+  const handle = await openHandle(path);
+  try {
+    const reader = await openReader(path, handle);
+    const batches = reader[Symbol.asyncIterator]();
+    let row = 0;
+    for (let index = 0; ; index++) {
+      let next: IteratorResult<RecordBatch>;
+      try {
+        next = await batches.next();
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        yield rejected(
+          row + 1,
+          index,
+          'bad-batch',
+          `record batch ${index} could not be read (${message}); the rest of the file is lost`,
+        );
+        return;
+      }
+      if (next.done) return;
+      const batch = next.value;
+      const id = stringOrValue(batch.getChild('id')!);
+      const text = stringOrValue(batch.getChild('text')!);
+      const others = batch.schema.fields
+        .map((field, i) => [field.name, payloadValue(batch.getChildAt(i)!)] as const)
+        .filter(([name]) => name !== 'id' && name !== 'text');
+      for (let i = 0; i < batch.numRows; i++) {
+        let payload: Record<string, unknown> | null = null;
+        if (others.length > 0) {
+          payload = {};
+          for (const [name, value] of others) payload[name] = value(i);
+        }
+        yield checkDuplicate(registry, rowResult(row + i + 1, index, id(i), text(i), payload), 'row');
+      }
+      row += batch.numRows;
+    }
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+async function openHandle(path: string): Promise<FileHandle> {
+  try {
+    return await open(path);
+  } catch (error) {
+    throw new CorpusError(path, `cannot open: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * A FileHandle rather than a read stream: from a stream, apache-arrow reads an IPC *file* whole into
+ * memory, while from a handle it seeks batch by batch through the footer (and reads a stream in order).
+ */
+async function openReader(path: string, handle: FileHandle) {
+  let reader;
+  try {
+    reader = await RecordBatchReader.from(handle);
+    await reader.open();
+  } catch (error) {
+    throw new CorpusError(path, `not a readable Arrow IPC file or stream (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+  // An empty or non-Arrow file can come back as a stream reader with no schema.
+  const schema = reader.schema as Schema | undefined;
+  if (!schema)
+    throw new CorpusError(path, 'not a readable Arrow IPC file or stream (no schema: empty, or not Arrow)');
+  checkColumns(path, schema);
+  return reader;
+}
+
+function checkColumns(path: string, schema: Schema): void {
+  const names = schema.fields.map((f) => f.name);
+  for (const column of ['id', 'text']) {
+    if (!names.includes(column))
+      throw new CorpusError(path, `no "${column}" column (columns: ${names.join(', ') || 'none'})`);
+  }
+  const idType = schema.fields.find((f) => f.name === 'id')!.type;
+  const textType = schema.fields.find((f) => f.name === 'text')!.type;
+  if (!isString(textType))
+    throw new CorpusError(path, `column "text" is ${String(textType)}, expected a string (Utf8) column`);
+  if (!isString(idType) && !DataType.isInt(idType) && !DataType.isFloat(idType)) {
+    throw new CorpusError(path, `column "id" is ${String(idType)}, expected a string or integer column`);
+  }
+}
+
+function isString(type: DataType): boolean {
+  const valueType = DataType.isDictionary(type) ? type.dictionary : type;
+  return DataType.isUtf8(valueType) || DataType.isLargeUtf8(valueType);
+}
+
+/** A payload column's values, JSON-safe; Arrow hands dates and timestamps out as epoch milliseconds. */
+function payloadValue(vector: Vector): Getter {
+  if (DataType.isDate(vector.type) || DataType.isTimestamp(vector.type)) {
+    return (i) => {
+      const value: unknown = vector.get(i);
+      return typeof value === 'number' ? toJsonValue(new Date(value)) : toJsonValue(value);
+    };
+  }
+  return (i) => toJsonValue(vector.get(i));
+}
+
+/**
+ * Reads plain string columns from their bytes, so invalid UTF-8 is caught (Arrow's own getter
+ * decodes it silently into U+FFFD); other columns (numbers, dictionaries) through `get`.
+ */
+function stringOrValue(vector: Vector): Getter {
+  if (vector.data.length === 1 && (DataType.isUtf8(vector.type) || DataType.isLargeUtf8(vector.type))) {
+    const data = vector.data[0] as unknown as {
+      values: Uint8Array;
+      valueOffsets: Int32Array | BigInt64Array;
+      getValid(index: number): boolean;
+    };
+    const { values, valueOffsets } = data;
+    return (i) =>
+      data.getValid(i)
+        ? decodeUtf8(values.subarray(Number(valueOffsets[i]), Number(valueOffsets[i + 1])))
+        : null;
+  }
+  return (i) => vector.get(i);
+}

@@ -1,0 +1,82 @@
+import { accepted, rejected, type ReadResult } from './corpus-record.ts';
+import type { Line } from './line-splitter.ts';
+import { checkText, quote, typeName, type Problem } from './record-checks.ts';
+
+const BLANK = /^\s*$/;
+
+/**
+ * One line of a JSONL corpus: a JSON object with `id` (a string, or an integer, kept as its decimal
+ * string) and `text` (a string); every other key goes to `payload` (null when there is none).
+ *
+ * A blank line is not a record: it is skipped (returns undefined) and not counted as a reject, as
+ * JSONL tools write a trailing blank line freely. Integer ids beyond Number.MAX_SAFE_INTEGER were
+ * already rounded by JSON.parse, so they are rejected ('id-out-of-range') rather than stored wrong.
+ */
+export function parseJsonlLine(line: Line): ReadResult | undefined {
+  const { text, number, byteOffset } = line;
+  if (line.tooLong)
+    return rejected(number, byteOffset, 'line-too-long', 'line too long to hold in memory; dropped unread');
+  if (BLANK.test(text)) return undefined;
+  if (!line.validUtf8)
+    return rejected(number, byteOffset, 'invalid-utf8', `line is not valid UTF-8: ${quote(text)}`);
+  // A raw NUL is invalid JSON too, but 'nul-byte' says what happened: the file is damaged here.
+  if (text.includes('\0'))
+    return rejected(number, byteOffset, 'nul-byte', `line has a NUL character: ${quote(text)}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const reason = text.startsWith('\ufeff')
+      ? 'line starts with a byte order mark (files concatenated after one with a BOM?)'
+      : `invalid JSON (${(error as Error).message}): ${quote(text)}`;
+    return rejected(number, byteOffset, 'invalid-json', reason);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return rejected(
+      number,
+      byteOffset,
+      'not-an-object',
+      `line is a JSON ${typeName(value)}, not an object: ${quote(text)}`,
+    );
+  }
+  const { id, text: body, ...rest } = value as Record<string, unknown>;
+  const idOrProblem = readId(id);
+  if (typeof idOrProblem !== 'string')
+    return rejected(number, byteOffset, idOrProblem.kind, idOrProblem.reason);
+  if (body === undefined || body === null)
+    return rejected(number, byteOffset, 'missing-text', `no "text" (id ${idOrProblem})`);
+  if (typeof body !== 'string') {
+    return rejected(
+      number,
+      byteOffset,
+      'missing-text',
+      `"text" is a ${typeName(body)}, not a string (id ${idOrProblem})`,
+    );
+  }
+  const problem = checkText(body);
+  if (problem) return rejected(number, byteOffset, problem.kind, `${problem.reason} (id ${idOrProblem})`);
+  const payload = Object.keys(rest).length > 0 ? rest : null;
+  return accepted({ id: idOrProblem, text: body, payload, line: number, byteOffset });
+}
+
+/** The id as a string, or what is wrong with it. */
+function readId(id: unknown): string | Problem {
+  if (id === undefined || id === null)
+    return { kind: 'missing-id', reason: id === null ? '"id" is null' : 'no "id"' };
+  if (typeof id === 'string') {
+    if (BLANK.test(id)) return { kind: 'bad-id', reason: `id ${quote(id)} is blank` };
+    if (id.includes('\0')) return { kind: 'nul-byte', reason: `id ${quote(id)} has a NUL character` };
+    return id;
+  }
+  if (typeof id === 'number') {
+    if (!Number.isInteger(id)) return { kind: 'bad-id', reason: `id ${id} is not an integer` };
+    if (!Number.isSafeInteger(id)) {
+      return {
+        kind: 'id-out-of-range',
+        reason: `id ${id} is beyond Number.MAX_SAFE_INTEGER: JSON parsing rounded it; write it as a string`,
+      };
+    }
+    return String(id); // String(-0) is "0"
+  }
+  return { kind: 'bad-id', reason: `id is a ${typeName(id)}, expected a string or an integer` };
+}

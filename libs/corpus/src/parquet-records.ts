@@ -1,0 +1,123 @@
+import {
+  asyncBufferFromFile,
+  parquetMetadataAsync,
+  parquetReadObjects,
+  parquetSchema,
+  type AsyncBuffer,
+  type FileMetaData,
+  type SchemaTree,
+} from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import type { ReadResult } from './corpus-record.ts';
+import { rejected } from './corpus-record.ts';
+import { checkDuplicate } from './duplicates.ts';
+import { CorpusError } from './errors/corpus-error.ts';
+import { IdRegistry } from './id-registry.ts';
+import { toJsonValue } from './json-value.ts';
+import { decodeUtf8, rowResult } from './table-rows.ts';
+
+interface ParquetFile {
+  readonly file: AsyncBuffer;
+  readonly metadata: FileMetaData;
+}
+
+/** Reads a Parquet file's footer and checks its `id` and `text` columns: a bad file fails at open. */
+export async function checkParquetFile(path: string): Promise<void> {
+  await openParquet(path);
+}
+
+/**
+ * Reads a Parquet file one row group at a time (hyparquet, pure JS; snappy, gzip, zstd, brotli and
+ * lz4 pages through hyparquet-compressors): memory is one decoded row group, whatever the file's
+ * size, so files written with huge row groups cost more. Rows follow the same id and text rules as
+ * the line formats; other columns go to `payload` as JSON-safe values. `line` is the 1-based row
+ * number and `byteOffset` the 0-based row group index. A row group that cannot be decoded is
+ * rejected row by row ('bad-row', so the counts stay exact) and reading goes on with the next one:
+ * row groups are independent.
+ */
+export async function* readParquetRecords(
+  path: string,
+  options: { readonly dedupe: boolean },
+): AsyncGenerator<ReadResult> {
+  const registry = options.dedupe ? new IdRegistry() : undefined;
+  const { file, metadata } = await openParquet(path);
+  const names = parquetSchema(metadata).children.map((c) => c.element.name);
+  const others = names.filter((name) => name !== 'id' && name !== 'text');
+  let row = 0;
+  for (const [index, group] of metadata.row_groups.entries()) {
+    const count = Number(group.num_rows);
+    let rows: Record<string, unknown>[] = [];
+    let failure: string | undefined;
+    try {
+      rows = await parquetReadObjects({
+        file,
+        metadata,
+        rowStart: row,
+        rowEnd: row + count,
+        compressors,
+        // Strings through our decoder, which keeps invalid UTF-8 visible instead of replacing it.
+        parsers: { stringFromBytes: (bytes: Uint8Array | undefined) => (bytes ? decodeUtf8(bytes) : bytes) },
+      });
+    } catch (error) {
+      failure = `row group ${index} could not be decoded (${error instanceof Error ? error.message : String(error)})`;
+    }
+    for (const [i, values] of rows.entries()) {
+      let payload: Record<string, unknown> | null = null;
+      if (others.length > 0) {
+        payload = {};
+        for (const name of others) payload[name] = toJsonValue(values[name]);
+      }
+      yield checkDuplicate(registry, rowResult(row + i + 1, index, values.id, values.text, payload), 'row');
+    }
+    failure ??=
+      rows.length < count
+        ? `row group ${index} holds ${rows.length} of the ${count} rows its metadata counts`
+        : undefined;
+    for (let i = rows.length; i < count; i++) yield rejected(row + i + 1, index, 'bad-row', failure!);
+    row += count;
+  }
+}
+
+async function openParquet(path: string): Promise<ParquetFile> {
+  let file: AsyncBuffer;
+  let metadata: FileMetaData;
+  try {
+    file = await asyncBufferFromFile(path);
+  } catch (error) {
+    throw new CorpusError(path, `cannot open: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    metadata = await parquetMetadataAsync(file);
+  } catch (error) {
+    throw new CorpusError(path, `not a readable Parquet file (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+  checkColumns(path, parquetSchema(metadata).children);
+  return { file, metadata };
+}
+
+function checkColumns(path: string, columns: SchemaTree[]): void {
+  const byName = new Map(columns.map((c) => [c.element.name, c]));
+  for (const column of ['id', 'text']) {
+    if (!byName.has(column))
+      throw new CorpusError(
+        path,
+        `no "${column}" column (columns: ${[...byName.keys()].join(', ') || 'none'})`,
+      );
+  }
+  const describe = (c: SchemaTree) =>
+    c.children.length > 0
+      ? 'a nested column'
+      : `${c.element.type}${c.element.repetition_type === 'REPEATED' ? ' (repeated)' : ''}`;
+  const flat = (c: SchemaTree) => c.children.length === 0 && c.element.repetition_type !== 'REPEATED';
+  const text = byName.get('text')!;
+  if (!flat(text) || text.element.type !== 'BYTE_ARRAY') {
+    throw new CorpusError(path, `column "text" is ${describe(text)}, expected a string (BYTE_ARRAY) column`);
+  }
+  const id = byName.get('id')!;
+  const idTypes = ['BYTE_ARRAY', 'INT32', 'INT64', 'FLOAT', 'DOUBLE'];
+  if (!flat(id) || !idTypes.includes(id.element.type ?? '')) {
+    throw new CorpusError(path, `column "id" is ${describe(id)}, expected a string or integer column`);
+  }
+}

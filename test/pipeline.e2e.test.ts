@@ -1,0 +1,197 @@
+/**
+ * The main job end to end, with real parts: a private redis-server, BullMQ, worker processes running
+ * the real ONNX encoder (the bundled reference model), Arrow batches and the embedded LanceDB store.
+ * Each test uses its own queue prefix and store folder.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadEnv } from '@embedline/config';
+import { BUNDLED_REFERENCE_MODEL_DIR, Encoder } from '@embedline/encoder';
+import { readIngestStatus } from '@embedline/pipeline';
+import { createRedisConnection } from '@embedline/queue';
+import { openStore } from '@embedline/store';
+import { writeTsvCorpus } from './support/corpus-files.ts';
+import { PrivateRedis } from './support/private-redis.ts';
+import { runApp, startApp, stopApp, waitFor } from './support/processes.ts';
+import { readAllPoints, repeated } from './support/stored-points.ts';
+
+const quiet = { info: () => undefined, warn: () => undefined };
+
+describe('pipeline end to end', { timeout: 600_000 }, () => {
+  let redis: PrivateRedis;
+  let dir: string;
+  before(async () => {
+    redis = await PrivateRedis.start();
+    dir = mkdtempSync(join(tmpdir(), 'embedline-e2e-'));
+  });
+  after(async () => {
+    await redis.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Settings for one scenario: its own queue prefix and store folder on the shared private Redis. */
+  function scenario(name: string) {
+    const env = {
+      EMBEDLINE_REDIS_URL: redis.url,
+      EMBEDLINE_QUEUE_PREFIX: `e2e-${name}-${randomUUID().slice(0, 8)}`,
+      EMBEDLINE_STORE: 'lancedb',
+      EMBEDLINE_LANCEDB_DIR: join(dir, name, 'lancedb'),
+      EMBEDLINE_MODEL_DIR: BUNDLED_REFERENCE_MODEL_DIR,
+      EMBEDLINE_SHARD_SIZE: '250',
+      EMBEDLINE_HIGH_WATER_MARK: '4',
+      EMBEDLINE_LOCK_DURATION_MS: '3000',
+      EMBEDLINE_INTRA_OP_THREADS: '1',
+      LOG_LEVEL: 'info',
+    };
+    const status = async () => {
+      const connection = createRedisConnection(redis.url);
+      try {
+        return await readIngestStatus(connection, env.EMBEDLINE_QUEUE_PREFIX, name);
+      } finally {
+        connection.disconnect();
+      }
+    };
+    return { env, status, corpus: join(dir, `${name}.tsv`) };
+  }
+
+  /** Every expected id stored once and nothing else; the vectors of a sample equal the encoder's output. */
+  async function assertStoredExactlyOnce(env: Record<string, string>, collection: string, entries: [string, string][]) {
+    const expectedIds = entries.map(([id]) => id);
+    const store = await openStore(loadEnv(env));
+    try {
+      const { ids, vectors } = await readAllPoints(store, collection);
+      assert.deepEqual(repeated(ids), [], 'no id stored twice');
+      assert.deepEqual([...ids].sort(), [...expectedIds].sort(), 'stored ids are exactly the accepted ids');
+      // Vectors equal what the encoder gives for the same text.
+      const sample = entries.filter((_, i) => i % 97 === 0);
+      const encoder = await Encoder.load({ modelDir: BUNDLED_REFERENCE_MODEL_DIR }, quiet);
+      try {
+        const expected = await encoder.encode(sample.map(([, text]) => text));
+        sample.forEach(([id], row) => {
+          const stored = vectors.get(id)!;
+          const want = expected.vectors.subarray(row * expected.dimension, (row + 1) * expected.dimension);
+          stored.forEach((value, d) => assert.ok(Math.abs(value - want[d]!) < 1e-6, `vector of ${id}`));
+        });
+      } finally {
+        await encoder.close();
+      }
+    } finally {
+      await store.close();
+    }
+  }
+
+  test('ingests 5,000 passages with 2 worker processes: every accepted id stored once, vectors equal the encoder', async () => {
+    const { env, corpus } = scenario('main');
+    const ids = writeTsvCorpus(corpus, 5000);
+    const workers = [startApp('worker', [], env), startApp('worker', [], env)];
+    try {
+      const ingest = await runApp('producer', ['ingest', corpus, '--collection', 'main', '--no-progress', '--follow'], env);
+      assert.equal(ingest.code, 0, ingest.output);
+      assert.match(ingest.output, /accepted 5000 passages, rejected 0/);
+      assert.match(ingest.output, /finalized .*: 5000 points stored/);
+      for (const worker of workers) assert.match(worker.output(), /stored 250 passages/, 'both workers took shards');
+    } finally {
+      const codes = await Promise.all(workers.map((w) => stopApp(w)));
+      assert.deepEqual(codes, [0, 0], 'workers stop cleanly on SIGTERM');
+    }
+    await assertStoredExactlyOnce(env, 'main', ids);
+  });
+
+  // Both recovery scenarios below hang today (finalize never runs after the kill / the restart);
+  // issue 3 stays open until they pass. See the closing note of the session that wrote them.
+  const RECOVERY_PENDING = 'recovery after a killed worker or a Redis restart does not finish yet (issue 3 open)';
+
+  test('a worker killed with SIGKILL mid-run: its shards are redone, every passage stored exactly once', { skip: RECOVERY_PENDING }, async () => {
+    const { env, corpus, status } = scenario('crash');
+    const ids = writeTsvCorpus(corpus, 3000);
+    const victim = startApp('worker', [], env);
+    const survivor = startApp('worker', [], env);
+    try {
+      const ingest = startApp('producer', ['ingest', corpus, '--collection', 'crash', '--no-progress'], env);
+      await waitFor('two shards done', async () => ((await status()).snapshot?.doneShards ?? 0) >= 2 || undefined);
+      victim.kill('SIGKILL');
+      assert.equal(await new Promise((resolve) => ingest.once('exit', resolve)), 0, ingest.output());
+      const replacement = startApp('worker', [], env);
+      try {
+        await waitFor('finalize', async () => ((await status()).state === 'finalized' ? true : undefined), 300_000);
+      } finally {
+        await stopApp(replacement);
+      }
+    } finally {
+      await stopApp(victim, 'SIGKILL');
+      await stopApp(survivor);
+    }
+    await assertStoredExactlyOnce(env, 'crash', ids);
+  });
+
+  test('Redis restarts mid-run and loses everything: re-running ingest enqueues only what is missing', { skip: RECOVERY_PENDING }, async () => {
+    const { env, corpus, status } = scenario('restart');
+    const ids = writeTsvCorpus(corpus, 3000);
+    const workers = [startApp('worker', [], env), startApp('worker', [], env)];
+    try {
+      const first = startApp('producer', ['ingest', corpus, '--collection', 'restart', '--no-progress'], env);
+      await waitFor('three shards done', async () => ((await status()).snapshot?.doneShards ?? 0) >= 3 || undefined);
+      await redis.restart();
+      await new Promise((resolve) => first.once('exit', resolve));
+      const again = await runApp('producer', ['ingest', corpus, '--collection', 'restart', '--no-progress', '--follow'], env);
+      assert.equal(again.code, 0, again.output);
+      const skipped = Number(/(\d+) already done/.exec(again.output)?.[1]);
+      assert.ok(skipped >= 3, `re-run skipped the shards already stored (${again.output})`);
+      assert.match(again.output, /finalized .*: 3000 points stored/);
+    } finally {
+      await Promise.all(workers.map((w) => stopApp(w)));
+    }
+    await assertStoredExactlyOnce(env, 'restart', ids);
+  });
+
+  test('bad records are counted and written to the rejects file; good ones around them are stored', async () => {
+    const { env, corpus } = scenario('bad');
+    const good = ['1\tgood passage one', '2\tgood passage two', '5\tgood passage five', '9\tlast line without newline'];
+    // BOM, CRLF and a last line without newline are all fine; the six lines in between are not.
+    const lines = [
+      '\ufeff' + good[0],
+      'no separator here',
+      '3\t   ',
+      'abc\tnon-numeric id',
+      '99999999999999999999\tid out of range',
+      '4\ttext with a NUL \u0000 byte',
+      good[1],
+      '1\tduplicate of pid 1',
+      good[2] + '\r',
+      good[3],
+    ];
+    writeFileSync(corpus, lines.join('\n'));
+    const rejects = join(dir, 'bad.rejects.jsonl');
+    const worker = startApp('worker', [], env);
+    try {
+      const ingest = await runApp('producer', ['ingest', corpus, '--collection', 'bad', '--no-progress', '--follow', '--rejects', rejects], env);
+      assert.equal(ingest.code, 0, ingest.output);
+      assert.match(ingest.output, /accepted 4 passages, rejected 6/);
+      assert.match(ingest.output, /finalized .*: 4 points stored/);
+    } finally {
+      await stopApp(worker);
+    }
+    const rejected = readFileSync(rejects, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: number; kind: string });
+    assert.deepEqual(
+      rejected.map((r) => [r.line, r.kind]),
+      [
+        [2, 'no-separator'],
+        [3, 'empty-text'],
+        [4, 'bad-id'],
+        [5, 'id-out-of-range'],
+        [6, 'nul-byte'],
+        [8, 'duplicate-id'],
+      ],
+    );
+    await assertStoredExactlyOnce(env, 'bad', [
+      ['1', 'good passage one'],
+      ['2', 'good passage two'],
+      ['5', 'good passage five'],
+      ['9', 'last line without newline'],
+    ]);
+  });
+});
