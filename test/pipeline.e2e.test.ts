@@ -16,7 +16,7 @@ import { createRedisConnection } from '@embedline/queue';
 import { openStore } from '@embedline/store';
 import { writeTsvCorpus } from './support/corpus-files.ts';
 import { PrivateRedis } from './support/private-redis.ts';
-import { runApp, startApp, stopApp, waitFor } from './support/processes.ts';
+import { exited, runApp, startApp, stopApp, waitFor } from './support/processes.ts';
 import { readAllPoints, repeated } from './support/stored-points.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };
@@ -101,11 +101,7 @@ describe('pipeline end to end', { timeout: 600_000 }, () => {
     await assertStoredExactlyOnce(env, 'main', ids);
   });
 
-  // Both recovery scenarios below hang today (finalize never runs after the kill / the restart);
-  // issue 3 stays open until they pass. See the closing note of the session that wrote them.
-  const RECOVERY_PENDING = 'recovery after a killed worker or a Redis restart does not finish yet (issue 3 open)';
-
-  test('a worker killed with SIGKILL mid-run: its shards are redone, every passage stored exactly once', { skip: RECOVERY_PENDING }, async () => {
+  test('a worker killed with SIGKILL mid-run: its shards are redone, every passage stored exactly once', async () => {
     const { env, corpus, status } = scenario('crash');
     const ids = writeTsvCorpus(corpus, 3000);
     const victim = startApp('worker', [], env);
@@ -114,7 +110,7 @@ describe('pipeline end to end', { timeout: 600_000 }, () => {
       const ingest = startApp('producer', ['ingest', corpus, '--collection', 'crash', '--no-progress'], env);
       await waitFor('two shards done', async () => ((await status()).snapshot?.doneShards ?? 0) >= 2 || undefined);
       victim.kill('SIGKILL');
-      assert.equal(await new Promise((resolve) => ingest.once('exit', resolve)), 0, ingest.output());
+      assert.equal(await exited(ingest), 0, ingest.output());
       const replacement = startApp('worker', [], env);
       try {
         await waitFor('finalize', async () => ((await status()).state === 'finalized' ? true : undefined), 300_000);
@@ -128,7 +124,7 @@ describe('pipeline end to end', { timeout: 600_000 }, () => {
     await assertStoredExactlyOnce(env, 'crash', ids);
   });
 
-  test('Redis restarts mid-run and loses everything: re-running ingest enqueues only what is missing', { skip: RECOVERY_PENDING }, async () => {
+  test('Redis restarts mid-run and loses everything: re-running ingest enqueues only what is missing', async () => {
     const { env, corpus, status } = scenario('restart');
     const ids = writeTsvCorpus(corpus, 3000);
     const workers = [startApp('worker', [], env), startApp('worker', [], env)];
@@ -136,7 +132,7 @@ describe('pipeline end to end', { timeout: 600_000 }, () => {
       const first = startApp('producer', ['ingest', corpus, '--collection', 'restart', '--no-progress'], env);
       await waitFor('three shards done', async () => ((await status()).snapshot?.doneShards ?? 0) >= 3 || undefined);
       await redis.restart();
-      await new Promise((resolve) => first.once('exit', resolve));
+      await exited(first);
       const again = await runApp('producer', ['ingest', corpus, '--collection', 'restart', '--no-progress', '--follow'], env);
       assert.equal(again.code, 0, again.output);
       const skipped = Number(/(\d+) already done/.exec(again.output)?.[1]);

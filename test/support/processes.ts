@@ -16,18 +16,24 @@ export function startApp(app: 'worker' | 'producer', args: string[], env: NodeJS
   return Object.assign(child, { output: () => output });
 }
 
+/** Resolves with the exit code once the process has exited (at once if it already has). */
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', resolve));
+}
+
 /** Runs an app to completion and returns its exit code and output. */
 export async function runApp(app: 'worker' | 'producer', args: string[], env: NodeJS.ProcessEnv) {
   const child = startApp(app, args, env);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const code = await exited(child);
   return { code, output: child.output() };
 }
 
 export async function stopApp(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const done = exited(child);
   child.kill(signal);
-  return exited;
+  return done;
 }
 
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, everyMs = 250): Promise<T> {
