@@ -1,8 +1,7 @@
 import { accepted, rejected, type ReadResult } from './corpus-record.ts';
 import type { Line } from './line-splitter.ts';
-import { checkText, quote, typeName, type Problem } from './record-checks.ts';
+import { checkLine, checkText, quote, typeName, type Problem } from './record-checks.ts';
 
-const BLANK = /^\s*$/;
 
 /**
  * One line of a JSONL corpus: a JSON object with `id` (a string, or an integer, kept as its decimal
@@ -14,14 +13,9 @@ const BLANK = /^\s*$/;
  */
 export function parseJsonlLine(line: Line): ReadResult | undefined {
   const { text, number, byteOffset } = line;
-  if (line.tooLong)
-    return rejected(number, byteOffset, 'line-too-long', 'line too long to hold in memory; dropped unread');
-  if (BLANK.test(text)) return undefined;
-  if (!line.validUtf8)
-    return rejected(number, byteOffset, 'invalid-utf8', `line is not valid UTF-8: ${quote(text)}`);
-  // A raw NUL is invalid JSON too, but 'nul-byte' says what happened: the file is damaged here.
-  if (text.includes('\0'))
-    return rejected(number, byteOffset, 'nul-byte', `line has a NUL character: ${quote(text)}`);
+  const early = checkLine(line);
+  if (early === 'blank') return undefined;
+  if (early !== undefined) return early;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -64,7 +58,7 @@ function readId(id: unknown): string | Problem {
   if (id === undefined || id === null)
     return { kind: 'missing-id', reason: id === null ? '"id" is null' : 'no "id"' };
   if (typeof id === 'string') {
-    if (BLANK.test(id)) return { kind: 'bad-id', reason: `id ${quote(id)} is blank` };
+    if (id.trim() === '') return { kind: 'bad-id', reason: `id ${quote(id)} is blank` };
     if (id.includes('\0')) return { kind: 'nul-byte', reason: `id ${quote(id)} has a NUL character` };
     return id;
   }

@@ -1,4 +1,5 @@
-import type { RejectKind } from './corpus-record.ts';
+import { rejected, type ReadResult, type RejectKind } from './corpus-record.ts';
+import type { Line } from './line-splitter.ts';
 
 /** A problem found in a record's fields, before it becomes a reject with its position. */
 export interface Problem {
@@ -28,4 +29,23 @@ export function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   return typeof value;
+}
+
+const BLANK = /^\s*$/;
+
+/**
+ * The checks every line-based format (TSV, JSONL) makes before parsing a line: `'blank'` for a line
+ * that is not a record (skipped, not a reject), a reject for a line that cannot be read, else
+ * undefined (go on parsing). A NUL anywhere in the line means the file is damaged there.
+ */
+export function checkLine(line: Line): ReadResult | 'blank' | undefined {
+  const { text, number, byteOffset } = line;
+  if (line.tooLong)
+    return rejected(number, byteOffset, 'line-too-long', 'line too long to hold in memory; dropped unread');
+  if (BLANK.test(text)) return 'blank';
+  if (!line.validUtf8)
+    return rejected(number, byteOffset, 'invalid-utf8', `line is not valid UTF-8: ${quote(text)}`);
+  if (text.includes('\0'))
+    return rejected(number, byteOffset, 'nul-byte', `line has a NUL character: ${quote(text)}`);
+  return undefined;
 }

@@ -1,9 +1,8 @@
 import { accepted, rejected, type ReadResult } from './corpus-record.ts';
 import type { Line } from './line-splitter.ts';
-import { checkText, quote } from './record-checks.ts';
+import { checkLine, checkText, quote } from './record-checks.ts';
 
 const DECIMAL = /^(?:0|[1-9][0-9]*)$/;
-const BLANK = /^\s*$/;
 
 /**
  * One line of an MS MARCO `collection.tsv`: `pid<TAB>passage`.
@@ -17,13 +16,9 @@ const BLANK = /^\s*$/;
  */
 export function parseTsvLine(line: Line): ReadResult | undefined {
   const { text, number, byteOffset } = line;
-  if (line.tooLong)
-    return rejected(number, byteOffset, 'line-too-long', 'line too long to hold in memory; dropped unread');
-  if (BLANK.test(text)) return undefined;
-  if (!line.validUtf8)
-    return rejected(number, byteOffset, 'invalid-utf8', `line is not valid UTF-8: ${quote(text)}`);
-  if (text.includes('\0'))
-    return rejected(number, byteOffset, 'nul-byte', `line has a NUL character: ${quote(text)}`);
+  const early = checkLine(line);
+  if (early === 'blank') return undefined;
+  if (early !== undefined) return early;
   const tab = text.indexOf('\t');
   if (tab === -1)
     return rejected(number, byteOffset, 'no-separator', `no TAB between id and text: ${quote(text)}`);
