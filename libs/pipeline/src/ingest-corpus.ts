@@ -37,7 +37,8 @@ export interface IngestOptions {
   readonly prefix: string;
   /** The store's durable record of finished shards (survives a Redis loss). */
   readonly ledger: ShardLedger;
-  readonly onReject?: (rejected: RejectedRecord) => void;
+  /** Awaited, so a slow rejects file holds the read back instead of buffering. */
+  readonly onReject?: (rejected: RejectedRecord) => void | Promise<void>;
   readonly onProgress?: (progress: IngestProgress) => void;
   /** How often to re-check the queue depth while held back by the high-water mark. */
   readonly backpressurePollMs?: number;
@@ -110,9 +111,9 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
       shardSize: options.shardSize,
       inline: options.inline,
       format: options.format,
-      onReject: (rejected) => {
+      onReject: async (rejected) => {
         progress.rejectedRecords += 1;
-        options.onReject?.(rejected);
+        await options.onReject?.(rejected);
       },
     });
     for await (const shard of plan) {

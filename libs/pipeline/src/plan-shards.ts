@@ -17,7 +17,7 @@ export interface PlanOptions {
   /** Carry the passages in the job instead of a byte range (workers cannot read the corpus). */
   readonly inline: boolean;
   readonly format?: string;
-  readonly onReject?: (rejected: RejectedRecord) => void;
+  readonly onReject?: (rejected: RejectedRecord) => void | Promise<void>;
 }
 
 /**
@@ -50,7 +50,7 @@ export async function* planShards(path: string, options: PlanOptions): AsyncGene
   };
   for await (const result of corpus.read()) {
     if (!result.ok) {
-      options.onReject?.(result.rejected);
+      await options.onReject?.(result.rejected);
       if (byRange && result.rejected.kind === 'duplicate-id' && start >= 0) skip.push(result.rejected.byteOffset);
       continue;
     }

@@ -1,12 +1,11 @@
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { loadEnv } from '@embedline/config';
-import type { RejectedRecord } from '@embedline/corpus';
+import { RejectsWriter, type RejectedRecord } from '@embedline/corpus';
 import { ingestCorpus, readIngestStatus, replayFailedShards, type IngestProgress } from '@embedline/pipeline';
 import { createRedisConnection, parseCollectionName } from '@embedline/queue';
 import { openStore } from '@embedline/store';
 import { formatDuration, positiveInt } from '../options.ts';
-import { RejectsFile } from '../rejects-file.ts';
 import { formatStatus } from './status.ts';
 
 interface IngestFlags {
@@ -70,7 +69,8 @@ async function runIngest(
   connection: ReturnType<typeof createRedisConnection>,
   store: Awaited<ReturnType<typeof openStore>>,
 ): Promise<void> {
-  const rejects = new RejectsFile(flags.rejects ?? `${corpus.replace(/\.[^/.]+$/, '')}.rejects.jsonl`, corpus);
+  const rejectsPath = flags.rejects ?? `${corpus.replace(/\.[^/.]+$/, '')}.rejects.jsonl`;
+  const rejects = await RejectsWriter.open(rejectsPath, { source: corpus });
   const bar = flags.progress && process.stderr.isTTY ? new SingleBar({ format: BAR_FORMAT, etaBuffer: 50 }) : undefined;
   const started = Date.now();
   let barStarted = false;
@@ -101,7 +101,7 @@ async function runIngest(
       return;
     }
     console.log(
-      `${collection}: accepted ${summary.acceptedRecords} passages, rejected ${summary.rejectedRecords}${rejects.describe()}; ` +
+      `${collection}: accepted ${summary.acceptedRecords} passages, rejected ${summary.rejectedRecords}${describeRejects(rejects, rejectsPath)}; ` +
         `${summary.shards} shards: ${summary.enqueuedShards} enqueued, ${summary.skippedShards} already done ` +
         `(${formatDuration((Date.now() - started) / 1000)})`,
     );
@@ -144,3 +144,10 @@ async function follow(connection: ReturnType<typeof createRedisConnection>, pref
 }
 
 const FOLLOW_FORMAT = 'embed   {bar} {percentage}% | {value}/{total} passages | {rate} passages/s | ETA {eta_formatted}';
+
+/** ` (no-separator 2, empty-text 1; see FILE)`, or nothing when every record was accepted. */
+function describeRejects(rejects: RejectsWriter, path: string): string {
+  if (rejects.total === 0) return '';
+  const parts = Object.entries(rejects.counts).map(([kind, n]) => `${kind} ${n}`);
+  return ` (${parts.join(', ')}; see ${path})`;
+}
