@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import onnx
 import torch
 from tokenizers import Tokenizer
 from transformers import DistilBertConfig, DistilBertModel, DistilBertTokenizer
@@ -103,6 +104,34 @@ def check_tokenizer_matches_fixture(model, texts: list[str]) -> None:
         assert fixture.encode(text).ids == common.tokenize(model, text), f"tokenizer differs on {text[:60]!r}"
 
 
+def write_fp16(fp32: Path) -> Path:
+    """onnx/model_fp16.onnx: fp16 weights and compute, int64 inputs and float32 output kept (as the tiny fixture's)."""
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+
+    fp16 = fp32.with_name("model_fp16.onnx")
+    onnx.save(convert_float_to_float16(onnx.load(str(fp32)), keep_io_types=True), str(fp16))
+    onnx.checker.check_model(str(fp16))
+    return fp16
+
+
+def write_o4(fp32: Path) -> Path:
+    """onnx/model_O4.onnx, the GPU variant the hub publishes for sentence-transformers models: Optimum's O4 is
+    onnxruntime's transformer fusions (attention, skip-layer-norm, bias-GELU, approximate GELU) then fp16."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    optimized = optimize_model(
+        str(fp32), model_type="bert", num_heads=BASE_CONFIG["n_heads"], hidden_size=BASE_CONFIG["dim"], opt_level=0
+    )
+    optimized.convert_float_to_float16(keep_io_types=True)
+    o4 = fp32.with_name("model_O4.onnx")
+    optimized.save_model_to_file(str(o4))
+    print(f"  {o4.name} fused operators: {optimized.get_fused_operator_statistics()}")
+    return o4
+
+
+VARIANT_WRITERS = {"fp16": write_fp16, "O4": write_o4}
+
+
 def prepare_out_dir(out: Path) -> None:
     """Start from an empty folder; refuse to wipe a non-empty one that is not an earlier output."""
     if out.exists() and any(out.iterdir()):
@@ -114,7 +143,17 @@ def prepare_out_dir(out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
-    out: Path = parser.parse_args().out.resolve()
+    parser.add_argument(
+        "--variants",
+        default="",
+        help="extra ONNX variants, comma-separated: fp16 (onnx/model_fp16.onnx), O4 (onnx/model_O4.onnx)",
+    )
+    args = parser.parse_args()
+    out: Path = args.out.resolve()
+    variants = [v for v in args.variants.split(",") if v]
+    unknown = sorted(set(variants) - set(VARIANT_WRITERS))
+    if unknown:
+        sys.exit(f"--variants: unknown {unknown}; choose from {sorted(VARIANT_WRITERS)}")
     started = time.time()
     common.check_environment()
 
@@ -155,6 +194,11 @@ def main() -> None:
         ],
     }
     (out / "reference-embeddings.json").write_text(json.dumps(document, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    for variant in variants:
+        path = VARIANT_WRITERS[variant](onnx_path)
+        delta = common.max_cosine_distance(common.onnx_embeddings(path, all_ids), embeddings)
+        print(f"  {path.name}: max cosine distance to the sentence-transformers embeddings {delta:.3e}")
 
     missing = [name for name in REQUIRED_FILES if not (out / name).is_file()]
     assert not missing, f"missing from the model folder: {missing}"

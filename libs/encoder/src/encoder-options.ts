@@ -11,7 +11,8 @@ export const encoderOptionsSchema = z.object({
   variant: z.string().min(1).default('fp32'),
   /** Truncate below the model's own max_seq_length (never above it). */
   maxSeqLength: z.number().int().min(2).optional(),
-  provider: z.enum(['cpu', 'cuda']).default('cpu'),
+  /** `auto`: the GPU when one is visible and onnxruntime's CUDA provider is installed, else the CPU. */
+  provider: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
   deviceId: z.number().int().min(0).default(0),
   /** Threads per operator inside one session; 0 = onnxruntime's choice (all cores). */
   intraOpThreads: z.number().int().min(0).default(0),

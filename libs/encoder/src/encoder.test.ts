@@ -112,6 +112,27 @@ describe('Encoder', () => {
 });
 
 describe('Encoder configuration', () => {
+  test('auto picks the cpu where no GPU is usable, says why at info level and warns nothing', async () => {
+    const infos: string[] = [];
+    const warnings: string[] = [];
+    const previous = process.env.CUDA_VISIBLE_DEVICES;
+    process.env.CUDA_VISIBLE_DEVICES = '-1'; // the same outcome on any machine, GPU or not
+    try {
+      const encoder = await Encoder.load(
+        { modelDir: BUNDLED_REFERENCE_MODEL_DIR, provider: 'auto' },
+        { info: (m) => infos.push(m), warn: (m) => warnings.push(m) },
+      );
+      await encoder.close();
+      assert.equal(encoder.describe().provider, 'cpu');
+      assert.deepEqual(warnings, []);
+      assert.ok(infos.some((m) => /CUDA_VISIBLE_DEVICES="-1" hides every GPU\); running on cpu/.test(m)), infos.join('\n'));
+      assert.ok(infos.some((m) => / on cpu, 64-d/.test(m)), infos.join('\n'));
+    } finally {
+      if (previous === undefined) delete process.env.CUDA_VISIBLE_DEVICES;
+      else process.env.CUDA_VISIBLE_DEVICES = previous;
+    }
+  });
+
   test('asking for cuda where there is none falls back to cpu with one warning', async () => {
     const warnings: string[] = [];
     const encoder = await Encoder.load(

@@ -78,15 +78,14 @@ export class Encoder {
         cause: error,
       });
     }
-    if (session.fallbackReason !== undefined) {
-      logger.warn(`cuda execution provider unavailable (${session.fallbackReason}); running on cpu`);
-    }
+    reportProvider(resolved, session, logger);
     const padToken = spec.tokenizerConfig.pad_token;
     const padId = (typeof padToken === 'string' ? tokenizer.tokenToId(padToken) : undefined) ?? 0;
     const encoder = new Encoder(spec, resolved, tokenizer, pool, session, padId);
     const d = encoder.describe();
     logger.info(
-      `encoder ready: ${d.modelDir} (${d.variant}) on ${d.provider}, ${d.dimension}-d, max_seq_length ${d.maxSeqLength}`,
+      `encoder ready: ${d.modelDir} (${d.variant}) on ${describeDevice(d.provider, resolved.deviceId)}, ` +
+        `${d.dimension}-d, max_seq_length ${d.maxSeqLength}`,
     );
     return encoder;
   }
@@ -169,4 +168,19 @@ function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value;
+}
+
+/** One line either way: which device runs the model, and why not the GPU when one was asked for. */
+function reportProvider(options: ResolvedEncoderOptions, session: SessionInfo, logger: EncoderLogger): void {
+  if (session.fallbackReason === undefined) return;
+  const line = `cuda execution provider unavailable (${session.fallbackReason}); running on cpu`;
+  // Asked for CUDA and did not get it: a misconfigured GPU worker, worth a warning. `auto` on a CPU box is normal.
+  if (options.provider === 'cuda') logger.warn(line);
+  else logger.info(line);
+}
+
+function describeDevice(provider: 'cpu' | 'cuda', deviceId: number): string {
+  if (provider === 'cpu') return 'cpu';
+  const visible = process.env.CUDA_VISIBLE_DEVICES;
+  return `cuda:${deviceId}${visible === undefined ? '' : ` (CUDA_VISIBLE_DEVICES=${visible})`}`;
 }

@@ -1,6 +1,7 @@
 import { threadId } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { ExecutionOptions, SessionInfo } from './execution.ts';
+import { gpuUnavailableReason } from './gpu-presence.ts';
 
 /** The inputs a BERT-family graph may declare; anything else is a graph we do not know how to feed. */
 const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
@@ -23,7 +24,8 @@ export async function createSession(onnxPath: string, execution: ExecutionOption
   };
   let fallbackReason: string | undefined;
   let session: ort.InferenceSession | undefined;
-  if (execution.provider === 'cuda') {
+  if (execution.provider === 'auto') fallbackReason = gpuUnavailableReason();
+  if (execution.provider === 'cuda' || (execution.provider === 'auto' && fallbackReason === undefined)) {
     try {
       session = await ort.InferenceSession.create(onnxPath, {
         ...base,

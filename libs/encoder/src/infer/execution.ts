@@ -1,7 +1,10 @@
 /** Where and how inference runs; chosen by configuration, never guessed. */
 export interface ExecutionOptions {
-  /** `cuda` runs on an NVIDIA GPU through onnxruntime's CUDA provider, falling back to `cpu`. */
-  readonly provider: 'cpu' | 'cuda';
+  /**
+   * `cuda` runs on an NVIDIA GPU through onnxruntime's CUDA provider, falling back to `cpu` with a warning;
+   * `auto` uses the GPU when one is visible and the provider is installed, else the CPU, saying which.
+   */
+  readonly provider: 'cpu' | 'cuda' | 'auto';
   /** GPU ordinal for `cuda` (after CUDA_VISIBLE_DEVICES remapping). */
   readonly deviceId: number;
   /** Threads inside one operator (matrix multiply); 0 lets onnxruntime use every core. */
@@ -13,7 +16,7 @@ export interface ExecutionOptions {
 /** What the inference thread reports once its session is up. */
 export interface SessionInfo {
   readonly provider: 'cpu' | 'cuda';
-  /** Why `cuda` was asked for and `cpu` is used, when that happened. */
+  /** Why `cuda` or `auto` was asked for and `cpu` is used, when that happened. */
   readonly fallbackReason?: string;
   readonly inputNames: readonly string[];
   /** The worker thread that runs the session (never the caller's). */

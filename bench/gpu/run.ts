@@ -1,0 +1,171 @@
+/**
+ * The GPU path, checked and measured on a machine with an NVIDIA GPU (bench/gpu.sh prepares the CUDA
+ * libraries and the benchmark model, then runs this):
+ *
+ *   1. the CUDA execution provider loads (a silent fallback to CPU fails the run);
+ *   2. parity on the GPU: the tiny reference model's committed sentence-transformers embeddings
+ *      (fp32 within 1e-4; fp16 within 1e-2 with cosine >= 0.999), and the same on the DistilBERT-base-shaped
+ *      benchmark model's reference-embeddings.json for every variant present;
+ *   3. passages/s of the benchmark model for each variant x token budget x inference-thread count.
+ *
+ *   npx tsx bench/gpu/run.ts [--model .cache/models/bench-distilbert-base] [--variants fp32,fp16,O4]
+ *        [--budgets 16384,65536,131072] [--threads 1,2] [--passages 40000] [--device 0] [--out bench/results]
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { BUNDLED_REFERENCE_MODEL_DIR, Encoder, type EncoderOptions } from '@embedline/encoder';
+import { describeMachine } from '../encoder/machine.ts';
+import { buildPassages, readTrecAbstracts } from '../encoder/passages.ts';
+import { compareToReference, PARITY_LIMITS, type ParityResult, type ReferenceCase } from './parity.ts';
+import { renderGpuReport, type GpuReport, type ThroughputRow } from './report.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const flags = parseArgs({
+  options: {
+    model: { type: 'string', default: '.cache/models/bench-distilbert-base' },
+    variants: { type: 'string', default: 'fp32,fp16,O4' },
+    budgets: { type: 'string', default: '16384,65536,131072' },
+    threads: { type: 'string', default: '1,2' },
+    passages: { type: 'string', default: '40000' },
+    'max-batch-size': { type: 'string', default: '1024' },
+    device: { type: 'string', default: process.env.EMBEDLINE_DEVICE_ID ?? '0' },
+    out: { type: 'string', default: 'bench/results' },
+  },
+  strict: true,
+}).values;
+
+const deviceId = Number(flags.device);
+const benchModel = resolve(root, flags.model);
+const list = (value: string) => value.split(',').filter((v) => v !== '');
+const numbers = (value: string) => list(value).map(Number);
+const warnings: string[] = [];
+const logger = { info() {}, warn: (message: string) => warnings.push(message) };
+
+async function loadOnGpu(options: Omit<EncoderOptions, 'provider' | 'deviceId'>): Promise<Encoder> {
+  warnings.length = 0;
+  const encoder = await Encoder.load({ ...options, provider: 'cuda', deviceId }, logger);
+  if (encoder.describe().provider !== 'cuda') {
+    await encoder.close();
+    throw new Error(`the CUDA execution provider did not load: ${warnings.join(' | ') || 'no reason given'}`);
+  }
+  return encoder;
+}
+
+async function parityOf(label: string, modelDir: string, variant: string, cases: readonly ReferenceCase[]) {
+  const encoder = await loadOnGpu({ modelDir, variant, maxBatchTokens: 4096 });
+  try {
+    const result = await encoder.encode(cases.map((c) => c.text));
+    return compareToReference(label, variant, cases, result.vectors, result.dimension);
+  } finally {
+    await encoder.close();
+  }
+}
+
+function variantExists(modelDir: string, variant: string): boolean {
+  return existsSync(join(modelDir, 'onnx', variant === 'fp32' ? 'model.onnx' : `model_${variant}.onnx`));
+}
+
+async function runParity(): Promise<ParityResult[]> {
+  const tiny = JSON.parse(
+    gunzipSync(readFileSync(join(BUNDLED_REFERENCE_MODEL_DIR, '../reference/tiny-model-embeddings.json.gz'))).toString('utf8'),
+  ) as { cases: ReferenceCase[] };
+  const results = [
+    await parityOf('tiny reference model', BUNDLED_REFERENCE_MODEL_DIR, 'fp32', tiny.cases),
+    await parityOf('tiny reference model', BUNDLED_REFERENCE_MODEL_DIR, 'fp16', tiny.cases),
+  ];
+  const benchReference = join(benchModel, 'reference-embeddings.json');
+  if (existsSync(benchReference)) {
+    const bench = JSON.parse(readFileSync(benchReference, 'utf8')) as { cases: ReferenceCase[] };
+    for (const variant of list(flags.variants).filter((v) => variantExists(benchModel, v))) {
+      results.push(await parityOf('DistilBERT-base bench model', benchModel, variant, bench.cases));
+    }
+  }
+  return results;
+}
+
+async function measure(texts: readonly string[], variant: string, budget: number, threads: number): Promise<ThroughputRow> {
+  const maxBatchSize = Number(flags['max-batch-size']);
+  const encoder = await loadOnGpu({
+    modelDir: benchModel,
+    variant,
+    maxBatchTokens: budget,
+    maxBatchSize,
+    inferenceThreads: threads,
+    sortWindow: Math.max(4096, maxBatchSize * 4),
+  });
+  try {
+    await encoder.encode(texts.slice(0, 4096)); // CUDA kernels, cuBLAS handles and the memory arena warm up
+    const start = process.hrtime.bigint();
+    const result = await encoder.encode(texts);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const { realTokens, paddedTokens, batches } = result.stats;
+    return {
+      variant,
+      maxBatchTokens: budget,
+      inferenceThreads: threads,
+      passages: texts.length,
+      seconds,
+      passagesPerSecond: texts.length / seconds,
+      realTokensPerSecond: realTokens / seconds,
+      paddingOverhead: paddedTokens / realTokens - 1,
+      batches,
+    };
+  } finally {
+    await encoder.close();
+  }
+}
+
+async function runThroughput(): Promise<{ rows: ThroughputRow[]; tokenStats: unknown }> {
+  const abstracts = readTrecAbstracts(join(root, 'data/vaswani/doc-text.trec'));
+  const { passages, stats } = buildPassages(Number(flags.passages), abstracts, benchModel);
+  const texts = passages.map((p) => p.text);
+  const rows: ThroughputRow[] = [];
+  for (const variant of list(flags.variants).filter((v) => variantExists(benchModel, v))) {
+    for (const budget of numbers(flags.budgets)) {
+      for (const threads of numbers(flags.threads)) {
+        const row = await measure(texts, variant, budget, threads);
+        console.error(
+          `${variant} budget ${budget} threads ${threads}: ${row.passagesPerSecond.toFixed(0)} passages/s ` +
+            `(${(row.realTokensPerSecond / 1e6).toFixed(2)}M tokens/s, ${row.batches} batches)`,
+        );
+        rows.push(row);
+      }
+    }
+  }
+  return { rows, tokenStats: stats };
+}
+
+async function main(): Promise<number> {
+  const started = new Date().toISOString();
+  const parity = await runParity();
+  for (const p of parity) console.error(`parity ${p.model} ${p.variant}: ${p.pass ? 'pass' : 'FAIL'} (${p.summary})`);
+  const haveBenchModel = existsSync(join(benchModel, 'modules.json'));
+  const throughput = haveBenchModel ? await runThroughput() : { rows: [], tokenStats: undefined };
+  if (!haveBenchModel) console.error(`no benchmark model at ${benchModel}: throughput skipped (tools/reference/make_bench_model.py)`);
+  const report: GpuReport = {
+    benchmark: 'gpu',
+    started,
+    machine: { ...describeMachine(), gpu: process.env.EMBEDLINE_GPU_NAME ?? 'unknown' },
+    deviceId,
+    parityLimits: PARITY_LIMITS,
+    parity,
+    throughput: throughput.rows,
+    tokenStats: throughput.tokenStats,
+  };
+  mkdirSync(flags.out, { recursive: true });
+  writeFileSync(join(flags.out, 'gpu.json'), JSON.stringify(report, null, 2) + '\n');
+  const markdown = renderGpuReport(report);
+  writeFileSync(join(flags.out, 'gpu.md'), markdown);
+  console.log(markdown);
+  return parity.every((p) => p.pass) ? 0 : 1;
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  console.error(`bench/gpu: ${(error as Error).message}`);
+  process.exitCode = 2;
+}
