@@ -1,6 +1,20 @@
 #!/usr/bin/env node
 // Embedline runs its TypeScript sources directly through tsx (no build step to drift from the code).
-import { register } from 'tsx/esm/api';
+// tsx is loaded with `--import` in a child node rather than through its register() API, because only
+// command-line loaders reach worker threads, and the encoder runs inference in a worker-thread pool.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-register();
-await import('../src/main.ts');
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const child = spawn(
+  process.execPath,
+  ['--import', import.meta.resolve('tsx'), main, ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+  },
+);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => {
+  if (signal !== null) process.kill(process.pid, signal);
+  else process.exitCode = code ?? 1;
+});

@@ -1,10 +1,12 @@
 import { Command } from 'commander';
 import { demoCommand } from './commands/demo.ts';
+import { evalCommand } from './commands/eval.ts';
 
 const program = new Command('embedline')
   .description('Turn very large text corpora into a searchable vector index.')
   .showHelpAfterError();
 program.addCommand(demoCommand());
+program.addCommand(evalCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -27,6 +27,7 @@ export { TopKHeap, type ScoredId } from './top-k-heap.ts';
 
 // TREC files and IR metrics.
 export { parseQrels, type Qrels } from './qrels.ts';
+export { detectQrelsFormat, parseBeirQrels } from './beir-qrels.ts';
 export {
   formatTrecRun,
   parseRun,

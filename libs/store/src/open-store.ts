@@ -1,4 +1,5 @@
 import { LanceDbStore } from './lancedb/lancedb-store.ts';
+import { QdrantStore } from './qdrant/qdrant-store.ts';
 import type { ShardLedger } from './shard-ledger.ts';
 import type { VectorStore } from './vector-store.ts';
 
@@ -6,14 +7,21 @@ import type { VectorStore } from './vector-store.ts';
 export interface StoreSettings {
   readonly EMBEDLINE_STORE: 'lancedb' | 'qdrant';
   readonly EMBEDLINE_LANCEDB_DIR: string;
-  readonly QDRANT_URL?: string;
-  readonly QDRANT_API_KEY?: string;
+  readonly QDRANT_URL?: string | undefined;
+  readonly QDRANT_API_KEY?: string | undefined;
 }
 
-/** The vector store the pipeline writes to: embedded LanceDB (the default) or a Qdrant server. */
+/**
+ * The vector store the pipeline writes to: embedded LanceDB (the default) or a Qdrant server at
+ * QDRANT_URL (with QDRANT_API_KEY when the server requires one). Both keep the shard ledger.
+ */
 export async function openStore(settings: StoreSettings): Promise<VectorStore & ShardLedger> {
   if (settings.EMBEDLINE_STORE === 'lancedb') return new LanceDbStore({ uri: settings.EMBEDLINE_LANCEDB_DIR });
-  // QdrantStore has no shard ledger yet (issue 3): without it a re-run after a Redis loss could not
-  // tell finished shards apart, so the pipeline refuses Qdrant for now rather than redo work.
-  throw new TypeError('EMBEDLINE_STORE=qdrant: the pipeline needs a shard ledger, not yet implemented for Qdrant; use lancedb');
+  const url = settings.QDRANT_URL?.trim();
+  if (url === undefined || url === '')
+    throw new TypeError(
+      'EMBEDLINE_STORE=qdrant needs QDRANT_URL, the Qdrant REST endpoint (e.g. http://qdrant:6333); it is not set',
+    );
+  const apiKey = settings.QDRANT_API_KEY;
+  return new QdrantStore({ url, ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }) });
 }

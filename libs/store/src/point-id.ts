@@ -14,5 +14,10 @@ export function pointId(id: string): number | string {
     const value = Number(id);
     if (Number.isSafeInteger(value)) return value;
   }
-  return uuidv5(id, EMBEDLINE_NAMESPACE);
+  return stableUuid(id);
+}
+
+/** The UUIDv5 of any string in Embedline's namespace: the same key always gives the same UUID. */
+export function stableUuid(key: string): string {
+  return uuidv5(key, EMBEDLINE_NAMESPACE);
 }

@@ -22,19 +22,31 @@ interface DemoOptions {
 /** `embedline demo`: embed a TREC corpus on this machine and answer a query by exact search. */
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('Embed the bundled Vaswani corpus (or --corpus) and print the top hits for a query, by exact search.')
+    .description(
+      'Embed the bundled Vaswani corpus (or --corpus) and print the top hits for a query, by exact search.',
+    )
     .argument('[query...]', 'the query', [])
     .option('--corpus <path>', 'a TREC <DOC> corpus', BUNDLED_CORPUS)
     .option('--top-k <n>', 'hits to print', positiveInt, 10)
     .option('--model-dir <dir>', 'a local sentence-transformers model folder (skips cache and hub)')
-    .option('--variant <name>', 'ONNX variant: fp32 (onnx/model.onnx) or the suffix of onnx/model_<name>.onnx', 'fp32')
+    .option(
+      '--variant <name>',
+      'ONNX variant: fp32 (onnx/model.onnx) or the suffix of onnx/model_<name>.onnx',
+      'fp32',
+    )
     .option('--limit <n>', 'embed only the first n documents', positiveInt)
-    .action(async (words: string[], options: DemoOptions) => runDemo(words.join(' ') || DEFAULT_QUERY, options));
+    .action(async (words: string[], options: DemoOptions) =>
+      runDemo(words.join(' ') || DEFAULT_QUERY, options),
+    );
 }
 
 async function runDemo(query: string, options: DemoOptions): Promise<void> {
   const log = createLogger('demo');
-  const model = await resolveModel({ modelDir: options.modelDir, variant: options.variant, log: (m) => log.info(m) });
+  const model = await resolveModel({
+    modelDir: options.modelDir,
+    variant: options.variant,
+    log: (m) => log.info(m),
+  });
   if (model.warning !== undefined) printReferenceModelWarning(model.warning);
   const encoder = await Encoder.load({ modelDir: model.dir, variant: options.variant }, log);
   try {
@@ -45,9 +57,12 @@ async function runDemo(query: string, options: DemoOptions): Promise<void> {
     console.log(`\nquery: ${query}\n`);
     hits!.forEach((hit, rank) => {
       const record = records[hit.corpusId]!;
-      console.log(`${String(rank + 1).padStart(3)}. ${hit.score.toFixed(4)}  [${record.id}] ${snippet(record.text)}`);
+      console.log(
+        `${String(rank + 1).padStart(3)}. ${hit.score.toFixed(4)}  [${record.id}] ${snippet(record.text)}`,
+      );
     });
-    if (model.warning !== undefined) printReferenceModelWarning('(reminder) these hits come from the random-weight reference model.');
+    if (model.warning !== undefined)
+      printReferenceModelWarning('(reminder) these hits come from the random-weight reference model.');
   } finally {
     await encoder.close();
   }
@@ -88,6 +103,7 @@ function snippet(text: string, width = 100): string {
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
   return n;
 }

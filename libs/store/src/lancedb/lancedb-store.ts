@@ -101,6 +101,9 @@ export class LanceDbStore implements VectorStore, ShardLedger {
 
   async createCollection(name: string, options: CreateCollectionOptions): Promise<void> {
     checkName(name);
+    // Ledger names are reserved: such a table would be hidden from listCollections and clash with a ledger.
+    if (name.endsWith(LEDGER_SUFFIX))
+      throw new RangeError(`collection name "${name}" ends with "${LEDGER_SUFFIX}", reserved for shard ledgers`);
     const dimension = positiveInteger('dimension', options.dimension);
     const existing = await this.tryOpen(name);
     if (existing === undefined) {
@@ -248,7 +251,9 @@ export class LanceDbStore implements VectorStore, ShardLedger {
     checkName(name);
     await this.forget(name);
     const db = await this.db();
-    for (const table of [name, `${name}${LEDGER_SUFFIX}`]) {
+    // The ledger goes first: a crash between the two drops must leave rows without claims (a re-run
+    // redoes them), never claims of shards whose rows are gone (a re-run would skip them).
+    for (const table of [`${name}${LEDGER_SUFFIX}`, name]) {
       try {
         await db.dropTable(table);
       } catch (error) {
@@ -293,6 +298,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
           ledger = await db.openTable(ledgerName);
         } catch (error) {
           if (!isTableNotFound(error)) throw error;
+          await this.open(name); // a ledger only for a collection that exists: else CollectionNotFoundError
           try {
             await db.createTable(ledgerName, row, { mode: 'create' });
             return;

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { toRecordBatch } from '../embedded-batch.ts';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
-import { pointId } from '../point-id.ts';
+import { pointId, stableUuid } from '../point-id.ts';
 import { runStoreConformance } from '../testing/conformance.ts';
 import { randomUnitVectors } from '../testing/random-vectors.ts';
 import { FakeQdrant, type FakeQdrantOptions } from './contract/fake-qdrant.ts';
@@ -503,6 +503,119 @@ describe('QdrantStore against the contract fake', () => {
     try {
       await h.store.close();
       await assert.rejects(h.store.listCollections(), /QdrantStore is closed/);
+    } finally {
+      await h.done();
+    }
+  });
+});
+
+describe('QdrantStore shard ledger against the contract fake', () => {
+  test('a payload-only side collection `<name>__shards`: one point per shard, keyed by the UUIDv5 of its key, written with wait=true', async () => {
+    const h = await harness({}, { ordering: 'strong' });
+    try {
+      await h.store.createCollection('docs', { dimension: 8, replication: 2 });
+      await h.store.recordShard('docs', 'abc-0000001', 250);
+      await h.store.recordShard('docs', 'abc-0000001', 250);
+
+      const creates = h.fake.requestsFor('create_collection');
+      assert.deepEqual(
+        creates.map((r) => r.path),
+        ['/collections/docs', '/collections/docs__shards'],
+      );
+      // No vectors at all; one shard; the collection's replication factor, so it survives what the points survive.
+      assert.deepEqual(creates[1]?.body, { vectors: {}, shard_number: 1, replication_factor: 2 });
+      const ledger = h.fake.collection('docs__shards');
+      assert.equal(ledger?.size, 0);
+      assert.equal(ledger.replicationFactor, 2);
+      assert.equal(ledger.pointCount, 1, 'recording a shard twice leaves one point');
+
+      const writes = h.fake.requestsFor('upsert_points');
+      assert.equal(writes.length, 2);
+      for (const write of writes) {
+        assert.equal(write.path, '/collections/docs__shards/points');
+        assert.equal(write.query['wait'], 'true');
+        assert.equal(write.query['ordering'], 'strong');
+      }
+      type LedgerWrite = { points: { id: unknown; vector: unknown; payload: Record<string, unknown> }[] };
+      const [point] = (writes[0]?.body as LedgerWrite).points;
+      assert.equal(point?.id, stableUuid('abc-0000001'));
+      assert.deepEqual(point.vector, {});
+      assert.equal(point.payload['shard'], 'abc-0000001');
+      assert.equal(point.payload['records'], 250);
+      assert.ok(!Number.isNaN(Date.parse(String(point.payload['finishedAt']))), 'finishedAt is a timestamp');
+      assert.equal(h.fake.requestsFor('create_collection').length, 2, 'the ledger is created once, then remembered');
+      assert.equal(h.fake.collection('docs')?.pointCount, 0);
+    } finally {
+      await h.done();
+    }
+  });
+
+  test('completedShards pages through the scroll API; another process (a new store) reads the same ledger', async () => {
+    const h = await harness();
+    try {
+      await h.store.createCollection('docs', { dimension: 8 });
+      const expected = new Map(
+        Array.from({ length: 1003 }, (_, i) => [`fp-${String(i).padStart(7, '0')}`, 1000 + (i % 7)]),
+      );
+      const keys = [...expected.keys()];
+      // Concurrent writers, as several workers are: the first writes race to create the ledger.
+      for (let start = 0; start < keys.length; start += 50) {
+        const chunk = keys.slice(start, start + 50);
+        await Promise.all(chunk.map((key) => h.store.recordShard('docs', key, expected.get(key)!)));
+      }
+      const reader = new QdrantStore({ url: h.fake.url });
+      assert.deepEqual(await reader.completedShards('docs'), expected);
+      await reader.close();
+      const scrolls = h.fake.requestsFor('scroll_points');
+      assert.equal(scrolls.length, 2, '1003 shards in pages of 1000');
+      assert.deepEqual(scrolls[0]?.body, { limit: 1000, with_payload: ['shard', 'records'], with_vector: false });
+      const second = scrolls[1]?.body as { offset?: unknown };
+      assert.ok(second.offset !== undefined, 'the second page starts at the offset given');
+      assert.equal(h.fake.collection('docs__shards')?.pointCount, 1003);
+      assert.equal(h.fake.requestsFor('create_collection').length, 2, 'concurrent writers of one store create the ledger once');
+    } finally {
+      await h.done();
+    }
+  });
+
+  test('deleteCollection deletes the ledger first; a ledger deleted meanwhile is re-created on the next record', async () => {
+    const h = await harness();
+    try {
+      await h.store.createCollection('docs', { dimension: 8 });
+      await h.store.recordShard('docs', 'a', 1);
+      const other = new QdrantStore({ url: h.fake.url });
+      await other.deleteCollection('docs');
+      assert.deepEqual(
+        h.fake.requestsFor('delete_collection').map((r) => r.path),
+        ['/collections/docs__shards', '/collections/docs'],
+        'a crash between the two deletes must not leave claims without points',
+      );
+      await other.createCollection('docs', { dimension: 8 });
+      await other.close();
+      // h.store still believes the ledger exists: its write gets a 404, then it re-creates the ledger.
+      await h.store.recordShard('docs', 'b', 2);
+      assert.deepEqual(await h.store.completedShards('docs'), new Map([['b', 2]]));
+    } finally {
+      await h.done();
+    }
+  });
+
+  test('ledger writes are retried on 503; bad arguments are refused; collectionPrefix applies to the ledger', async () => {
+    const h = await harness({}, { collectionPrefix: 'tenant_' });
+    try {
+      await h.store.createCollection('docs', { dimension: 8 });
+      h.fake.inject({ operationId: 'upsert_points', status: 503, times: 2 });
+      await h.store.recordShard('docs', 'a', 3);
+      assert.deepEqual(
+        h.fake.requestsFor('upsert_points').map((r) => r.status),
+        [503, 503, 200],
+      );
+      assert.equal(h.fake.collection('tenant_docs__shards')?.pointCount, 1);
+      assert.deepEqual(await h.store.listCollections(), ['docs']);
+      await assert.rejects(h.store.recordShard('docs', 'b', -1), /records must be a non-negative integer/);
+      await assert.rejects(h.store.recordShard('docs', 'c', 1.5), /records must be a non-negative integer/);
+      await assert.rejects(h.store.recordShard('docs', '', 1), /shard key is empty/);
+      assert.deepEqual(await h.store.completedShards('docs'), new Map([['a', 3]]));
     } finally {
       await h.done();
     }

@@ -3,7 +3,8 @@ import type { RecordBatch } from 'apache-arrow';
 import { fromRecordBatch, type EmbeddedRows } from '../embedded-batch.ts';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
 import { DimensionMismatchError } from '../errors/dimension-mismatch-error.ts';
-import { pointId } from '../point-id.ts';
+import { pointId, stableUuid } from '../point-id.ts';
+import type { ShardLedger } from '../shard-ledger.ts';
 import type {
   CollectionInfo,
   CreateCollectionOptions,
@@ -81,6 +82,11 @@ export interface QdrantStoreOptions {
 /** Collection metadata key (Qdrant >= 1.16) recording whether finalize has run since the last write. */
 export const FINALIZED_METADATA_KEY = 'embedline_finalized';
 
+/** Suffix of the side collection holding a collection's shard ledger (the name LanceDbStore uses too). */
+export const LEDGER_SUFFIX = '__shards';
+/** Ledger points per scroll request: a whole MS MARCO ingest (8.8M passages, 1k-passage shards) is 9 pages. */
+const LEDGER_PAGE_SIZE = 1000;
+
 /** Extra hits fetched beyond topK so that a tie at the cut can be ordered by point id. */
 const TIE_SLACK = 8;
 const MAX_POLL_INTERVAL_MS = 10_000;
@@ -100,7 +106,7 @@ interface ServerFeatures {
  * The distributed store: a Qdrant collection per Embedline collection, one unnamed dense vector with
  * `Dot` distance (the vectors are unit length, so the score is the cosine). See README.md ("Qdrant").
  */
-export class QdrantStore implements VectorStore {
+export class QdrantStore implements VectorStore, ShardLedger {
   readonly #client: QdrantClient;
   readonly #admin: QdrantClient;
   readonly #retry: RetryContext;
@@ -118,6 +124,8 @@ export class QdrantStore implements VectorStore {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #prefix: string;
   #features: Promise<ServerFeatures> | undefined;
+  /** Collections whose ledger this store has seen or created (or is creating), so recordShard looks once. */
+  readonly #ledgers = new Map<string, Promise<void>>();
   #closed = false;
 
   constructor(options: QdrantStoreOptions) {
@@ -171,6 +179,7 @@ export class QdrantStore implements VectorStore {
 
   async createCollection(name: string, options: CreateCollectionOptions): Promise<void> {
     this.#open();
+    checkNotLedgerName(name);
     const dimension = positiveInteger('dimension', options.dimension);
     const existing = await this.#details(name);
     if (existing !== undefined) return this.#adoptExisting(name, existing, dimension);
@@ -189,11 +198,7 @@ export class QdrantStore implements VectorStore {
     try {
       await this.#call(`create collection "${name}"`, name, (c, q) => c.createCollection(q, body), true);
     } catch (error) {
-      // Another worker created it between our look and our create: 409 (or 400 on older servers).
-      const lost =
-        error instanceof QdrantRequestError &&
-        (error.status === 409 || (error.status === 400 && /already exists/i.test(error.message)));
-      if (!lost) throw error;
+      if (!lostCreateRace(error)) throw error;
       return this.#adoptExisting(
         name,
         await this.#requireDetails(name, `create collection "${name}"`),
@@ -378,24 +383,107 @@ export class QdrantStore implements VectorStore {
     const result = await this.#call('list collections', undefined, (c) => c.getCollections());
     return result.collections
       .map((c) => c.name)
-      .filter((n) => n.startsWith(this.#prefix))
+      .filter((n) => n.startsWith(this.#prefix) && !n.endsWith(LEDGER_SUFFIX))
       .map((n) => n.slice(this.#prefix.length))
       .sort();
   }
 
+  /** Deletes the collection and its shard ledger; either may already be gone. */
   async deleteCollection(name: string): Promise<void> {
     this.#open();
+    this.#ledgers.delete(name);
+    // The ledger goes first: a crash between the two deletes must leave points without claims (a re-run
+    // redoes them), never claims of shards whose points are gone (a re-run would skip them).
+    for (const target of [ledgerName(name), name]) {
+      try {
+        // Qdrant answers `result: false` for a collection that is not there; a 404 is tolerated as well.
+        await this.#call(
+          `delete collection "${target}"`,
+          target,
+          (c, q) => c.deleteCollection(q, { timeout: this.#adminTimeoutS }),
+          true,
+        );
+      } catch (error) {
+        if (!(error instanceof CollectionNotFoundError)) throw error;
+      }
+    }
+  }
+
+  /**
+   * The shard ledger (see shard-ledger.ts) lives in a side collection, `<name>__shards`, hidden from
+   * listCollections and deleted with the collection. It holds no vectors (`vectors: {}`, a payload-only
+   * collection): one point per shard, keyed by the UUIDv5 of the shard key, so recording a shard again (a
+   * retried or duplicated job) overwrites its point. Payload: `{ shard, records, finishedAt }`.
+   */
+  async recordShard(name: string, shardKey: string, records: number): Promise<void> {
+    this.#open();
+    if (shardKey.length === 0) throw new RangeError(`recordShard of "${name}": the shard key is empty`);
+    if (!Number.isSafeInteger(records) || records < 0)
+      throw new RangeError(`recordShard of "${name}": records must be a non-negative integer, got ${records}`);
+    const point: Schemas['PointStruct'] = {
+      id: stableUuid(shardKey),
+      vector: {},
+      payload: { shard: shardKey, records, finishedAt: new Date().toISOString() },
+    };
+    const write = () =>
+      this.#call(`record shard "${shardKey}" of "${name}"`, ledgerName(name), async (c, q) => {
+        // wait: true. The ledger must never claim a shard whose points are not durable: the caller records a
+        // shard only after every upsert of its points resolved, and those use wait=true too (applied, in the
+        // WAL). Waiting here as well means that once recordShard resolves the claim itself is applied, so the
+        // worker acknowledges its job only when a later `ingest` (even after Redis lost everything) will see
+        // the shard as done; and a write Qdrant fails to apply surfaces here as an error instead of an
+        // "acknowledged" that silently records nothing.
+        const result = await c.upsert(q, { wait: true, ordering: this.#ordering, points: [point] });
+        if (result.status !== 'completed')
+          throw new RetryableCondition(`ledger write answered "${result.status}", not "completed"`);
+      });
+    await this.#ensureLedger(name);
     try {
-      // Qdrant answers `result: false` for a collection that is not there; a 404 is tolerated as well.
-      await this.#call(
-        `delete collection "${name}"`,
-        name,
-        (c, q) => c.deleteCollection(q, { timeout: this.#adminTimeoutS }),
-        true,
-      );
+      await write();
     } catch (error) {
       if (!(error instanceof CollectionNotFoundError)) throw error;
+      // The ledger was deleted since we saw it (another process deleted the collection): recreating it
+      // requires the collection itself, so this fails clearly if that is gone too.
+      this.#ledgers.delete(name);
+      await this.#ensureLedger(name);
+      await write();
     }
+  }
+
+  /** Every shard recorded for the collection, read through the scroll API; empty when it has no ledger. */
+  async completedShards(name: string): Promise<Map<string, number>> {
+    this.#open();
+    const ledger = ledgerName(name);
+    const shards = new Map<string, number>();
+    let offset: Schemas['ExtendedPointId'] | null | undefined = undefined;
+    do {
+      let page: Schemas['ScrollResult'];
+      try {
+        page = await this.#call(`read the shard ledger of "${name}"`, ledger, (c, q) =>
+          c.scroll(q, {
+            limit: LEDGER_PAGE_SIZE,
+            with_payload: ['shard', 'records'],
+            with_vector: false,
+            ...(offset == null ? {} : { offset }),
+          }),
+        );
+      } catch (error) {
+        if (error instanceof CollectionNotFoundError) return new Map();
+        throw error;
+      }
+      for (const point of page.points) {
+        const { shard, records } = point.payload ?? {};
+        if (typeof shard !== 'string' || typeof records !== 'number')
+          throw new QdrantRequestError(
+            `read the shard ledger of "${name}"`,
+            undefined,
+            `point ${String(point.id)} of "${ledger}" is not a ledger entry (payload ${JSON.stringify(point.payload)})`,
+          );
+        shards.set(shard, records);
+      }
+      offset = page.next_page_offset as Schemas['ExtendedPointId'] | null | undefined;
+    } while (offset !== undefined && offset !== null);
+    return shards;
   }
 
   async close(): Promise<void> {
@@ -466,6 +554,48 @@ export class QdrantStore implements VectorStore {
         }),
       true,
     );
+  }
+
+  /**
+   * Creates the ledger collection of `name` unless it exists. It has one shard (a few thousand points) and
+   * the collection's replication factor, so it survives the node losses the points survive.
+   */
+  #ensureLedger(name: string): Promise<void> {
+    let pending = this.#ledgers.get(name);
+    if (pending === undefined) {
+      pending = this.#createLedgerUnlessExists(name);
+      this.#ledgers.set(name, pending);
+      // A failure is not remembered: the next recordShard tries again.
+      const created = pending;
+      created.catch(() => {
+        if (this.#ledgers.get(name) === created) this.#ledgers.delete(name);
+      });
+    }
+    return pending;
+  }
+
+  async #createLedgerUnlessExists(name: string): Promise<void> {
+    const ledger = ledgerName(name);
+    if ((await this.#details(ledger)) === undefined) {
+      const collection = await this.#requireDetails(name, `record a shard of "${name}"`);
+      const replication = collection.config.params.replication_factor;
+      try {
+        await this.#call(
+          `create the shard ledger of "${name}"`,
+          ledger,
+          (c, q) =>
+            c.createCollection(q, {
+              vectors: {},
+              shard_number: 1,
+              ...(replication === undefined ? {} : { replication_factor: replication }),
+              timeout: this.#adminTimeoutS,
+            }),
+          true,
+        );
+      } catch (error) {
+        if (!lostCreateRace(error)) throw error;
+      }
+    }
   }
 
   #setFinalized(name: string, finalized: boolean): Promise<unknown> {
@@ -568,6 +698,24 @@ function toHit(point: ScoredPoint, withPayload: boolean): SearchHit {
   return withPayload
     ? { id, score: point.score, payload: decodePayload(payload) }
     : { id, score: point.score };
+}
+
+function ledgerName(collection: string): string {
+  return `${collection}${LEDGER_SUFFIX}`;
+}
+
+/** Ledger names are reserved: such a collection would be hidden from listCollections and clash with a ledger. */
+function checkNotLedgerName(name: string): void {
+  if (name.endsWith(LEDGER_SUFFIX))
+    throw new RangeError(`collection name "${name}" ends with "${LEDGER_SUFFIX}", reserved for shard ledgers`);
+}
+
+/** Another process created the collection between our look and our create: 409 (400 on older servers). */
+function lostCreateRace(error: unknown): boolean {
+  return (
+    error instanceof QdrantRequestError &&
+    (error.status === 409 || (error.status === 400 && /already exists/i.test(error.message)))
+  );
 }
 
 function vectorSize(details: CollectionDetails, name: string): number {

@@ -3,18 +3,19 @@ import { describe, test } from 'node:test';
 import { toRecordBatch } from '../embedded-batch.ts';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
 import { DimensionMismatchError } from '../errors/dimension-mismatch-error.ts';
+import type { ShardLedger } from '../shard-ledger.ts';
 import type { VectorStore } from '../vector-store.ts';
 import { assertExactRanking, comparePointIds, exactTopK, type ReferencePoints } from './exact-reference.ts';
 import { perturb, randomUnitVectors, seededRandom } from './random-vectors.ts';
 
 /** A fresh, empty store for one test; `cleanup` runs after the suite has closed it. */
-export type MakeStore = () => Promise<{ store: VectorStore; cleanup: () => Promise<void> }>;
+export type MakeStore = () => Promise<{ store: VectorStore & ShardLedger; cleanup: () => Promise<void> }>;
 
 /** Scores are float32 dot products: they must match float64 exact search this closely. */
 const SCORE_TOLERANCE = 1e-5;
 
 /**
- * The behaviour every VectorStore adapter must share, as node:test cases under
+ * The behaviour every VectorStore adapter (with its ShardLedger) must share, as node:test cases under
  * `describe('VectorStore conformance: <name>')`. Uses only the VectorStore interface and the shared
  * errors, so an adapter (LanceDB, Qdrant against a fake server, ...) runs it unchanged:
  *
@@ -23,7 +24,7 @@ const SCORE_TOLERANCE = 1e-5;
  * Each test gets its own store from `makeStore`, closes it and calls `cleanup` however it ends.
  */
 export function runStoreConformance(name: string, makeStore: MakeStore): void {
-  const withStore = (run: (store: VectorStore) => Promise<void>) => async () => {
+  const withStore = (run: (store: VectorStore & ShardLedger) => Promise<void>) => async () => {
     const { store, cleanup } = await makeStore();
     try {
       await run(store);
@@ -406,6 +407,52 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
           assert.deepEqual(stored.payload, { source: 'conformance', id });
           row(points, i).forEach((value, d) => assert.ok(Math.abs(value - stored.vector[d]!) < 1e-6));
         });
+      }),
+    );
+
+    test(
+      'shard ledger: recordShard is idempotent; completedShards lists the shards of one collection only',
+      withStore(async (store) => {
+        assert.deepEqual(await store.completedShards('docs'), new Map(), 'no collection, no ledger: nothing done');
+        await store.createCollection('docs', { dimension: 8 });
+        await store.createCollection('other', { dimension: 8 });
+        assert.deepEqual(await store.completedShards('docs'), new Map());
+        await store.recordShard('docs', 'abc-0000001', 250);
+        await store.recordShard('docs', 'abc-0000001', 250);
+        await store.recordShard('docs', 'abc-0000002', 120);
+        await store.recordShard('docs', '7', 1);
+        await store.recordShard('other', 'abc-0000001', 99);
+        assert.deepEqual(
+          await store.completedShards('docs'),
+          new Map([
+            ['abc-0000001', 250],
+            ['abc-0000002', 120],
+            ['7', 1],
+          ]),
+        );
+        assert.deepEqual(await store.completedShards('other'), new Map([['abc-0000001', 99]]));
+        assert.deepEqual((await store.listCollections()).sort(), ['docs', 'other'], 'ledgers stay hidden');
+        assert.equal(await store.count('docs'), 0, 'the ledger is not in the collection');
+      }),
+    );
+
+    test(
+      'shard ledger: deleteCollection deletes it; a shard of an unknown collection is refused; ledger names are reserved',
+      withStore(async (store) => {
+        await store.createCollection('docs', { dimension: 8 });
+        await store.recordShard('docs', 'abc-0000001', 250);
+        await store.deleteCollection('docs');
+        assert.deepEqual(await store.completedShards('docs'), new Map());
+        await store.createCollection('docs', { dimension: 8 });
+        assert.deepEqual(await store.completedShards('docs'), new Map(), 'a re-created collection starts clean');
+        await assert.rejects(store.recordShard('missing', 'abc-0000001', 5), (error: unknown) => {
+          assert.ok(error instanceof CollectionNotFoundError, `got ${String(error)}`);
+          assert.match(error.message, /"missing"/);
+          return true;
+        });
+        assert.deepEqual(await store.completedShards('missing'), new Map());
+        await assert.rejects(store.createCollection('docs__shards', { dimension: 8 }), /reserved for shard ledgers/);
+        assert.deepEqual(await store.listCollections(), ['docs']);
       }),
     );
   });

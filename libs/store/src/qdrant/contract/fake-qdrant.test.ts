@@ -164,6 +164,36 @@ describe('FakeQdrant', () => {
     }
   });
 
+  test('payload-only collections (`vectors: {}`): points carry `vector: {}`; a vector is refused as on a real server', async () => {
+    const fake = await FakeQdrant.start();
+    try {
+      assert.equal((await call(fake, 'PUT', '/collections/l', { vectors: {}, shard_number: 1 })).status, 200);
+      const info = (await call(fake, 'GET', '/collections/l')).json['result'] as {
+        config: { params: { vectors: unknown } };
+      };
+      assert.deepEqual(info.config.params.vectors, {});
+      const id = '6f1d7c2e-4b8a-5e21-9c3d-0a7b5e9f1c42';
+      const put = await call(fake, 'PUT', '/collections/l/points?wait=true', {
+        points: [{ id, vector: {}, payload: { shard: 's', records: 3 } }],
+      });
+      assert.deepEqual(put.json['result'], { operation_id: 1, status: 'completed' });
+      const scrolled = await call(fake, 'POST', '/collections/l/points/scroll', { limit: 5, with_vector: true });
+      assert.deepEqual(scrolled.json['result'], {
+        points: [{ id, payload: { shard: 's', records: 3 }, vector: {} }],
+        next_page_offset: null,
+      });
+      const withVector = await call(fake, 'PUT', '/collections/l/points?wait=true', {
+        points: [{ id, vector: [1, 0] }],
+      });
+      assert.equal(withVector.status, 400);
+      assert.match(JSON.stringify(withVector.json), /Not existing vector name/);
+      assert.equal(fake.collection('l')?.size, 0);
+      assert.deepEqual(fake.violations, [], 'legitimate requests and answers');
+    } finally {
+      await fake.close();
+    }
+  });
+
   test('records every contract violation: unknown endpoints, bad parameters and bodies, unmodelled fields', async () => {
     const fake = await FakeQdrant.start();
     try {

@@ -16,7 +16,8 @@ import { OpenApiContract, type OperationMatch } from './openapi-contract.ts';
  *   body are validated (see OpenApiContract); an unknown endpoint, a bad parameter or body, or a field the
  *   fake does not model is answered 400/404/405 (or 501) AND recorded in `violations`;
  * - the endpoints the adapter uses are implemented in memory with Qdrant's semantics (one unnamed dense
- *   vector, `Dot` distance, float32 scores, points ordered by id, merged collection metadata, ...);
+ *   vector, `Dot` distance, float32 scores, points ordered by id, merged collection metadata, ...), and
+ *   payload-only collections (`vectors: {}`, points with `vector: {}`) such as the shard ledger;
  * - every answer is validated against the document's response schema before it is sent: a wrong fake
  *   fails loudly (recorded, and answered 500) instead of teaching the adapter a wrong API;
  * - faults can be injected: an HTTP status (429 with Retry-After, 503, ...) or a delay, for the next N
@@ -62,6 +63,7 @@ export interface RecordedRequest {
 }
 
 export interface CollectionSnapshot {
+  /** Dimension of the unnamed dense vector; 0 for a payload-only collection (created with `vectors: {}`). */
   readonly size: number;
   readonly onDisk: boolean | undefined;
   readonly shardNumber: number;
@@ -104,6 +106,7 @@ interface StoredPoint {
 }
 
 interface Collection {
+  /** 0: payload-only (no vectors configured). */
   readonly size: number;
   readonly onDisk: boolean | undefined;
   params: { shard_number: number; replication_factor: number; write_consistency_factor: number };
@@ -440,7 +443,10 @@ export class FakeQdrant {
     if (this.#collections.has(name))
       throw new HttpFailure(409, `Wrong input: Collection \`${name}\` already exists!`);
     const vectors = input['vectors'] as Record<string, unknown> | undefined;
-    if (vectors === undefined || typeof vectors['size'] !== 'number') {
+    // `vectors: {}` is an empty map of named vectors: a payload-only collection (Qdrant's own answer for
+    // "a collection without vectors"; its points are written with `vector: {}`).
+    const payloadOnly = vectors !== undefined && Object.keys(vectors).length === 0;
+    if (!payloadOnly && (vectors === undefined || typeof vectors['size'] !== 'number')) {
       throw new HttpFailure(
         501,
         'the fake models one unnamed dense vector (vectors: { size, distance })',
@@ -448,7 +454,7 @@ export class FakeQdrant {
       );
     }
     only(vectors, ['size', 'distance', 'on_disk'], 'vectors');
-    if (vectors['distance'] !== 'Dot')
+    if (!payloadOnly && vectors['distance'] !== 'Dot')
       throw new HttpFailure(
         501,
         `the fake models Dot distance only, got ${String(vectors['distance'])}`,
@@ -459,7 +465,7 @@ export class FakeQdrant {
     only(hnsw, Object.keys(DEFAULT_HNSW), 'hnsw_config');
     only(optimizer, Object.keys(DEFAULT_OPTIMIZER), 'optimizers_config');
     this.#collections.set(name, {
-      size: vectors['size'],
+      size: payloadOnly ? 0 : (vectors['size'] as number),
       onDisk: vectors['on_disk'] as boolean | undefined,
       params: {
         shard_number: (input['shard_number'] as number | undefined) ?? 1,
@@ -546,11 +552,14 @@ export class FakeQdrant {
       segments_count: c.params.shard_number * 2,
       config: {
         params: {
-          vectors: {
-            size: c.size,
-            distance: 'Dot',
-            ...(c.onDisk === undefined ? {} : { on_disk: c.onDisk }),
-          },
+          vectors:
+            c.size === 0
+              ? {}
+              : {
+                  size: c.size,
+                  distance: 'Dot',
+                  ...(c.onDisk === undefined ? {} : { on_disk: c.onDisk }),
+                },
           shard_number: c.params.shard_number,
           replication_factor: c.params.replication_factor,
           write_consistency_factor: c.params.write_consistency_factor,
@@ -595,6 +604,7 @@ export class FakeQdrant {
       incoming = batch.ids.map((id, i) => ({ id, vector: vectors[i], payload: batch.payloads?.[i] ?? null }));
     }
     const prepared = incoming.map((point) => {
+      if (c.size === 0) return this.#payloadOnlyPoint(point);
       if (!Array.isArray(point.vector) || point.vector.some((x) => typeof x !== 'number')) {
         throw new HttpFailure(501, 'the fake models one unnamed dense vector per point', true);
       }
@@ -624,6 +634,21 @@ export class FakeQdrant {
     return this.#updateResult(c, query, version);
   }
 
+  /** A point of a payload-only collection: `vector: {}`, as Qdrant requires there (no vector name exists). */
+  #payloadOnlyPoint(point: { id: unknown; vector: unknown; payload: unknown }) {
+    const vector = point.vector;
+    const empty =
+      typeof vector === 'object' && vector !== null && !Array.isArray(vector) && Object.keys(vector).length === 0;
+    if (!empty) {
+      throw new HttpFailure(400, 'Wrong input: Not existing vector name error: the collection has no vectors');
+    }
+    return {
+      id: point.id as PointId,
+      vector: new Float32Array(0),
+      payload: (point.payload ?? {}) as Record<string, unknown>,
+    };
+  }
+
   #updateResult(c: Collection, query: URLSearchParams, version = ++c.operations): unknown {
     return { operation_id: version, status: query.get('wait') === 'true' ? 'completed' : 'acknowledged' };
   }
@@ -645,6 +670,8 @@ export class FakeQdrant {
     }
     const params = (input['params'] ?? {}) as Record<string, unknown>;
     only(params, ['exact', 'hnsw_ef', 'indexed_only'], 'params');
+    if (c.size === 0)
+      throw new HttpFailure(400, 'Wrong input: Not existing vector name error: the collection has no vectors');
     if (vector.length !== c.size)
       throw new HttpFailure(
         400,
@@ -700,10 +727,11 @@ export class FakeQdrant {
   }
 
   #record(p: StoredPoint, input: Record<string, unknown>): unknown {
+    const vector = p.vector.length === 0 ? {} : Array.from(p.vector);
     return {
       id: p.id,
       ...selectPayload(p.payload, input['with_payload'], true),
-      ...(input['with_vector'] === true ? { vector: Array.from(p.vector) } : {}),
+      ...(input['with_vector'] === true ? { vector } : {}),
     };
   }
 

@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { readQueries, readTrecDocuments, type CorpusRecord } from '@embedline/corpus';
+import { BUNDLED_REFERENCE_MODEL_DIR, Encoder } from '@embedline/encoder';
+import { parseQrels, parseRun, recallAtK } from '@embedline/scoring';
+import { LanceDbStore, toRecordBatch } from '@embedline/store';
+import { evaluateCollection, type EvaluateCollectionOptions } from './evaluate-collection.ts';
+import { EvaluationInputError } from './errors/evaluation-input-error.ts';
+import { loadQrels } from './load-qrels.ts';
+import { queryCoverage, reportedMetrics } from './metrics.ts';
+
+const VASWANI = new URL('../../../data/vaswani/', import.meta.url).pathname;
+const DOCS = 500;
+const dir = mkdtempSync(join(tmpdir(), 'embedline-evaluation-'));
+const store = new LanceDbStore({ uri: join(dir, 'lancedb') });
+let encoder: Encoder;
+let docIds: string[];
+
+/** The first 500 Vaswani abstracts, embedded with the tiny reference model (rankings mean nothing; plumbing is what is tested). */
+before(async () => {
+  encoder = await Encoder.load({ modelDir: BUNDLED_REFERENCE_MODEL_DIR }, { info: () => {}, warn: () => {} });
+  const records: CorpusRecord[] = [];
+  for await (const result of readTrecDocuments(join(VASWANI, 'doc-text.trec'))) {
+    if (result.ok) records.push(result.record);
+    if (records.length === DOCS) break;
+  }
+  docIds = records.map((r) => r.id);
+  const { vectors, dimension } = await encoder.encode(records.map((r) => r.text));
+  await store.createCollection('small', { dimension });
+  await store.upsert(
+    'small',
+    toRecordBatch({ ids: docIds, vectors, dimension, texts: records.map((r) => r.text) }),
+  );
+  await store.createCollection('other-model', { dimension: dimension * 2 });
+  await store.upsert(
+    'other-model',
+    toRecordBatch({
+      ids: ['1'],
+      vectors: new Float32Array(dimension * 2).fill(0.1),
+      dimension: dimension * 2,
+      texts: ['x'],
+    }),
+  );
+  await store.createCollection('empty', { dimension });
+});
+
+after(async () => {
+  await encoder?.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function options(overrides: Partial<EvaluateCollectionOptions>): EvaluateCollectionOptions {
+  return {
+    store,
+    collection: 'small',
+    encoder,
+    queries: [
+      { id: 'q1', text: 'dielectric constant of liquids', line: 1 },
+      { id: 'q2', text: 'analogue computer for linear equations', line: 2 },
+      { id: 'q3', text: 'a query nobody judged', line: 3 },
+    ],
+    qrels: parseQrels('q1 0 1 2\nq1 0 2 1\nq1 0 9999 1\nq2 0 2 1\nq2 0 3 0\nq4 0 5 1\n'),
+    topK: 1000,
+    ...overrides,
+  };
+}
+
+async function inputProblem(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof EvaluationInputError, String(error));
+    return error.message;
+  }
+  assert.fail('expected an EvaluationInputError');
+}
+
+describe('evaluateCollection', () => {
+  test("the run file holds every query, and the metrics are libs/scoring's on that file", async () => {
+    const runPath = join(dir, 'small.run');
+    const report = await evaluateCollection(options({ runPath, tag: 'small-test', annRecall: {} }));
+    const run = parseRun(readFileSync(runPath, 'utf8'));
+    assert.deepEqual([...run.keys()], ['q1', 'q2', 'q3']);
+    for (const docs of run.values()) {
+      assert.equal(docs.size, DOCS, 'a collection smaller than top-k gives all of it');
+      for (const id of docs.keys()) assert.ok(docIds.includes(id));
+    }
+    assert.equal(report.hits, 3 * DOCS);
+    assert.ok(!existsSync(`${runPath}.partial`));
+    const qrels = options({}).qrels;
+    assert.deepEqual(
+      report.metrics.find((m) => m.name === 'Recall@1000')!.result,
+      recallAtK(qrels, run, 1000),
+    );
+    // q1's document 9999 is not in the collection: recall 2/3 at any depth; q2's only relevant one is found.
+    assert.equal(recallAtK(qrels, run, 1000).perQuery.get('q1'), 2 / 3);
+    assert.deepEqual(report.coverage, { judged: ['q1', 'q2'], unjudged: ['q3'], missingFromQueries: ['q4'] });
+    // No ANN index below 10,000 rows: the store searches exactly, and agrees with libs/scoring.
+    assert.equal(report.annRecall!.mean, 1);
+    assert.equal(report.annRecall!.perQuery.size, 3);
+  });
+
+  test('without a run path nothing is written; ANN recall on the first n queries via the store', async () => {
+    const report = await evaluateCollection(options({ topK: 10, annRecall: { queries: 2, via: 'store' } }));
+    assert.equal(report.hits, 30);
+    assert.deepEqual([...report.annRecall!.perQuery.keys()], ['q1', 'q2']);
+    assert.equal(report.metrics.find((m) => m.name === 'Recall@100')!.result, undefined);
+  });
+
+  test('input problems are named: missing or empty collection, another model, unrelated qrels', async () => {
+    assert.equal(
+      await inputProblem(evaluateCollection(options({ collection: 'missing' }))),
+      'collection "missing": not found (the store has: empty, other-model, small); ingest it first',
+    );
+    assert.equal(
+      await inputProblem(evaluateCollection(options({ collection: 'empty' }))),
+      'collection "empty": is empty; ingest it first',
+    );
+    assert.match(
+      await inputProblem(evaluateCollection(options({ collection: 'other-model' }))),
+      /^collection "other-model": holds 128-d vectors, but the encoder gives 64-d ones: it was embedded with another model$/,
+    );
+    assert.equal(
+      await inputProblem(
+        evaluateCollection(
+          options({ qrels: parseQrels('x 0 1 1\n'), sources: { queries: 'q.tsv', qrels: 'qrels.txt' } }),
+        ),
+      ),
+      'q.tsv and qrels.txt: none of the 3 queries has a relevant judgement in the qrels: do these files belong together?',
+    );
+  });
+
+  test('a failed search leaves no run file behind', async () => {
+    const runPath = join(dir, 'failed.run');
+    await assert.rejects(evaluateCollection(options({ runPath, topK: -1 })));
+    assert.ok(!existsSync(runPath) && !existsSync(`${runPath}.partial`));
+  });
+
+  test('the bundled Vaswani queries and qrels belong together', async () => {
+    const queries = await readQueries(join(VASWANI, 'query-text.trec'));
+    const { qrels, summary } = await loadQrels(join(VASWANI, 'qrels'));
+    assert.deepEqual(summary, { format: 'trec', judgements: 2083, queriesWithRelevant: 93 });
+    const coverage = queryCoverage(
+      queries.map((q) => q.id),
+      qrels,
+    );
+    assert.equal(coverage.judged.length, 93);
+    assert.equal(coverage.unjudged.length + coverage.missingFromQueries.length, 0);
+  });
+});
+
+describe('loadQrels', () => {
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  test('TREC and BEIR qrels', async () => {
+    const trec = await loadQrels(file('t.qrels', '1 0 d1 2\n1 0 d2 0\n2 0 d1 0\n'));
+    assert.deepEqual(trec.summary, { format: 'trec', judgements: 3, queriesWithRelevant: 1 });
+    const beir = await loadQrels(file('test.tsv', 'query-id\tcorpus-id\tscore\nq1\td1\t1\n'));
+    assert.deepEqual(beir.summary, { format: 'beir', judgements: 1, queriesWithRelevant: 1 });
+    assert.deepEqual(beir.qrels, new Map([['q1', new Map([['d1', 1]])]]));
+  });
+
+  test('problems name the file, and the line', async () => {
+    const missing = join(dir, 'nope.qrels');
+    assert.equal(await inputProblem(loadQrels(missing)), `${missing}: no such file`);
+    const bad = file('bad.qrels', '1 0 d1 1\n1 0 d2 x\n');
+    assert.equal(await inputProblem(loadQrels(bad)), `${bad}: qrels line 2: relevance "x" is not an integer`);
+    const none = file('none.qrels', '1 0 d1 0\n');
+    assert.equal(
+      await inputProblem(loadQrels(none)),
+      `${none}: no query has a relevant judgement (relevance > 0): nothing to evaluate`,
+    );
+  });
+});
+
+describe('reportedMetrics', () => {
+  test('a relevance level above 1 binarizes MRR and Recall only, as trec_eval -l does', () => {
+    const qrels = parseQrels('q 0 a 1\nq 0 b 2\nr 0 c 1\n');
+    const run = parseRun('q Q0 a 1 0.9 t\nq Q0 b 2 0.8 t\nr Q0 c 1 0.9 t\n');
+    const at = (level: number) =>
+      Object.fromEntries(reportedMetrics(qrels, run, 100, level).map((m) => [m.name, m.result?.perQuery]));
+    assert.deepEqual(
+      at(1)['MRR@10'],
+      new Map([
+        ['q', 1],
+        ['r', 1],
+      ]),
+    );
+    // At level 2, q's first relevant document is b (rank 2), and r has none left: not scored.
+    assert.deepEqual(at(2)['MRR@10'], new Map([['q', 0.5]]));
+    assert.deepEqual(at(2)['Recall@100'], new Map([['q', 1]]));
+    assert.deepEqual(at(2)['nDCG@10'], at(1)['nDCG@10']);
+    assert.throws(() => reportedMetrics(qrels, run, 100, 3), /no judgement reaches relevance level 3/);
+    assert.throws(() => reportedMetrics(qrels, run, 100, 0), /relevance level must be an integer >= 1/);
+  });
+
+  test('a metric deeper than the run is not reported rather than misnamed', () => {
+    const qrels = parseQrels('q 0 a 1\n');
+    const run = parseRun('q Q0 a 1 0.5 t\n');
+    const byName = Object.fromEntries(reportedMetrics(qrels, run, 100).map((m) => [m.name, m.result?.mean]));
+    assert.deepEqual(byName, { 'MRR@10': 1, 'nDCG@10': 1, 'Recall@100': 1, 'Recall@1000': undefined });
+  });
+});

@@ -1,0 +1,174 @@
+import type { Query } from '@embedline/corpus';
+import { createMatrix, type Matrix, type Qrels } from '@embedline/scoring';
+import type { CollectionInfo, VectorStore } from '@embedline/store';
+import { exactNeighbours, recallAgainstExact, type ExactVia } from './ann-recall.ts';
+import { encodeQueries, type QueryEncoder } from './encode-queries.ts';
+import { EvaluationInputError } from './errors/evaluation-input-error.ts';
+import { queryCoverage, reportedMetrics, type QueryCoverage, type ReportedMetric } from './metrics.ts';
+import { searchRun } from './search-run.ts';
+
+export interface AnnRecallOptions {
+  /** Recall at this depth (default 10; at most the run's depth). */
+  readonly k?: number;
+  /** Check only the first n queries (default all): exact search of a very large collection is slow. */
+  readonly queries?: number;
+  /** Where the exact neighbours come from (default `scan`). */
+  readonly via?: ExactVia;
+}
+
+export interface EvaluateCollectionOptions {
+  readonly store: VectorStore;
+  readonly collection: string;
+  /** The encoder that embedded the collection (same model, same variant). */
+  readonly encoder: QueryEncoder;
+  readonly queries: readonly Query[];
+  readonly qrels: Qrels;
+  /** Hits per query in the run. */
+  readonly topK: number;
+  /** Lowest grade that counts as relevant for MRR and Recall (default 1; TREC DL passage: 2). */
+  readonly relevanceLevel?: number;
+  /** Search by brute force instead of the ANN index: the metrics the index would give if it lost nothing. */
+  readonly exact?: boolean;
+  /** Write the run here (TREC format); undefined: keep it in memory only. */
+  readonly runPath?: string;
+  /** The run's name in the run file (default `embedline`). */
+  readonly tag?: string;
+  /** Also measure the ANN index's recall against exact search. */
+  readonly annRecall?: AnnRecallOptions;
+  /** Names of the query and qrels inputs, for error messages (paths, usually). */
+  readonly sources?: { readonly queries?: string; readonly qrels?: string };
+  readonly onProgress?: (message: string) => void;
+}
+
+export interface AnnRecallReport {
+  readonly k: number;
+  readonly via: ExactVia;
+  /** Recall of each checked query, by query id, in query order. */
+  readonly perQuery: ReadonlyMap<string, number>;
+  readonly mean: number;
+}
+
+export interface EvaluationReport {
+  readonly collection: CollectionInfo;
+  readonly topK: number;
+  readonly exact: boolean;
+  readonly relevanceLevel: number;
+  readonly queries: number;
+  /** Hits in the run, all queries together. */
+  readonly hits: number;
+  readonly coverage: QueryCoverage;
+  readonly metrics: readonly ReportedMetric[];
+  readonly annRecall?: AnnRecallReport;
+}
+
+/**
+ * Evaluates a stored collection: embeds the queries with the collection's encoder, searches the store
+ * with each (the ANN index, as users query it, unless `exact`), writes the TREC run, and scores it
+ * against graded qrels: MRR@10, nDCG@10, Recall@100, Recall@1000. With `annRecall`, also the share of
+ * the exact top k the store's search found. Input problems (no such collection, another model's
+ * vectors, query and qrels sets that share no query) are EvaluationInputErrors.
+ */
+export async function evaluateCollection(options: EvaluateCollectionOptions): Promise<EvaluationReport> {
+  const { store, collection, queries, qrels } = options;
+  const info = await describeCollection(store, collection);
+  const queryIds = queries.map((q) => q.id);
+  const coverage = queryCoverage(queryIds, qrels);
+  if (coverage.judged.length === 0) {
+    throw new EvaluationInputError(
+      `${options.sources?.queries ?? 'queries'} and ${options.sources?.qrels ?? 'qrels'}`,
+      `none of the ${queries.length} queries has a relevant judgement in the qrels: do these files belong together?`,
+    );
+  }
+  const level = options.relevanceLevel ?? 1;
+  if (![...qrels.values()].some((docs) => [...docs.values()].some((rel) => rel >= level))) {
+    throw new EvaluationInputError(
+      options.sources?.qrels ?? 'qrels',
+      `no judgement reaches relevance level ${level}: nothing would count as relevant`,
+    );
+  }
+  const progress = options.onProgress ?? (() => {});
+  if (!info.finalized) {
+    progress(`collection "${collection}" is not finalized: its ANN index may be missing or out of date`);
+  }
+
+  const vectors = await encodeQueries(
+    options.encoder,
+    queries.map((q) => q.text),
+    (done, total) => progress(`encoded ${done}/${total} queries`),
+  );
+  if (vectors.dim !== info.dimension) {
+    throw new EvaluationInputError(
+      `collection "${collection}"`,
+      `holds ${info.dimension}-d vectors, but the encoder gives ${vectors.dim}-d ones: it was embedded with another model`,
+    );
+  }
+
+  const annK = Math.min(options.annRecall?.k ?? 10, options.topK);
+  const searched = await searchRun({
+    store,
+    collection,
+    queryIds,
+    vectors,
+    topK: options.topK,
+    exact: options.exact,
+    runPath: options.runPath,
+    tag: options.tag ?? 'embedline',
+    keepTop: options.annRecall === undefined ? undefined : annK,
+    onProgress: everyThousand((done, total) => progress(`searched ${done}/${total} queries`)),
+  });
+  const report: EvaluationReport = {
+    collection: info,
+    topK: options.topK,
+    exact: options.exact === true,
+    relevanceLevel: options.relevanceLevel ?? 1,
+    queries: queries.length,
+    hits: searched.hits,
+    coverage,
+    metrics: reportedMetrics(qrels, searched.run, options.topK, options.relevanceLevel),
+  };
+  if (options.annRecall === undefined) return report;
+
+  const via = options.annRecall.via ?? 'scan';
+  const checked = Math.min(options.annRecall.queries ?? queries.length, queries.length);
+  progress(
+    `exact search of ${checked} queries (${via === 'scan' ? 'libs/scoring over the stored vectors' : 'the store, exact: true'})`,
+  );
+  const exact = await exactNeighbours(store, collection, firstRows(vectors, checked), annK, via);
+  const perQuery = new Map<string, number>();
+  exact.forEach((neighbours, q) => {
+    const recall = recallAgainstExact(searched.top.get(queryIds[q]!) ?? [], neighbours, annK);
+    if (recall !== undefined) perQuery.set(queryIds[q]!, recall);
+  });
+  let sum = 0;
+  for (const recall of perQuery.values()) sum += recall;
+  return {
+    ...report,
+    annRecall: { k: annK, via, perQuery, mean: perQuery.size === 0 ? Number.NaN : sum / perQuery.size },
+  };
+}
+
+async function describeCollection(store: VectorStore, collection: string): Promise<CollectionInfo> {
+  const info = await store.describe(collection);
+  if (info === undefined) {
+    const names = await store.listCollections();
+    const there = names.length === 0 ? 'the store has no collections' : `the store has: ${names.join(', ')}`;
+    throw new EvaluationInputError(`collection "${collection}"`, `not found (${there}); ingest it first`);
+  }
+  if (info.count === 0)
+    throw new EvaluationInputError(`collection "${collection}"`, 'is empty; ingest it first');
+  return info;
+}
+
+function firstRows(matrix: Matrix, rows: number): Matrix {
+  return createMatrix(matrix.data.subarray(0, rows * matrix.dim), rows, matrix.dim);
+}
+
+/** Passes on progress at every thousandth item and at the end, not at every step. */
+function everyThousand(report: (done: number, total: number) => void): (done: number, total: number) => void {
+  let reported = 0;
+  return (done, total) => {
+    if (done !== total && Math.floor(done / 1000) === Math.floor(reported / 1000)) return;
+    reported = done;
+    report(done, total);
+  };
+}

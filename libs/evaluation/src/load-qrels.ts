@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises';
+import { detectQrelsFormat, parseBeirQrels, parseQrels, type Qrels } from '@embedline/scoring';
+import { EvaluationInputError } from './errors/evaluation-input-error.ts';
+
+/** What a qrels file holds, for the report. */
+export interface QrelsSummary {
+  readonly format: 'trec' | 'beir';
+  readonly judgements: number;
+  /** Queries with at least one relevant (grade > 0) judgement: the ones the metrics score. */
+  readonly queriesWithRelevant: number;
+}
+
+/**
+ * Reads a qrels file: TREC (`qid iter docid rel`, as MS MARCO's `qrels.dev.small.tsv` and the TREC DL
+ * qrels) or BEIR (`query-id corpus-id score` header, then tab separated lines), told apart by the
+ * header. Every problem is an EvaluationInputError naming the path (and the line, for a bad line).
+ */
+export async function loadQrels(path: string): Promise<{ qrels: Qrels; summary: QrelsSummary }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new EvaluationInputError(path, fileProblem(error), { cause: error });
+  }
+  const format = detectQrelsFormat(text);
+  let qrels: Qrels;
+  try {
+    qrels = format === 'beir' ? parseBeirQrels(text) : parseQrels(text);
+  } catch (error) {
+    throw new EvaluationInputError(path, (error as Error).message, { cause: error });
+  }
+  let judgements = 0;
+  let queriesWithRelevant = 0;
+  for (const docs of qrels.values()) {
+    judgements += docs.size;
+    if ([...docs.values()].some((rel) => rel > 0)) queriesWithRelevant++;
+  }
+  if (queriesWithRelevant === 0) {
+    throw new EvaluationInputError(
+      path,
+      'no query has a relevant judgement (relevance > 0): nothing to evaluate',
+    );
+  }
+  return { qrels, summary: { format, judgements, queriesWithRelevant } };
+}
+
+export function fileProblem(error: unknown): string {
+  switch ((error as { code?: string }).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+      return 'not readable (permission denied)';
+    case 'EISDIR':
+      return 'is a folder, not a file';
+    default:
+      return `cannot read: ${(error as Error).message}`;
+  }
+}

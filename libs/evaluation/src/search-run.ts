@@ -1,0 +1,89 @@
+import { open, rename, rm } from 'node:fs/promises';
+import { formatTrecRun, resultsToRun, type Matrix, type ScoredId } from '@embedline/scoring';
+import type { SearchHit, VectorStore } from '@embedline/store';
+
+export interface SearchRunOptions {
+  readonly store: VectorStore;
+  readonly collection: string;
+  readonly queryIds: readonly string[];
+  /** One row per query, in `queryIds` order. */
+  readonly vectors: Matrix;
+  readonly topK: number;
+  /** Brute-force search instead of the ANN index. */
+  readonly exact?: boolean;
+  /** Where to write the TREC run file; undefined: in memory only. */
+  readonly runPath?: string;
+  /** The run's name, in the last column of the run file. */
+  readonly tag: string;
+  /** Searches in flight (default 8). */
+  readonly concurrency?: number;
+  /** Also keep each query's first `keepTop` hits (the ANN side of the recall check). */
+  readonly keepTop?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface SearchRun {
+  /** query id -> document id -> score: what the run file holds, for the metrics. */
+  readonly run: Map<string, Map<string, number>>;
+  /** Each query's first `keepTop` hits, best first. */
+  readonly top: Map<string, SearchHit[]>;
+  /** Hits in the run, all queries together. */
+  readonly hits: number;
+}
+
+/**
+ * Searches the store with every query and writes the hits as a TREC run file, a few queries at a
+ * time, in query order, so memory holds the run's scores but never its text (MS MARCO dev at depth
+ * 1000 is 7M lines). The file is written under a temporary name and renamed when complete, so an
+ * interrupted evaluation leaves no half run behind that could be scored by mistake.
+ */
+export async function searchRun(options: SearchRunOptions): Promise<SearchRun> {
+  const { queryIds, vectors } = options;
+  if (vectors.rows !== queryIds.length)
+    throw new Error(`searchRun: ${vectors.rows} vectors for ${queryIds.length} queries`);
+  const concurrency = options.concurrency ?? 8;
+  const partial = options.runPath === undefined ? undefined : `${options.runPath}.partial`;
+  const file = partial === undefined ? undefined : await open(partial, 'w');
+  const run = new Map<string, Map<string, number>>();
+  const top = new Map<string, SearchHit[]>();
+  let hits = 0;
+  try {
+    for (let start = 0; start < queryIds.length; start += concurrency) {
+      const batch = queryIds.slice(start, start + concurrency);
+      const results = await Promise.all(batch.map((_, i) => searchOne(options, start + i)));
+      let text = '';
+      results.forEach((queryHits, i) => {
+        const ids = toRunIds(batch[i]!, queryHits);
+        text += formatTrecRun(ids.results, { ...ids, tag: options.tag });
+        for (const [qid, docs] of resultsToRun(ids.results, ids)) run.set(qid, docs);
+        if (options.keepTop !== undefined) top.set(batch[i]!, queryHits.slice(0, options.keepTop));
+        hits += queryHits.length;
+      });
+      if (file !== undefined && text !== '') await file.write(text);
+      options.onProgress?.(start + batch.length, queryIds.length);
+    }
+    await file?.close();
+    if (partial !== undefined) await rename(partial, options.runPath!);
+  } catch (error) {
+    await file?.close().catch(() => {});
+    if (partial !== undefined) await rm(partial, { force: true });
+    throw error;
+  }
+  return { run, top, hits };
+}
+
+function searchOne(options: SearchRunOptions, row: number): Promise<SearchHit[]> {
+  const { dim, data } = options.vectors;
+  // A copy, not a view: the store may hand the buffer to native code that ignores a view's offset.
+  const query = data.slice(row * dim, (row + 1) * dim);
+  return options.store.search(options.collection, query, {
+    topK: options.topK,
+    exact: options.exact === true,
+  });
+}
+
+/** One query's hits in the shape libs/scoring writes runs from: corpus ids index `docIds`. */
+function toRunIds(queryId: string, hits: readonly SearchHit[]) {
+  const results: ScoredId[][] = [hits.map((hit, i) => ({ corpusId: i, score: hit.score }))];
+  return { results, queryIds: [queryId], docIds: hits.map((hit) => hit.id) };
+}
