@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Runs one of the apps as its own process, as production does: `node --import tsx apps/<app>/src/main.ts`. */
-export function startApp(app: 'worker' | 'producer', args: string[], env: NodeJS.ProcessEnv): ChildProcess & { output: () => string } {
+export function startApp(app: 'worker' | 'producer' | 'api', args: string[], env: NodeJS.ProcessEnv): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },

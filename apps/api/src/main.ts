@@ -1,6 +1,63 @@
 /**
- * The query API (issue 4): Fastify routes for search, embed, collections, health and metrics. Until it
- * lands this entry point only says so; `npm run demo` answers queries by exact search meanwhile.
+ * embedline-api: the query service. Reads the environment (libs/config), loads the encoder, opens the
+ * vector store and Redis, serves @embedline/http, and on SIGTERM/SIGINT stops accepting, drains the
+ * requests in flight, then closes encoder, store and Redis.
  */
-console.error('embedline-api: the query service is not built yet (issue 4); use `npm run demo` to query the bundled corpus.');
-process.exitCode = 2;
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { createLogger, loadEnv } from '@embedline/config';
+import { Encoder, resolveModel } from '@embedline/encoder';
+import { apiOptionsFromEnv, buildApiServer } from '@embedline/http';
+import { openStore } from '@embedline/store';
+import { onShutdown } from './shutdown.ts';
+
+/** The search page and other static files (added by the search-page work; served when present). */
+const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
+
+async function main(): Promise<void> {
+  const env = loadEnv();
+  const log = createLogger('api');
+  const options = apiOptionsFromEnv(env, PUBLIC_DIR);
+  const model = await resolveModel({
+    modelDir: env.EMBEDLINE_MODEL_DIR,
+    variant: env.EMBEDLINE_MODEL_VARIANT,
+    allowReferenceFallback: env.EMBEDLINE_ALLOW_REFERENCE_MODEL,
+    log: (m) => log.info(m),
+  });
+  if (model.warning !== undefined) log.warn(model.warning);
+  const encoder = await Encoder.load(
+    {
+      modelDir: model.dir,
+      variant: env.EMBEDLINE_MODEL_VARIANT,
+      provider: env.EMBEDLINE_PROVIDER,
+      deviceId: env.EMBEDLINE_DEVICE_ID,
+      maxBatchTokens: env.EMBEDLINE_MAX_BATCH_TOKENS,
+      intraOpThreads: env.EMBEDLINE_INTRA_OP_THREADS,
+    },
+    log,
+  );
+  const store = await openStore(env);
+  // One retry per command, not BullMQ's "wait forever": a Redis outage must fail a status read or a
+  // readiness probe, never hang a request.
+  const redis = new Redis(env.EMBEDLINE_REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+  const server = await buildApiServer(
+    { encoder, store, redis, queuePrefix: env.EMBEDLINE_QUEUE_PREFIX, logger: log },
+    options,
+  );
+  onShutdown(log, env.EMBEDLINE_API_SHUTDOWN_GRACE_MS, async () => {
+    await server.close(); // stops accepting, answers 503 to new requests, waits for those in flight
+    await encoder.close();
+    await store.close();
+    await redis.quit();
+  });
+  const address = await server.listen({ host: env.EMBEDLINE_API_HOST, port: env.EMBEDLINE_API_PORT });
+  log.info(
+    `api listening on ${address} (store ${env.EMBEDLINE_STORE}, queue prefix ${env.EMBEDLINE_QUEUE_PREFIX})`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(`embedline-api: ${(error as Error).message}`);
+  process.exit(1);
+});

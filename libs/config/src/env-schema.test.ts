@@ -21,4 +21,24 @@ describe('loadEnv', () => {
     assert.throws(() => loadEnv({ EMBEDLINE_STORE: 'mysql' }), /invalid environment: EMBEDLINE_STORE: /);
     assert.throws(() => loadEnv({ EMBEDLINE_SHARD_SIZE: 'lots' }), /EMBEDLINE_SHARD_SIZE/);
   });
+
+  test('API settings: defaults, comma-separated key and origin lists, bad values named', () => {
+    const defaults = loadEnv({});
+    assert.equal(defaults.EMBEDLINE_API_HOST, '0.0.0.0');
+    assert.equal(defaults.EMBEDLINE_API_PORT, 8080);
+    assert.deepEqual(defaults.EMBEDLINE_API_READ_KEYS, []);
+    assert.equal(defaults.EMBEDLINE_API_DEFAULT_COLLECTION, undefined);
+    const env = loadEnv({
+      EMBEDLINE_API_READ_KEYS: ' key-one , key-two,,',
+      EMBEDLINE_API_CORS_ORIGINS: 'https://a.example,https://b.example',
+      EMBEDLINE_API_RATE_LIMIT: '120',
+      EMBEDLINE_API_BATCH_WAIT_MS: '0.5',
+    });
+    assert.deepEqual(env.EMBEDLINE_API_READ_KEYS, ['key-one', 'key-two']);
+    assert.deepEqual(env.EMBEDLINE_API_CORS_ORIGINS, ['https://a.example', 'https://b.example']);
+    assert.equal(env.EMBEDLINE_API_RATE_LIMIT, 120);
+    assert.equal(env.EMBEDLINE_API_BATCH_WAIT_MS, 0.5);
+    assert.throws(() => loadEnv({ EMBEDLINE_API_PORT: '70000' }), /EMBEDLINE_API_PORT/);
+    assert.throws(() => loadEnv({ EMBEDLINE_API_DEFAULT_COLLECTION: 'a:b' }), /EMBEDLINE_API_DEFAULT_COLLECTION/);
+  });
 });

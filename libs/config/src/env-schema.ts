@@ -1,6 +1,11 @@
 import { z } from 'zod';
 
 const int = (min: number) => z.coerce.number().int().min(min);
+/** A comma-separated list; blanks around items and empty items are dropped. */
+const list = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
 /**
@@ -31,6 +36,38 @@ export const envSchema = z.object({
   EMBEDLINE_SHARD_SIZE: int(1).default(1000),
   EMBEDLINE_HIGH_WATER_MARK: int(1).default(200),
   EMBEDLINE_ALLOW_REFERENCE_MODEL: flag.default(true),
+  // --- The query API (apps/api) ---
+  EMBEDLINE_API_HOST: z.string().min(1).default('0.0.0.0'),
+  EMBEDLINE_API_PORT: int(0).max(65535).default(8080),
+  /** Comma-separated API keys with read scope (search, embed, collections). No keys at all = open read access. */
+  EMBEDLINE_API_READ_KEYS: list,
+  /** Comma-separated API keys with admin scope (read, plus the queue dashboard). */
+  EMBEDLINE_API_ADMIN_KEYS: list,
+  /** A file of `<read|admin> <key>` lines (`#` comments), read at start, added to the keys above. */
+  EMBEDLINE_API_KEYS_FILE: z.string().min(1).optional(),
+  /** Comma-separated origins allowed by CORS, or `*`; unset = no CORS headers (same-origin only). */
+  EMBEDLINE_API_CORS_ORIGINS: list,
+  /** Requests per minute per API key (per client address without keys). */
+  EMBEDLINE_API_RATE_LIMIT: int(1).default(600),
+  /** The collection searched when a request names none; unset = requests must name one. */
+  EMBEDLINE_API_DEFAULT_COLLECTION: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'a collection name: 1-64 letters, digits, "_" or "-"')
+    .optional(),
+  /** Longest query or embed input accepted, in characters (the model reads at most 384 tokens anyway). */
+  EMBEDLINE_API_MAX_QUERY_CHARS: int(1).default(2048),
+  /** Most queries (or embed inputs) in one request. */
+  EMBEDLINE_API_MAX_BATCH_QUERIES: int(1).default(64),
+  /** Largest request body, in bytes. */
+  EMBEDLINE_API_BODY_LIMIT: int(1024).default(1_048_576),
+  /** How long the first query of a micro-batch waits for others to share its inference call (ms). */
+  EMBEDLINE_API_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
+  /** Most texts in one micro-batched inference call. */
+  EMBEDLINE_API_BATCH_MAX_TEXTS: int(1).default(64),
+  /** Query embeddings kept in the LRU cache (0 = no cache). */
+  EMBEDLINE_API_QUERY_CACHE_SIZE: int(0).default(10_000),
+  /** How long shutdown waits for in-flight requests before exiting anyway (ms). */
+  EMBEDLINE_API_SHUTDOWN_GRACE_MS: int(0).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,0 +1,27 @@
+import type { Redis } from 'ioredis';
+import type { VectorStore } from '@embedline/store';
+import type { ApiKeyring } from './api-keys.ts';
+import type { ApiMetrics } from './metrics.ts';
+import type { QueryEncoder } from './query-encoder.ts';
+import type { SearchService } from './search-service.ts';
+
+/** Request limits every text-taking route enforces in its schema. */
+export interface TextLimits {
+  readonly maxQueryChars: number;
+  readonly maxBatchQueries: number;
+}
+
+/** What the route plugins share (built once by buildApiServer). */
+export interface RouteContext {
+  readonly store: VectorStore;
+  readonly redis: Redis;
+  readonly queuePrefix: string;
+  readonly encoder: QueryEncoder;
+  readonly search: SearchService;
+  readonly metrics: ApiMetrics;
+  readonly keyring: ApiKeyring;
+  readonly limits: TextLimits;
+  readonly defaultCollection?: string;
+  /** `config.rateLimit` of the routes callers pay for. */
+  readonly rateLimit: { readonly max: number; readonly timeWindow: number };
+}

@@ -1,0 +1,86 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ApiError } from './errors/api-error.ts';
+
+/** The JSON body of every error answer. */
+export interface ErrorBody {
+  readonly statusCode: number;
+  readonly code: string;
+  readonly error: string;
+  readonly message: string;
+}
+
+export const errorBodySchema = {
+  $id: 'ErrorBody',
+  type: 'object',
+  description: 'Every error: the HTTP status, a stable code, and a message naming the input and the problem.',
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+  },
+  required: ['statusCode', 'code', 'error', 'message'],
+} as const;
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/**
+ * Every failure becomes a JSON ErrorBody. Client mistakes keep their 4xx and a message saying what is
+ * wrong (Fastify's validation messages name the field: `body/top_k must be <= 1000`); our ApiErrors carry
+ * their own status and headers; anything else is a bug: logged with its stack, answered as a bare 500.
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    const answer = describe(error);
+    if (answer.statusCode >= 500 && !(error instanceof ApiError)) {
+      request.log.error({ err: error }, 'unexpected error');
+    } else if (answer.statusCode >= 500) {
+      request.log.warn({ err: error.cause ?? error }, answer.message);
+    }
+    if (error instanceof ApiError) reply.headers(error.headers);
+    return reply.code(answer.statusCode).send(answer);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      statusCode: 404,
+      code: 'not_found',
+      error: 'Not Found',
+      message: `no route ${request.method} ${request.url.split('?')[0]} (see /docs)`,
+    }),
+  );
+}
+
+function describe(error: FastifyError | ApiError): ErrorBody {
+  if (error instanceof ApiError) return body(error.statusCode, error.code, error.message);
+  if ('validation' in error && error.validation !== undefined) {
+    return body(400, 'invalid_request', error.message);
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    const code = error.code === undefined ? 'bad_request' : error.code;
+    if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      return body(400, 'malformed_json', `the body is not valid JSON: ${error.message}`);
+    }
+    return body(status, code, error.message);
+  }
+  return body(500, 'internal_error', 'internal error (logged on the server)');
+}
+
+function body(statusCode: number, code: string, message: string): ErrorBody {
+  return { statusCode, code, error: REASONS[statusCode] ?? 'Error', message };
+}

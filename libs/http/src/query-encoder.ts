@@ -1,0 +1,62 @@
+import { LRUCache } from 'lru-cache';
+import type { Embeddings } from '@embedline/encoder';
+import type { ApiMetrics } from './metrics.ts';
+import { MicroBatcher } from './micro-batcher.ts';
+
+/** The part of `Encoder` the API uses (tests may hand in any model folder's encoder). */
+export interface EmbeddingModel {
+  encode(texts: readonly string[]): Promise<Embeddings>;
+  describe(): { readonly dimension: number; readonly modelDir: string; readonly variant: string };
+}
+
+export interface QueryEncoderOptions {
+  readonly batchWaitMs: number;
+  readonly batchMaxTexts: number;
+  /** Entries kept in the LRU cache; 0 turns it off. */
+  readonly cacheSize: number;
+}
+
+/**
+ * Query texts to vectors for the routes: repeated queries come from an LRU cache, the rest are
+ * micro-batched into shared inference calls (see MicroBatcher). Vectors are L2-normalized by the model.
+ */
+export class QueryEncoder {
+  private readonly batcher: MicroBatcher;
+  private readonly cache: LRUCache<string, Float32Array> | undefined;
+  readonly dimension: number;
+
+  constructor(
+    private readonly encoder: EmbeddingModel,
+    options: QueryEncoderOptions,
+    private readonly metrics: ApiMetrics,
+  ) {
+    this.dimension = encoder.describe().dimension;
+    this.cache = options.cacheSize > 0 ? new LRUCache({ max: options.cacheSize }) : undefined;
+    this.batcher = new MicroBatcher((texts) => encoder.encode(texts), {
+      maxWaitMs: options.batchWaitMs,
+      maxBatch: options.batchMaxTexts,
+      onBatch: (report) => metrics.observeEncoderBatch(report),
+    });
+  }
+
+  /** One vector per text, in order. */
+  async encode(texts: readonly string[]): Promise<Float32Array[]> {
+    const vectors: (Float32Array | undefined)[] = texts.map((text) => this.cache?.get(text));
+    const missing = texts.filter((_, i) => vectors[i] === undefined);
+    this.metrics.queryCache.inc({ result: 'hit' }, texts.length - missing.length);
+    if (missing.length === 0) return vectors as Float32Array[];
+    this.metrics.queryCache.inc({ result: 'miss' }, missing.length);
+    const encoded = await this.batcher.encode(missing);
+    let next = 0;
+    return vectors.map((cached, i) => {
+      if (cached !== undefined) return cached;
+      const vector = encoded[next++]!;
+      this.cache?.set(texts[i]!, vector);
+      return vector;
+    });
+  }
+
+  describe() {
+    return this.encoder.describe();
+  }
+}

@@ -1,0 +1,96 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  FixedSizeList,
+  Field,
+  Float32,
+  Schema,
+  Struct,
+  RecordBatch,
+  Table,
+  makeData,
+  tableToIPC,
+} from 'apache-arrow';
+import type { RouteContext } from '../context.ts';
+import { requireScope } from '../auth.ts';
+import { errorResponses, textList, textsSchema } from '../schemas.ts';
+
+export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+
+interface EmbedBody {
+  input: string | string[];
+}
+
+/** POST /v1/embed: the model's normalized vectors, as JSON or (Accept: Arrow stream) an Arrow IPC stream. */
+export async function embedRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
+  app.post<{ Body: EmbedBody }>(
+    '/v1/embed',
+    {
+      onRequest: requireScope(ctx.keyring, 'read'),
+      config: { rateLimit: ctx.rateLimit },
+      schema: {
+        summary: 'Embed texts',
+        description:
+          `Normalized embeddings, row i for input i. JSON by default; with \`Accept: ${ARROW_STREAM}\` an Arrow IPC ` +
+          'stream of one column, `embedding`: FixedSizeList<Float32>[dimension].',
+        tags: ['embed'],
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['input'],
+          properties: { input: textsSchema(ctx.limits, 'a text, or a list of texts') },
+        },
+        response: {
+          200: {
+            description: `JSON, or an Arrow IPC stream (${ARROW_STREAM})`,
+            type: 'object',
+            properties: {
+              model: { type: 'string' },
+              dimension: { type: 'integer' },
+              embeddings: { type: 'array', items: { type: 'array', items: { type: 'number' } } },
+            },
+            required: ['dimension', 'embeddings'],
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const texts = textList(request.body.input, 'input');
+      const vectors = await ctx.encoder.encode(texts);
+      const { dimension, modelDir, variant } = ctx.encoder.describe();
+      if (wantsArrow(request.headers.accept)) {
+        return reply.type(ARROW_STREAM).send(Buffer.from(arrowStream(vectors, dimension)));
+      }
+      return { model: `${modelDir} (${variant})`, dimension, embeddings: vectors.map((v) => Array.from(v)) };
+    },
+  );
+}
+
+/** Arrow only when the client asks for it by name (a bare wildcard gets JSON). */
+function wantsArrow(accept: string | undefined): boolean {
+  return (
+    accept !== undefined &&
+    accept.split(',').some((type) => type.split(';')[0]!.trim().toLowerCase() === ARROW_STREAM)
+  );
+}
+
+/** One record batch, column `embedding`, sharing nothing with the cache (the floats are copied in). */
+function arrowStream(vectors: readonly Float32Array[], dimension: number): Uint8Array {
+  const values = new Float32Array(vectors.length * dimension);
+  vectors.forEach((vector, i) => values.set(vector, i * dimension));
+  const type = new FixedSizeList(dimension, new Field('item', new Float32(), false));
+  const schema = new Schema([new Field('embedding', type, false)]);
+  const column = makeData({
+    type,
+    length: vectors.length,
+    nullCount: 0,
+    child: makeData({ type: new Float32(), data: values }),
+  });
+  const struct = makeData({
+    type: new Struct(schema.fields),
+    length: vectors.length,
+    nullCount: 0,
+    children: [column],
+  });
+  return tableToIPC(new Table([new RecordBatch(schema, struct)]), 'stream');
+}

@@ -1,0 +1,104 @@
+import type { FastifyInstance } from 'fastify';
+import type { RouteContext } from '../context.ts';
+import { InvalidRequestError } from '../errors/invalid-request-error.ts';
+import { filterSchema, type Filter } from '../filter.ts';
+import { collectionNameSchema, errorResponses, textList, textsSchema } from '../schemas.ts';
+import { requireScope } from '../auth.ts';
+
+/** Largest top_k: deeper pages are an export job (store.scan), not a search. */
+export const MAX_TOP_K = 1000;
+
+interface SearchBody {
+  query: string | string[];
+  top_k: number;
+  collection?: string;
+  filter?: Filter;
+  with_payload: boolean;
+}
+
+const hitSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', description: 'the corpus id' },
+    score: { type: 'number', description: 'dot product = cosine similarity (vectors are normalized)' },
+    payload: { type: 'object', additionalProperties: true, description: '{ text, ...record fields }' },
+  },
+  required: ['id', 'score'],
+} as const;
+
+/** POST /v1/search: top-k passages per query, best first. */
+export async function searchRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
+  app.post<{ Body: SearchBody }>(
+    '/v1/search',
+    {
+      onRequest: requireScope(ctx.keyring, 'read'),
+      config: { rateLimit: ctx.rateLimit },
+      schema: {
+        summary: 'Semantic search',
+        description:
+          'Embeds each query and returns its top_k hits ranked by dot product (cosine: vectors are normalized). ' +
+          'A list of queries is encoded in one inference call.',
+        tags: ['search'],
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['query'],
+          properties: {
+            query: textsSchema(ctx.limits, 'a query, or a list of queries'),
+            top_k: { type: 'integer', minimum: 1, maximum: MAX_TOP_K, default: 10 },
+            collection: {
+              ...collectionNameSchema,
+              description:
+                ctx.defaultCollection === undefined
+                  ? 'the collection to search'
+                  : `default "${ctx.defaultCollection}"`,
+            },
+            filter: filterSchema,
+            with_payload: {
+              type: 'boolean',
+              default: true,
+              description: 'include { text, ...fields } in hits',
+            },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              collection: { type: 'string' },
+              results: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { query: { type: 'string' }, hits: { type: 'array', items: hitSchema } },
+                  required: ['query', 'hits'],
+                },
+              },
+              warnings: { type: 'array', items: { type: 'string' } },
+            },
+            required: ['collection', 'results'],
+          },
+          ...errorResponses,
+          404: { $ref: 'ErrorBody#' },
+          409: { $ref: 'ErrorBody#' },
+        },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const collection = body.collection ?? ctx.defaultCollection;
+      if (collection === undefined) {
+        throw new InvalidRequestError(
+          'collection is required: this server has no default collection (EMBEDLINE_API_DEFAULT_COLLECTION)',
+        );
+      }
+      return ctx.search.search({
+        collection,
+        queries: textList(body.query, 'query'),
+        topK: body.top_k,
+        withPayload: body.with_payload,
+        filter: body.filter,
+      });
+    },
+  );
+}

@@ -1,0 +1,44 @@
+import { InvalidRequestError } from './errors/invalid-request-error.ts';
+import type { TextLimits } from './context.ts';
+
+/** The collection-name rule of @embedline/queue (`collectionNameSchema`), as a JSON schema pattern. */
+export const COLLECTION_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
+
+export const collectionNameSchema = {
+  type: 'string',
+  pattern: COLLECTION_NAME_PATTERN,
+  description: '1-64 letters, digits, "_" or "-", starting with a letter or digit',
+} as const;
+
+/** A text or a list of texts, each 1..maxQueryChars characters, at most maxBatchQueries of them. */
+export function textsSchema(limits: TextLimits, description: string) {
+  return {
+    type: ['string', 'array'],
+    description,
+    minLength: 1,
+    maxLength: limits.maxQueryChars,
+    minItems: 1,
+    maxItems: limits.maxBatchQueries,
+    items: { type: 'string', minLength: 1, maxLength: limits.maxQueryChars },
+  } as const;
+}
+
+/** The texts as a list; a text of only whitespace is a 400 naming it (the schema admits it). */
+export function textList(value: string | string[], field: string): string[] {
+  const texts = typeof value === 'string' ? [value] : value;
+  texts.forEach((text, i) => {
+    if (text.trim().length === 0) {
+      const name = typeof value === 'string' ? field : `${field}[${i}]`;
+      throw new InvalidRequestError(`${name} is empty (only whitespace)`);
+    }
+  });
+  return texts;
+}
+
+export const errorResponses = {
+  400: { $ref: 'ErrorBody#' },
+  401: { $ref: 'ErrorBody#' },
+  403: { $ref: 'ErrorBody#' },
+  429: { $ref: 'ErrorBody#' },
+  503: { $ref: 'ErrorBody#' },
+} as const;

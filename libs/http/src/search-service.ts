@@ -1,0 +1,125 @@
+import { CollectionNotFoundError, type SearchHit, type VectorStore } from '@embedline/store';
+import { BUILT_IN_FIELDS, checkFilterFields, matchesFilter, type Filter } from './filter.ts';
+import type { ApiMetrics } from './metrics.ts';
+import type { QueryEncoder } from './query-encoder.ts';
+import { callStore } from './store-access.ts';
+
+export interface SearchRequest {
+  readonly collection: string;
+  readonly queries: readonly string[];
+  readonly topK: number;
+  readonly withPayload: boolean;
+  readonly filter?: Filter;
+}
+
+export interface QueryResult {
+  readonly query: string;
+  readonly hits: SearchHit[];
+}
+
+export interface SearchResponse {
+  readonly collection: string;
+  readonly results: QueryResult[];
+  /** Set when a filter matched fewer than top_k among the candidates searched (see MAX_FILTER_CANDIDATES). */
+  readonly warnings?: string[];
+}
+
+/**
+ * A filtered search ranks the store's best candidates and keeps those that match, fetching 4x more each
+ * round until top_k match or the collection runs out. This bounds the work of a very selective filter.
+ */
+export const MAX_FILTER_CANDIDATES = 10_000;
+/** Payload fields are learned from this many points of a collection (see collectionFields). */
+export const FIELD_SAMPLE_POINTS = 1_000;
+const FIELD_CACHE_MS = 60_000;
+
+/** Search over the store with query vectors from the (micro-batching, caching) query encoder. */
+export class SearchService {
+  private readonly fields = new Map<string, { readonly at: number; readonly fields: Promise<Set<string>> }>();
+
+  constructor(
+    private readonly store: VectorStore,
+    private readonly encoder: QueryEncoder,
+    private readonly metrics: ApiMetrics,
+  ) {}
+
+  async search(request: SearchRequest): Promise<SearchResponse> {
+    const { collection, filter } = request;
+    // Checked before encoding: a bad filter costs no inference. (Without a filter, an unknown collection is
+    // found by the search itself: checking first would cost every request a store round trip.)
+    if (filter !== undefined) checkFilterFields(filter, await this.collectionFields(collection), collection);
+    const vectors = await this.encoder.encode(request.queries);
+    const warnings: string[] = [];
+    const results = await Promise.all(
+      vectors.map(async (vector, i) => {
+        const query = request.queries[i]!;
+        const hits = await this.searchOne(request, vector);
+        if (filter !== undefined && hits.exhaustedCandidates) {
+          warnings.push(
+            `query ${i}: the filter matched ${hits.hits.length} of the best ${MAX_FILTER_CANDIDATES} candidates; ` +
+              'rarer matches further down were not searched',
+          );
+        }
+        return { query, hits: hits.hits };
+      }),
+    );
+    return warnings.length > 0 ? { collection, results, warnings } : { collection, results };
+  }
+
+  private async searchOne(request: SearchRequest, vector: Float32Array) {
+    const { collection, topK, filter, withPayload } = request;
+    if (filter === undefined) {
+      const hits = await callStore(this.metrics, 'search', () =>
+        this.store.search(collection, vector, { topK, withPayload }),
+      );
+      return { hits, exhaustedCandidates: false };
+    }
+    for (
+      let limit = Math.min(Math.max(topK * 4, 64), MAX_FILTER_CANDIDATES);
+      ;
+      limit = Math.min(limit * 4, MAX_FILTER_CANDIDATES)
+    ) {
+      const candidates = await callStore(this.metrics, 'search', () =>
+        this.store.search(collection, vector, { topK: limit, withPayload: true }),
+      );
+      const matched = candidates.filter((hit) => matchesFilter(hit, filter)).slice(0, topK);
+      const complete = matched.length === topK || candidates.length < limit;
+      if (complete || limit === MAX_FILTER_CANDIDATES) {
+        const hits = withPayload ? matched : matched.map(({ id, score }) => ({ id, score }));
+        return { hits, exhaustedCandidates: !complete };
+      }
+    }
+  }
+
+  /**
+   * The fields a filter may name: `id`, `text` and every payload field seen in the first
+   * FIELD_SAMPLE_POINTS points (records have no declared schema). Cached for a minute per collection.
+   */
+  async collectionFields(collection: string): Promise<Set<string>> {
+    const cached = this.fields.get(collection);
+    if (cached !== undefined && Date.now() - cached.at < FIELD_CACHE_MS) return cached.fields;
+    const fields = callStore(this.metrics, 'sample-fields', () => this.sampleFields(collection));
+    this.fields.set(collection, { at: Date.now(), fields });
+    fields.catch(() => this.fields.delete(collection)); // failures are not cached
+    return fields;
+  }
+
+  private async sampleFields(collection: string): Promise<Set<string>> {
+    await this.requireCollection(collection);
+    const fields = new Set<string>(BUILT_IN_FIELDS);
+    let seen = 0;
+    for await (const rows of this.store.scan(collection)) {
+      for (const payload of rows.payloads ?? []) {
+        for (const key of Object.keys(payload ?? {})) fields.add(key);
+      }
+      seen += rows.ids.length;
+      if (seen >= FIELD_SAMPLE_POINTS) break;
+    }
+    return fields;
+  }
+
+  private async requireCollection(collection: string): Promise<void> {
+    // describe() answers undefined for a missing collection; callStore maps the error to a 404.
+    if ((await this.store.describe(collection)) === undefined) throw new CollectionNotFoundError(collection);
+  }
+}

@@ -1,0 +1,203 @@
+import { existsSync } from 'node:fs';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '@embedline/config';
+import type { VectorStore } from '@embedline/store';
+import { API_KEY_HEADER } from './auth.ts';
+import { ApiKeyring } from './api-keys.ts';
+import type { RouteContext } from './context.ts';
+import { errorBodySchema, installErrorHandling } from './error-handler.ts';
+import { ApiMetrics, type QueueDepths } from './metrics.ts';
+import { QueryEncoder, type EmbeddingModel } from './query-encoder.ts';
+import { adminQueueRoutes, pipelineQueues } from './routes/admin-queues.ts';
+import { collectionRoutes, REDIS_TIMEOUT_MS } from './routes/collections.ts';
+import { embedRoutes } from './routes/embed.ts';
+import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { searchRoutes } from './routes/search.ts';
+import { SearchService } from './search-service.ts';
+import { withTimeout } from './with-timeout.ts';
+
+/** What the server runs on; the caller owns these and closes them after the server (see apps/api). */
+export interface ApiDeps {
+  readonly encoder: EmbeddingModel;
+  readonly store: VectorStore;
+  /** For the ingest manifest, queue depths, the dashboard and /readyz. Commands should fail, not hang, when Redis is down. */
+  readonly redis: Redis;
+  /** BullMQ key prefix of the pipeline (EMBEDLINE_QUEUE_PREFIX). */
+  readonly queuePrefix: string;
+  /** Request logs go here, secrets redacted (`createLogger('api')`; level `silent` in tests). */
+  readonly logger: Logger;
+}
+
+/** Every tunable of the server; `apiOptionsFromEnv` reads them from the EMBEDLINE_API_* variables. */
+export interface ApiOptions {
+  readonly readKeys: readonly string[];
+  readonly adminKeys: readonly string[];
+  /** Origins CORS allows (`*` for any); empty = no CORS headers. */
+  readonly corsOrigins: readonly string[];
+  readonly rateLimitPerMinute: number;
+  readonly defaultCollection?: string;
+  readonly maxQueryChars: number;
+  readonly maxBatchQueries: number;
+  readonly bodyLimit: number;
+  readonly batchWaitMs: number;
+  readonly batchMaxTexts: number;
+  readonly queryCacheSize: number;
+  /** Static files served at `/` (the search page) when the folder exists. */
+  readonly publicDir?: string;
+}
+
+/** Request logs carry the headers (user agent, origin, forwarded-for help debugging); keys are redacted. */
+function requestForLog(request: FastifyRequest) {
+  return { method: request.method, url: request.url, remoteAddress: request.ip, headers: request.headers };
+}
+
+/** Log paths that could hold a secret: whatever serializer logs request headers gets them censored. */
+export const REDACTED_LOG_PATHS = [
+  `req.headers["${API_KEY_HEADER}"]`,
+  'req.headers.authorization',
+  `headers["${API_KEY_HEADER}"]`,
+  'headers.authorization',
+];
+
+/**
+ * The query API as one Fastify instance: routes (each with a JSON schema), the OpenAPI document at
+ * /openapi.json and docs at /docs, API-key auth, per-key rate limits, CORS, metrics, the queue dashboard.
+ * Ready to `listen` or `inject`; `close()` drains in-flight requests first.
+ */
+export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child(
+      {},
+      { serializers: { req: requestForLog }, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } },
+    ) as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit,
+    // Strict validation: "10" is not a number and an unknown property is an error, never silently dropped.
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true },
+    },
+    return503OnClosing: true,
+  });
+  const keyring = new ApiKeyring({ read: options.readKeys, admin: options.adminKeys });
+  if (!keyring.enabled)
+    app.log.warn('no API keys configured: read routes are open to anyone who can reach this port');
+
+  const queues = pipelineQueues(deps.redis, deps.queuePrefix, deps.logger);
+  const ctx = buildContext(deps, options, keyring, queues);
+  app.addHook('onClose', async () => {
+    await Promise.all(queues.map((queue) => queue.close()));
+  });
+  // JSON only: Fastify's default text/plain parser would turn a text body into a confusing "must be object".
+  app.removeContentTypeParser('text/plain');
+  app.addSchema(errorBodySchema);
+  installErrorHandling(app);
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.requestSeconds.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Embedline query API',
+        version: '1',
+        description: 'Semantic search over Embedline collections.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: API_KEY_HEADER } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (options.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: options.corsOrigins.includes('*') ? true : [...options.corsOrigins],
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['content-type', 'accept', API_KEY_HEADER, 'authorization'],
+    });
+  }
+  await app.register(rateLimit, {
+    global: false,
+    // After auth (onRequest), so that the limit is per key; callers without keys are limited per address.
+    hook: 'preHandler',
+    keyGenerator: (request) => request.caller?.keyId ?? request.ip,
+  });
+
+  app.get(
+    '/openapi.json',
+    { schema: { hide: true, response: { 200: { type: 'object', additionalProperties: true } } } },
+    async () => app.swagger(),
+  );
+  await app.register(searchRoutes, ctx);
+  await app.register(embedRoutes, ctx);
+  await app.register(collectionRoutes, ctx);
+  await app.register(healthRoutes, ctx);
+  await app.register(metricsRoutes, ctx);
+  await app.register(adminQueueRoutes, { ...ctx, queues });
+  if (options.publicDir !== undefined && existsSync(options.publicDir)) {
+    // swagger-ui already put a sendFile decorator on replies.
+    await app.register(fastifyStatic, { root: options.publicDir, prefix: '/', decorateReply: false });
+  }
+  return app;
+}
+
+function buildContext(
+  deps: ApiDeps,
+  options: ApiOptions,
+  keyring: ApiKeyring,
+  queues: Queue[],
+): RouteContext {
+  const queueDepths: QueueDepths = async () => {
+    if (deps.redis.status !== 'ready') return [];
+    try {
+      return await withTimeout(readQueueDepths(queues), REDIS_TIMEOUT_MS, 'Redis');
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'queue depths unavailable');
+      return [];
+    }
+  };
+  const metrics = new ApiMetrics(queueDepths);
+  const encoder = new QueryEncoder(
+    deps.encoder,
+    {
+      batchWaitMs: options.batchWaitMs,
+      batchMaxTexts: options.batchMaxTexts,
+      cacheSize: options.queryCacheSize,
+    },
+    metrics,
+  );
+  return {
+    store: deps.store,
+    redis: deps.redis,
+    queuePrefix: deps.queuePrefix,
+    encoder,
+    search: new SearchService(deps.store, encoder, metrics),
+    metrics,
+    keyring,
+    limits: { maxQueryChars: options.maxQueryChars, maxBatchQueries: options.maxBatchQueries },
+    defaultCollection: options.defaultCollection,
+    rateLimit: { max: options.rateLimitPerMinute, timeWindow: 60_000 },
+  };
+}
+
+async function readQueueDepths(queues: readonly Queue[]) {
+  const rows: { queue: string; state: string; jobs: number }[] = [];
+  for (const queue of queues) {
+    const counts = await queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed');
+    for (const [state, jobs] of Object.entries(counts)) rows.push({ queue: queue.name, state, jobs });
+  }
+  return rows;
+}
