@@ -18,11 +18,11 @@ const program = new Command('embedline-worker')
   .option('--prefix <prefix>', 'queue key prefix (EMBEDLINE_QUEUE_PREFIX)', env.EMBEDLINE_QUEUE_PREFIX)
   .option('--model-dir <dir>', 'sentence-transformers model folder (EMBEDLINE_MODEL_DIR)', env.EMBEDLINE_MODEL_DIR)
   .option('--variant <name>', 'ONNX variant (EMBEDLINE_MODEL_VARIANT)', env.EMBEDLINE_MODEL_VARIANT)
-  .option('--provider <cpu|cuda>', 'execution provider (EMBEDLINE_PROVIDER)', env.EMBEDLINE_PROVIDER)
+  .option('--provider <cpu|cuda|auto>', 'execution provider (EMBEDLINE_PROVIDER; auto = the GPU when usable)', env.EMBEDLINE_PROVIDER)
   .option('--device-id <n>', 'GPU ordinal (EMBEDLINE_DEVICE_ID)', nonNegativeInt, env.EMBEDLINE_DEVICE_ID)
   .option('--max-batch-tokens <n>', 'token budget per inference call (EMBEDLINE_MAX_BATCH_TOKENS)', nonNegativeInt, env.EMBEDLINE_MAX_BATCH_TOKENS)
   .option('--concurrency <n>', 'shards in flight (EMBEDLINE_WORKER_CONCURRENCY)', nonNegativeInt, env.EMBEDLINE_WORKER_CONCURRENCY)
-  .option('--export <dir>', 'also write each shard as an Arrow IPC file here (EMBEDLINE_EXPORT_DIR)', env.EMBEDLINE_EXPORT_DIR)
+  .option('--export <dir>', 'also write each shard as Arrow IPC and Parquet files here, DIR/<collection>/<shard>.{arrow,parquet} (EMBEDLINE_EXPORT_DIR)', env.EMBEDLINE_EXPORT_DIR)
   .action(run);
 
 interface WorkerFlags {
@@ -30,7 +30,7 @@ interface WorkerFlags {
   prefix: string;
   modelDir?: string;
   variant: string;
-  provider: 'cpu' | 'cuda';
+  provider: 'cpu' | 'cuda' | 'auto';
   deviceId: number;
   maxBatchTokens: number;
   concurrency: number;

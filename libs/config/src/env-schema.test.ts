@@ -7,7 +7,7 @@ describe('loadEnv', () => {
     const env = loadEnv({});
     assert.equal(env.EMBEDLINE_REDIS_URL, 'redis://127.0.0.1:6379');
     assert.equal(env.EMBEDLINE_STORE, 'lancedb');
-    assert.equal(env.EMBEDLINE_PROVIDER, 'cpu');
+    assert.equal(env.EMBEDLINE_PROVIDER, 'auto');
     assert.equal(env.EMBEDLINE_SHARD_SIZE, 1000);
   });
 

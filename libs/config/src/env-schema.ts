@@ -24,7 +24,8 @@ export const envSchema = z.object({
   /** A local sentence-transformers folder; unset = the Hugging Face cache / hub / bundled fallback. */
   EMBEDLINE_MODEL_DIR: z.string().optional(),
   EMBEDLINE_MODEL_VARIANT: z.string().default('fp32'),
-  EMBEDLINE_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
+  /** `auto`: the GPU when one is visible and onnxruntime's CUDA provider is installed, else the CPU (docs/gpu.md). */
+  EMBEDLINE_PROVIDER: z.enum(['cpu', 'cuda', 'auto']).default('auto'),
   EMBEDLINE_DEVICE_ID: int(0).default(0),
   EMBEDLINE_MAX_BATCH_TOKENS: int(1).default(16384),
   EMBEDLINE_INTRA_OP_THREADS: int(0).default(0),

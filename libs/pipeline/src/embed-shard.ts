@@ -1,17 +1,19 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { RecordBatchFileWriter, type RecordBatch } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
+import type { RejectedRecord } from '@embedline/corpus';
 import type { Encoder } from '@embedline/encoder';
 import { shardKey, type IngestManifest, type Passage, type ShardJobData } from '@embedline/queue';
 import { toRecordBatch, type ShardLedger, type VectorStore } from '@embedline/store';
+import { exportShard } from './export-shard.ts';
 import { loadShardPassages } from './shard-passages.ts';
 
 export interface EmbedShardDeps {
   readonly encoder: Encoder;
   readonly store: VectorStore & ShardLedger;
   readonly manifest?: IngestManifest;
-  /** Also write each shard's record batches as an Arrow IPC file under this folder. */
+  /** Also write each shard's record batches under this folder, as an Arrow IPC file and a Parquet file. */
   readonly exportDir?: string;
+  /** Fetch for shards whose corpus is an http(s) URL (default: the global fetch). */
+  readonly fetch?: typeof fetch;
   /** Passages per encode call and per Arrow record batch. */
   readonly batchPassages?: number;
 }
@@ -21,6 +23,8 @@ export interface EmbedShardResult {
   readonly stored: number;
   readonly realTokens: number;
   readonly paddedTokens: number;
+  /** Records rejected inside the shard's range, with their true lines (the producer reported them too). */
+  readonly rejects: readonly RejectedRecord[];
 }
 
 /**
@@ -30,7 +34,8 @@ export interface EmbedShardResult {
  * duplicating. Encoding of the next batch overlaps the upsert of the current one.
  */
 export async function embedShard(job: ShardJobData, deps: EmbedShardDeps): Promise<EmbedShardResult> {
-  const passages = await loadShardPassages(job);
+  const rejects: RejectedRecord[] = [];
+  const passages = await loadShardPassages(job, { fetch: deps.fetch, onReject: (rejected) => rejects.push(rejected) });
   const key = shardKey(job.fingerprint, job.shardIndex);
   const size = deps.batchPassages ?? 512;
   const batches: RecordBatch[] = [];
@@ -45,13 +50,16 @@ export async function embedShard(job: ShardJobData, deps: EmbedShardDeps): Promi
     });
     await pendingUpsert;
     pendingUpsert = deps.store.upsert(job.collection, batch);
+    // Awaited before the next upsert or at the end; marked handled now, because a store that is down
+    // fails it while the next batch is still encoding, and an unhandled rejection ends the process.
+    pendingUpsert.catch(() => undefined);
     if (deps.exportDir !== undefined) batches.push(batch);
   }
   await pendingUpsert;
   if (deps.exportDir !== undefined) await exportShard(deps.exportDir, job.collection, key, batches);
   await deps.store.recordShard(job.collection, key, passages.length);
   await deps.manifest?.markShardDone(job.collection, key, passages.length);
-  return { shardKey: key, stored: passages.length, realTokens, paddedTokens };
+  return { shardKey: key, stored: passages.length, realTokens, paddedTokens, rejects };
 }
 
 async function encodeBatch(
@@ -68,14 +76,4 @@ async function encodeBatch(
     texts: passages.map((p) => p.text),
     payloads: passages.map((p) => p.payload ?? null),
   });
-}
-
-/** One Arrow IPC file per shard, named by its deterministic key, so a retry overwrites it. */
-async function exportShard(dir: string, collection: string, key: string, batches: RecordBatch[]): Promise<void> {
-  const folder = join(dir, collection);
-  await mkdir(folder, { recursive: true });
-  const writer = RecordBatchFileWriter.writeAll(batches);
-  const temporary = join(folder, `${key}.arrow.partial`);
-  await writeFile(temporary, await writer.toUint8Array());
-  await rename(temporary, join(folder, `${key}.arrow`));
 }

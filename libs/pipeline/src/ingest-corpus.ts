@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { FlowProducer, Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { RejectedRecord } from '@embedline/corpus';
+import { openCorpus, type RejectedRecord } from '@embedline/corpus';
 import {
   IngestManifest,
   QUEUES,
@@ -16,15 +16,34 @@ import {
 import type { ShardLedger } from '@embedline/store';
 import { fingerprintCorpus } from './corpus-fingerprint.ts';
 import { planShards, type PlannedShard } from './plan-shards.ts';
+import { checkRemoteCorpus, isRemoteCorpus } from './remote-range.ts';
 
 /** How shard jobs are retried before they land in the dead-letter queue. */
 export const SHARD_ATTEMPTS = 5;
-const SHARD_BACKOFF = { type: 'exponential', delay: 2000 } as const;
+
+/**
+ * Retries of a shard job that failed for a transient reason (store down, Redis blip, corpus server
+ * busy): attempt n+1 starts `backoffMs * 2^(n-1)` after attempt n failed, so the defaults (5 attempts,
+ * 2 s) ride out an outage of about 30 s before the shard goes to the dead-letter queue.
+ */
+export interface ShardRetryPolicy {
+  readonly attempts: number;
+  readonly backoffMs: number;
+}
+
+export const DEFAULT_SHARD_RETRY: ShardRetryPolicy = { attempts: SHARD_ATTEMPTS, backoffMs: 2000 };
 /** The seal waits "forever" (ten years) until the producer releases it. */
 const SEAL_DELAY_MS = 10 * 365 * 24 * 3600 * 1000;
 
 export interface IngestOptions {
+  /** The corpus file, read by the producer (and by the workers, unless `corpusUrl` or `inline`). */
   readonly corpus: string;
+  /**
+   * An http(s) URL serving the same file, honouring Range requests: range jobs name it instead of
+   * the path and workers fetch just their shard's bytes. Checked (Range support, same size) before
+   * anything is enqueued.
+   */
+  readonly corpusUrl?: string;
   readonly collection: string;
   readonly format?: string;
   readonly shardSize: number;
@@ -42,6 +61,10 @@ export interface IngestOptions {
   readonly onProgress?: (progress: IngestProgress) => void;
   /** How often to re-check the queue depth while held back by the high-water mark. */
   readonly backpressurePollMs?: number;
+  /** Retries of failed shard jobs (default DEFAULT_SHARD_RETRY). */
+  readonly retry?: Partial<ShardRetryPolicy>;
+  /** For the corpus URL check; the workers fetch with the global fetch. */
+  readonly fetch?: typeof fetch;
 }
 
 export interface IngestProgress {
@@ -73,6 +96,8 @@ export interface IngestSummary extends IngestProgress {
 export async function ingestCorpus(options: IngestOptions): Promise<IngestSummary> {
   const fingerprint = await fingerprintCorpus(options.corpus);
   const { size } = await stat(options.corpus);
+  const retry = shardRetryPolicy(options.retry);
+  if (options.corpusUrl !== undefined) await checkCorpusUrl(options, size);
   const manifest = new IngestManifest(options.connection, options.prefix);
   const queueOptions = { connection: options.connection, prefix: options.prefix };
   const shards = new Queue<ShardJobData>(QUEUES.shards, queueOptions);
@@ -101,7 +126,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
         report();
       });
       progress.waitingForBackpressure = false;
-      await shards.addBulk(pending.map((shard) => shardJob(options, fingerprint, shard, parent)));
+      await shards.addBulk(pending.map((shard) => shardJob(options, retry, fingerprint, shard, parent)));
       progress.enqueuedShards += pending.length;
       pending = [];
       report();
@@ -111,6 +136,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
       shardSize: options.shardSize,
       inline: options.inline,
       format: options.format,
+      uri: options.corpusUrl,
       onReject: async (rejected) => {
         progress.rejectedRecords += 1;
         await options.onReject?.(rejected);
@@ -195,7 +221,36 @@ async function ensureFlowParent(
   });
 }
 
-function shardJob(options: IngestOptions, fingerprint: string, shard: PlannedShard, parent: { id: string; queue: string }) {
+/** `corpusUrl` must be an http(s) URL, not combined with --inline, serving the same file with Range support. */
+async function checkCorpusUrl(options: IngestOptions, size: number): Promise<void> {
+  const url = options.corpusUrl!;
+  if (!isRemoteCorpus(url)) throw new TypeError(`corpus URL "${url}": need an http:// or https:// URL`);
+  if (options.inline) throw new TypeError(`corpus URL "${url}": --inline carries the passages in the jobs; give one or the other`);
+  const corpus = await openCorpus(options.corpus, { format: options.format });
+  if (!corpus.seekable) {
+    throw new TypeError(`corpus URL "${url}": a ${corpus.format} corpus cannot be read by byte range (only tsv, jsonl and trec can); use --inline`);
+  }
+  await checkRemoteCorpus(url, size, options.fetch);
+}
+
+function shardRetryPolicy(overrides: Partial<ShardRetryPolicy> = {}): ShardRetryPolicy {
+  const retry = { ...DEFAULT_SHARD_RETRY, ...overrides };
+  if (!Number.isSafeInteger(retry.attempts) || retry.attempts < 1) {
+    throw new RangeError(`shard retry: attempts must be a whole number >= 1, got ${retry.attempts}`);
+  }
+  if (!Number.isSafeInteger(retry.backoffMs) || retry.backoffMs < 0) {
+    throw new RangeError(`shard retry: backoff must be a whole number of milliseconds >= 0, got ${retry.backoffMs}`);
+  }
+  return retry;
+}
+
+function shardJob(
+  options: IngestOptions,
+  retry: ShardRetryPolicy,
+  fingerprint: string,
+  shard: PlannedShard,
+  parent: { id: string; queue: string },
+) {
   const data: ShardJobData = {
     kind: 'shard',
     collection: options.collection,
@@ -210,8 +265,8 @@ function shardJob(options: IngestOptions, fingerprint: string, shard: PlannedSha
     opts: {
       jobId: shardJobId(options.collection, fingerprint, shard.index),
       parent,
-      attempts: SHARD_ATTEMPTS,
-      backoff: SHARD_BACKOFF,
+      attempts: retry.attempts,
+      backoff: { type: 'exponential', delay: retry.backoffMs },
       removeOnComplete: true,
       removeOnFail: false,
     },

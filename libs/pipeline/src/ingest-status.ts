@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { IngestManifest, QUEUES, type DeadLetterData, type IngestSnapshot } from '@embedline/queue';
+import { IngestManifest, QUEUES, deadLetterJobId, type DeadLetterData, type IngestSnapshot } from '@embedline/queue';
 
 export interface IngestStatus {
   readonly snapshot?: IngestSnapshot;
@@ -53,8 +53,8 @@ function stateOf(snapshot: IngestSnapshot | undefined, deadLetters: number): Ing
 
 /**
  * `ingest --replay-failed`: puts every shard job of the collection that failed its last attempt
- * back in the queue and clears its dead-letter entry. The flow parent still waits for these
- * children, so finalize runs once they succeed.
+ * back in the queue, with its full retry budget again, and clears its dead-letter entry. The flow
+ * parent still waits for these children, so finalize runs once they succeed.
  */
 export async function replayFailedShards(connection: Redis, prefix: string, collection: string): Promise<number> {
   const shards = new Queue(QUEUES.shards, { connection, prefix });
@@ -62,12 +62,17 @@ export async function replayFailedShards(connection: Redis, prefix: string, coll
   try {
     let replayed = 0;
     for (const job of await shards.getFailed(0, -1)) {
-      if ((job.data as { collection?: string }).collection !== collection) continue;
-      await job.retry('failed');
+      if ((job.data as { collection?: string }).collection !== collection || job.id === undefined) continue;
+      // The entry goes first: were it removed after the retry, a replay that fails again at once
+      // (attempts 1) could lose its fresh entry.
+      await deadLetter.remove(deadLetterJobId(job.id));
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       replayed += 1;
     }
+    // Entries whose shard job is gone or no longer failed (finished since, removed) say nothing now.
     for (const entry of await deadLetter.getJobs(['wait', 'delayed'], 0, -1)) {
-      if (entry.data.collection === collection) await entry.remove();
+      if (entry.data.collection !== collection) continue;
+      if ((await shards.getJobState(entry.data.jobId)) !== 'failed') await entry.remove();
     }
     return replayed;
   } finally {

@@ -17,6 +17,11 @@ export interface PlanOptions {
   /** Carry the passages in the job instead of a byte range (workers cannot read the corpus). */
   readonly inline: boolean;
   readonly format?: string;
+  /**
+   * What range jobs name as the corpus (default: `path`): an http(s) URL serving the same file, when
+   * workers fetch it instead of opening a shared path.
+   */
+  readonly uri?: string;
   readonly onReject?: (rejected: RejectedRecord) => void | Promise<void>;
 }
 
@@ -35,17 +40,28 @@ export async function* planShards(path: string, options: PlanOptions): AsyncGene
   let passages: Passage[] = [];
   let count = 0;
   let start = -1;
+  let firstLine = 0;
   let skip: number[] = [];
   let position = 0;
   const cut = (end: number): PlannedShard => {
     const source: ShardSource = byRange
-      ? { kind: 'range', uri: path, format: corpus.format, start, end, ...(skip.length > 0 ? { skipOffsets: skip } : {}) }
+      ? {
+          kind: 'range',
+          uri: options.uri ?? path,
+          format: corpus.format,
+          start,
+          end,
+          // The worker's reader numbers lines from here, so the rejects it meets name their true line.
+          ...(firstLine > 0 ? { firstLine } : {}),
+          ...(skip.length > 0 ? { skipOffsets: skip } : {}),
+        }
       : { kind: 'inline', passages };
     const shard = { index: index++, records: count, source, position };
     passages = [];
     count = 0;
     skip = [];
     start = -1;
+    firstLine = 0;
     return shard;
   };
   for await (const result of corpus.read()) {
@@ -57,7 +73,10 @@ export async function* planShards(path: string, options: PlanOptions): AsyncGene
     const { record } = result;
     position = Math.max(position, record.byteOffset);
     if (count === options.shardSize) yield cut(record.byteOffset);
-    if (start < 0) start = record.byteOffset;
+    if (start < 0) {
+      start = record.byteOffset;
+      firstLine = record.line;
+    }
     count += 1;
     if (!byRange) passages.push({ id: record.id, text: record.text, payload: record.payload ?? null });
   }

@@ -12,6 +12,7 @@ import {
 } from '@embedline/queue';
 import type { ShardLedger, VectorStore } from '@embedline/store';
 import { embedShard, type EmbedShardResult } from './embed-shard.ts';
+import { RemoteCorpusError } from './errors/remote-corpus-error.ts';
 import { ShardMismatchError } from './errors/shard-mismatch-error.ts';
 import { finalizeIngest } from './finalize-ingest.ts';
 
@@ -22,7 +23,12 @@ export interface ShardWorkersOptions {
   readonly store: VectorStore & ShardLedger;
   /** Shards in flight per process: 2 lets the next shard encode while the previous one is written. */
   readonly concurrency: number;
+  /** Also write each shard as Arrow IPC and Parquet files under this folder (see export-shard.ts). */
   readonly exportDir?: string;
+  /** Fetch for shards whose corpus is an http(s) URL (default: the global fetch). */
+  readonly fetch?: typeof fetch;
+  /** Passages per encode call and per Arrow batch written (see EmbedShardDeps). */
+  readonly batchPassages?: number;
   /**
    * Job lock length. The lock is renewed at half this interval while a shard runs (the event loop is
    * free: inference is off-thread); a killed worker's shard goes back to the queue once it lapses.
@@ -55,7 +61,7 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
 
   const shardWorker = new Worker(
     QUEUES.shards,
-    async (job: Job): Promise<EmbedShardResult | { sealed: true }> => {
+    async (job: Job): Promise<ShardOutcome | { sealed: true }> => {
       const parsed = shardQueueJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`job ${job.id}: malformed shard job: ${parsed.error.message}`);
       if (parsed.data.kind === 'seal') return { sealed: true };
@@ -66,11 +72,18 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
           store: options.store,
           manifest,
           exportDir: options.exportDir,
+          fetch: options.fetch,
+          batchPassages: options.batchPassages,
         });
-        options.log.info(`shard ${parsed.data.shardIndex} of ${parsed.data.collection}: stored ${result.stored} passages`);
-        return result;
+        const { shardIndex, collection } = parsed.data;
+        options.log.info(`shard ${shardIndex} of ${collection}: stored ${result.stored} passages${describeRejects(result)}`);
+        // What BullMQ keeps as the job's return value: the counts, not the rejects themselves.
+        const { rejects, ...counts } = result;
+        return { ...counts, rejected: rejects.length };
       } catch (error) {
+        // Retrying cannot help these: fail the shard at once, so it reaches the dead-letter queue with its error.
         if (error instanceof ShardMismatchError) throw new UnrecoverableError(error.message);
+        if (error instanceof RemoteCorpusError && !error.retryable) throw new UnrecoverableError(error.message);
         throw error;
       }
     },
@@ -107,6 +120,23 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
       await deadLetter.close();
     },
   };
+}
+
+type ShardOutcome = Omit<EmbedShardResult, 'rejects'> & { readonly rejected: number };
+
+/** How many rejects a log line quotes. */
+const LOGGED_REJECTS = 5;
+
+/**
+ * `; 2 records in its range rejected, as at ingest: line 12 empty-text, line 40 no-separator`, or
+ * nothing. They are in the producer's rejects file already; the line makes a worker's log
+ * self-explanatory when a shard stores fewer passages than its size.
+ */
+function describeRejects(result: EmbedShardResult): string {
+  if (result.rejects.length === 0) return '';
+  const quoted = result.rejects.slice(0, LOGGED_REJECTS).map((r) => `line ${r.line} ${r.kind}`);
+  const more = result.rejects.length > LOGGED_REJECTS ? `, ...` : '';
+  return `; ${result.rejects.length} records in its range rejected, as at ingest: ${quoted.join(', ')}${more}`;
 }
 
 async function moveToDeadLetterIfFinal(

@@ -17,6 +17,12 @@ export const shardSourceSchema = z.discriminatedUnion('kind', [
     format: z.string().min(1),
     start: z.number().int().min(0),
     end: z.number().int().min(0),
+    /**
+     * 1-based line number of the line at `start` (the shard's first record), as the producer counted
+     * it, so rejects the worker meets in the range name their true line. Optional: jobs queued before
+     * it existed still run, their rejects then say line 0 (unknown).
+     */
+    firstLine: z.number().int().min(1).optional(),
     /** Byte offsets of records inside the range that the producer rejected as duplicates. */
     skipOffsets: z.array(z.number().int().min(0)).optional(),
   }),

@@ -2,15 +2,18 @@ import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { loadEnv } from '@embedline/config';
 import { RejectsWriter, type RejectedRecord } from '@embedline/corpus';
-import { ingestCorpus, readIngestStatus, replayFailedShards, type IngestProgress } from '@embedline/pipeline';
+import { DEFAULT_SHARD_RETRY, ingestCorpus, readIngestStatus, replayFailedShards, type IngestProgress } from '@embedline/pipeline';
 import { createRedisConnection, parseCollectionName } from '@embedline/queue';
 import { openStore } from '@embedline/store';
-import { formatDuration, positiveInt } from '../options.ts';
+import { formatDuration, nonNegativeInt, positiveInt } from '../options.ts';
 import { formatStatus } from './status.ts';
 
 interface IngestFlags {
   collection: string;
   format?: string;
+  corpusUrl?: string;
+  shardAttempts: number;
+  retryBackoffMs: number;
   shardSize: number;
   inline?: boolean;
   highWaterMark: number;
@@ -31,10 +34,13 @@ export function ingestCommand(): Command {
     .argument('<corpus>', 'collection.tsv, *.jsonl, their .gz, *.arrow, *.parquet or a TREC <DOC> file')
     .requiredOption('--collection <name>', 'collection to fill')
     .option('--format <format>', 'override the format guessed from the file name')
+    .option('--corpus-url <url>', 'workers fetch the corpus from this http(s) URL (Range requests) instead of its path')
     .option('--shard-size <n>', 'passages per shard job (EMBEDLINE_SHARD_SIZE)', positiveInt, env.EMBEDLINE_SHARD_SIZE)
     .option('--inline', 'carry passages in the jobs (workers cannot read the corpus path)')
     .option('--high-water-mark <n>', 'pause while this many shard jobs wait (EMBEDLINE_HIGH_WATER_MARK)', positiveInt, env.EMBEDLINE_HIGH_WATER_MARK)
     .option('--add-chunk <n>', 'jobs per addBulk call', positiveInt, 50)
+    .option('--shard-attempts <n>', 'tries of a failing shard before the dead-letter queue', positiveInt, DEFAULT_SHARD_RETRY.attempts)
+    .option('--retry-backoff-ms <n>', 'wait before the 2nd try; doubled for each later one', nonNegativeInt, DEFAULT_SHARD_RETRY.backoffMs)
     .option('--rejects <file>', 'where to write rejected records (JSONL)', undefined)
     .option('--follow', 'after enqueuing, follow progress until the collection is finalized')
     .option('--resume', 'say what is already done before continuing (every ingest resumes anyway)')
@@ -85,6 +91,8 @@ async function runIngest(
       corpus,
       collection,
       format: flags.format,
+      corpusUrl: flags.corpusUrl,
+      retry: { attempts: flags.shardAttempts, backoffMs: flags.retryBackoffMs },
       shardSize: flags.shardSize,
       inline: flags.inline ?? false,
       highWaterMark: flags.highWaterMark,
