@@ -6,7 +6,9 @@ import { z } from 'zod';
  */
 export const collectionNameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'collection names are 1-64 letters, digits, "_" or "-", starting with a letter or digit');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'collection names are 1-64 letters, digits, "_" or "-", starting with a letter or digit')
+  // The stores keep each collection's shard ledger beside it as `<name>__shards`.
+  .refine((name) => !name.endsWith('__shards'), 'names ending in "__shards" are reserved for the stores\' shard ledgers');
 
 export function parseCollectionName(name: string): string {
   const parsed = collectionNameSchema.safeParse(name);
