@@ -29,6 +29,8 @@ export const envSchema = z.object({
   EMBEDLINE_DEVICE_ID: int(0).default(0),
   EMBEDLINE_MAX_BATCH_TOKENS: int(1).default(16384),
   EMBEDLINE_INTRA_OP_THREADS: int(0).default(0),
+  /** onnxruntime sessions per process: 1 for a CPU; 2-4 on a GPU overlap host-side work with the GPU (docs/gpu.md). */
+  EMBEDLINE_INFERENCE_THREADS: int(1).default(1),
   EMBEDLINE_WORKER_CONCURRENCY: int(1).default(2),
   /** How long a worker's claim on a shard lasts without renewal: a killed worker's shard is re-run after this. */
   EMBEDLINE_LOCK_DURATION_MS: int(1000).default(30000),
