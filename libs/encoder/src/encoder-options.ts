@@ -17,6 +17,11 @@ export const encoderOptionsSchema = z.object({
   /** Threads per operator inside one session; 0 = onnxruntime's choice (all cores). */
   intraOpThreads: z.number().int().min(0).default(0),
   interOpThreads: z.number().int().min(1).default(1),
+  /**
+   * Where mean pooling runs: `graph` appends it to the ONNX graph at load (only [batch, dim] leaves onnxruntime:
+   * what a GPU needs), `host` pools the [batch, length, dim] hidden states in the inference thread.
+   */
+  pooling: z.enum(['graph', 'host']).default('graph'),
   /** Sessions in the worker-thread pool; one per device is right for CPU and a single GPU. */
   inferenceThreads: z.number().int().min(1).default(1),
   /** Batch size x padded length ceiling per inference call (text-embeddings-inference's max_batch_tokens). */

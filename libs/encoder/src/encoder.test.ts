@@ -112,6 +112,24 @@ describe('Encoder', () => {
 });
 
 describe('Encoder configuration', () => {
+  for (const variant of ['fp32', 'fp16']) {
+    test(`pooling in the graph (the default) equals pooling on the host (${variant})`, async () => {
+      const texts = ['short', 'a somewhat longer text about vector search and retrieval', '', 'x '.repeat(500)];
+      const graph = await Encoder.load({ modelDir: BUNDLED_REFERENCE_MODEL_DIR, variant }, quietLogger);
+      const host = await Encoder.load({ modelDir: BUNDLED_REFERENCE_MODEL_DIR, variant, pooling: 'host' }, quietLogger);
+      try {
+        assert.equal(graph.describe().pooling, 'graph');
+        assert.equal(host.describe().pooling, 'host');
+        const [a, b] = [await graph.encode(texts), await host.encode(texts)];
+        const diff = Math.max(...Array.from(a.vectors, (v, i) => Math.abs(v - b.vectors[i]!)));
+        assert.ok(diff < 1e-5, `max |diff| ${diff}`);
+      } finally {
+        await graph.close();
+        await host.close();
+      }
+    });
+  }
+
   test('auto picks the cpu where no GPU is usable, says why at info level and warns nothing', async () => {
     const infos: string[] = [];
     const warnings: string[] = [];

@@ -25,6 +25,8 @@ export interface EncoderDescription {
   readonly maxSeqLength: number;
   readonly normalized: boolean;
   readonly provider: 'cpu' | 'cuda';
+  /** Where mean pooling runs (encoder option `pooling`; `host` when the graph cannot take it). */
+  readonly pooling: 'graph' | 'host';
   /** The worker thread running inference (differs from the caller's threadId). */
   readonly inferenceThreadId: number;
 }
@@ -55,6 +57,7 @@ export class Encoder {
       onnxPath: spec.onnxPath,
       dimension: spec.dimension,
       normalize: spec.normalize,
+      pooling: resolved.pooling,
       execution: {
         provider: resolved.provider,
         deviceId: resolved.deviceId,
@@ -98,6 +101,7 @@ export class Encoder {
       maxSeqLength: this.spec.maxSeqLength,
       normalized: this.spec.normalize,
       provider: this.session.provider,
+      pooling: this.session.pooling,
       inferenceThreadId: this.session.threadId,
     };
   }

@@ -1,12 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { ExecutionOptions, SessionInfo } from './execution.ts';
 import { gpuUnavailableReason } from './gpu-presence.ts';
+import { appendMeanPooling, graphInterface, MIN_OPSET, POOLED_OUTPUT } from './graph-pooling.ts';
 
 /** The inputs a BERT-family graph may declare; anything else is a graph we do not know how to feed. */
 const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
 /** Per-token hidden states, under the names Optimum and sentence-transformers exports use. */
 const TOKEN_OUTPUTS = ['last_hidden_state', 'token_embeddings'];
+
+/** What the session must produce: pooled in the graph when asked and the graph allows it. */
+export interface PoolingRequest {
+  readonly pooling: 'graph' | 'host';
+  readonly dimension: number;
+  readonly normalize: boolean;
+}
 
 export interface LoadedSession {
   readonly session: ort.InferenceSession;
@@ -14,7 +23,12 @@ export interface LoadedSession {
 }
 
 /** Opens the ONNX graph on the configured provider, falling back from CUDA to CPU with a reason. */
-export async function createSession(onnxPath: string, execution: ExecutionOptions): Promise<LoadedSession> {
+export async function createSession(
+  onnxPath: string,
+  execution: ExecutionOptions,
+  pooling: PoolingRequest = { pooling: 'host', dimension: 0, normalize: false },
+): Promise<LoadedSession> {
+  const model = modelBytes(onnxPath, pooling);
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
@@ -27,7 +41,7 @@ export async function createSession(onnxPath: string, execution: ExecutionOption
   if (execution.provider === 'auto') fallbackReason = gpuUnavailableReason();
   if (execution.provider === 'cuda' || (execution.provider === 'auto' && fallbackReason === undefined)) {
     try {
-      session = await ort.InferenceSession.create(onnxPath, {
+      session = await openSession(model.bytes, {
         ...base,
         // onnxruntime logs its own multi-line error when the CUDA libraries are missing; we report the
         // fallback in one line instead (the caller logs fallbackReason).
@@ -39,8 +53,25 @@ export async function createSession(onnxPath: string, execution: ExecutionOption
     }
   }
   const provider = session ? 'cuda' : 'cpu';
-  session ??= await ort.InferenceSession.create(onnxPath, { ...base, executionProviders: ['cpu'] });
-  return { session, info: { provider, fallbackReason, threadId, ...describeGraph(onnxPath, session) } };
+  session ??= await openSession(model.bytes, { ...base, executionProviders: ['cpu'] });
+  const graph = describeGraph(onnxPath, session);
+  const info = model.pooled ? { ...graph, outputName: POOLED_OUTPUT, pooling: 'graph' as const } : { ...graph, pooling: 'host' as const };
+  return { session, info: { provider, fallbackReason, threadId, ...info } };
+}
+
+/**
+ * The graph to load: the file as it is, or with mean pooling appended (graph-pooling.ts) when asked and
+ * the graph has an attention_mask input and a hidden-state output to pool.
+ */
+function modelBytes(onnxPath: string, request: PoolingRequest): { bytes: string | Uint8Array; pooled: boolean } {
+  // Loaded by path unless we change it: onnxruntime then also finds weights kept in external data files.
+  if (request.pooling === 'host') return { bytes: onnxPath, pooled: false };
+  const bytes = readFileSync(onnxPath);
+  const { inputs, outputs, opset } = graphInterface(bytes);
+  const hiddenName = TOKEN_OUTPUTS.find((name) => outputs.includes(name));
+  if (!inputs.includes('attention_mask') || hiddenName === undefined || opset < MIN_OPSET) return { bytes: onnxPath, pooled: false };
+  const options = { hiddenName, maskName: 'attention_mask', dimension: request.dimension, normalize: request.normalize };
+  return { bytes: appendMeanPooling(bytes, options), pooled: true };
 }
 
 function describeGraph(onnxPath: string, session: ort.InferenceSession): Pick<SessionInfo, 'inputNames' | 'outputName'> {
@@ -59,6 +90,10 @@ function describeGraph(onnxPath: string, session: ort.InferenceSession): Pick<Se
     );
   }
   return { inputNames: session.inputNames, outputName };
+}
+
+function openSession(source: string | Uint8Array, options: ort.InferenceSession.SessionOptions) {
+  return typeof source === 'string' ? ort.InferenceSession.create(source, options) : ort.InferenceSession.create(source, options);
 }
 
 function firstLine(message: string): string {

@@ -22,4 +22,6 @@ export interface SessionInfo {
   /** The worker thread that runs the session (never the caller's). */
   readonly threadId: number;
   readonly outputName: string;
+  /** Where mean pooling runs: appended to the graph (only [batch, dim] leaves the session) or on the host. */
+  readonly pooling: 'graph' | 'host';
 }

@@ -6,6 +6,8 @@ export interface InferenceWorkerConfig {
   readonly execution: ExecutionOptions;
   readonly dimension: number;
   readonly normalize: boolean;
+  /** `graph`: pooling appended to the ONNX graph (graph-pooling.ts); `host`: pooled in this thread (pooling.ts). */
+  readonly pooling: 'graph' | 'host';
 }
 
 /** One padded batch to embed (see batching/pad-batch.ts). */

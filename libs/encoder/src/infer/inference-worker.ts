@@ -15,7 +15,7 @@ import type { SessionInfo } from './execution.ts';
 import { meanPool } from './pooling.ts';
 
 const config = workerData as InferenceWorkerConfig;
-const loading = createSession(config.onnxPath, config.execution);
+const loading = createSession(config.onnxPath, config.execution, config);
 // A failed load is reported by the first task; keep it from also crashing the thread as unhandled.
 loading.catch(() => undefined);
 
@@ -36,12 +36,20 @@ async function embed(session: ort.InferenceSession, info: SessionInfo, task: Emb
   }
   const outputs = await session.run(feeds, [info.outputName]);
   const hidden = outputs[info.outputName]!;
-  const width = hidden.dims[2];
-  if (hidden.dims.length !== 3 || width !== config.dimension) {
+  const width = hidden.dims[info.pooling === 'graph' ? 1 : 2];
+  if (hidden.dims.length !== (info.pooling === 'graph' ? 2 : 3) || width !== config.dimension) {
     throw new Error(`${config.onnxPath}: output ${info.outputName} has shape [${hidden.dims.join(', ')}], expected [${batchSize}, ${task.seqLen}, ${config.dimension}]`);
   }
+  if (info.pooling === 'graph') return pooledRows(hidden, batchSize);
   const values = hidden.type === 'float16' ? halfToFloat(hidden.data as Uint16Array) : (hidden.data as Float32Array);
   return meanPool(values, task.lengths, task.seqLen, config.dimension, config.normalize);
+}
+
+/** The graph already pooled: [batch, dim] float32, copied out of onnxruntime's buffer to be transferable. */
+function pooledRows(pooled: ort.Tensor, batchSize: number): Float32Array {
+  const values = pooled.data as Float32Array;
+  if (values.length !== batchSize * config.dimension) throw new Error(`${config.onnxPath}: pooled output has ${values.length} values`);
+  return values.slice();
 }
 
 function attentionMask(lengths: Int32Array, seqLen: number): Int32Array {
