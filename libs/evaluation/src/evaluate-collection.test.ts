@@ -81,7 +81,7 @@ async function inputProblem(promise: Promise<unknown>): Promise<string> {
 
 describe('evaluateCollection', () => {
   test("the run file holds every query, and the metrics are libs/scoring's on that file", async () => {
-    const runPath = join(dir, 'small.run');
+    const runPath = join(dir, 'runs', 'small.run'); // a folder that does not exist yet: created
     const report = await evaluateCollection(options({ runPath, tag: 'small-test', annRecall: {} }));
     const run = parseRun(readFileSync(runPath, 'utf8'));
     assert.deepEqual([...run.keys()], ['q1', 'q2', 'q3']);

@@ -1,4 +1,5 @@
-import { open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { formatTrecRun, resultsToRun, type Matrix, type ScoredId } from '@embedline/scoring';
 import type { SearchHit, VectorStore } from '@embedline/store';
 
@@ -43,6 +44,7 @@ export async function searchRun(options: SearchRunOptions): Promise<SearchRun> {
     throw new Error(`searchRun: ${vectors.rows} vectors for ${queryIds.length} queries`);
   const concurrency = options.concurrency ?? 8;
   const partial = options.runPath === undefined ? undefined : `${options.runPath}.partial`;
+  if (partial !== undefined) await mkdir(dirname(partial), { recursive: true });
   const file = partial === undefined ? undefined : await open(partial, 'w');
   const run = new Map<string, Map<string, number>>();
   const top = new Map<string, SearchHit[]>();

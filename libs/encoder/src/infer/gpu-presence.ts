@@ -18,7 +18,7 @@ export function gpuUnavailableReason(env: NodeJS.ProcessEnv = process.env): stri
   if (library === undefined) return `onnxruntime-node has no CUDA provider on ${process.platform}`;
   const binaries = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
   if (!existsSync(join(binaries, library))) {
-    return `${library} is not installed beside onnxruntime (${binaries}); see docs/operations.md, GPU workers`;
+    return `${library} is not installed beside onnxruntime (${binaries}); see docs/gpu.md`;
   }
   if (process.platform === 'linux' && !existsSync('/proc/driver/nvidia/version')) return 'no NVIDIA driver loaded';
   return undefined;
