@@ -23,7 +23,7 @@ function findTests(dir) {
 const args = process.argv.slice(2);
 const passThrough = args.filter((a) => a.startsWith('--'));
 const folders = args.filter((a) => !a.startsWith('--'));
-const roots = folders.length > 0 ? folders : ['libs', 'apps', 'test'];
+const roots = folders.length > 0 ? folders : ['libs', 'apps', 'test', 'bench'];
 const files = roots
   .map((folder) => join(root, folder))
   .filter((path) => statSync(path, { throwIfNoEntry: false })?.isDirectory())

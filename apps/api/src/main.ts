@@ -5,11 +5,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { createLogger, loadEnv } from '@embedline/config';
+import { createLogger, loadEnv, onShutdown } from '@embedline/config';
 import { Encoder, resolveModel } from '@embedline/encoder';
 import { apiOptionsFromEnv, buildApiServer } from '@embedline/http';
 import { openStore } from '@embedline/store';
-import { onShutdown } from './shutdown.ts';
 
 /** The search page and other static files (added by the search-page work; served when present). */
 const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
@@ -45,7 +44,7 @@ async function main(): Promise<void> {
     { encoder, store, redis, queuePrefix: env.EMBEDLINE_QUEUE_PREFIX, logger: log },
     options,
   );
-  onShutdown(log, env.EMBEDLINE_API_SHUTDOWN_GRACE_MS, async () => {
+  onShutdown(log, { draining: 'draining in-flight requests', graceMs: env.EMBEDLINE_API_SHUTDOWN_GRACE_MS }, async () => {
     await server.close(); // stops accepting, answers 503 to new requests, waits for those in flight
     await encoder.close();
     await store.close();

@@ -4,12 +4,11 @@
  * in hand and exits cleanly.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { createLogger, loadEnv } from '@embedline/config';
+import { createLogger, loadEnv, onShutdown } from '@embedline/config';
 import { Encoder, resolveModel } from '@embedline/encoder';
 import { startShardWorkers } from '@embedline/pipeline';
 import { createRedisConnection } from '@embedline/queue';
 import { openStore } from '@embedline/store';
-import { onShutdown } from './shutdown.ts';
 
 const env = loadEnv();
 const program = new Command('embedline-worker')
@@ -73,7 +72,8 @@ async function run(flags: WorkerFlags): Promise<void> {
     log,
   });
   log.info(`worker ready: queue prefix ${flags.prefix}, ${flags.concurrency} shards in flight`);
-  onShutdown(log, async () => {
+  // A drain cut short loses nothing: unfinished shards are re-run by another worker once their locks expire.
+  onShutdown(log, { draining: 'finishing the shards in hand', graceMs: 120_000 }, async () => {
     await workers.close();
     await encoder.close();
     await store.close();

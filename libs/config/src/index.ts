@@ -1,2 +1,3 @@
 export { envSchema, loadEnv, type EmbedlineEnv } from './env-schema.ts';
 export { createLogger, type Logger } from './logger.ts';
+export { onShutdown, type ShutdownPolicy } from './shutdown.ts';
