@@ -39,7 +39,9 @@ for ((i = 1; i <= workers; i++)); do
   pids+=($!)
 done
 echo "pipeline-demo: $workers worker processes started; ingesting $corpus into '$collection'"
-node --import tsx apps/producer/src/main.ts ingest "$corpus" --collection "$collection" --follow --no-progress
+mkdir -p .embedline
+node --import tsx apps/producer/src/main.ts ingest "$corpus" --collection "$collection" --follow --no-progress \
+  --rejects ".embedline/$collection.rejects.jsonl"
 node --import tsx apps/producer/src/main.ts status "$collection"
 
 queries=$(dirname "$corpus")/query-text.trec

@@ -15,6 +15,7 @@ const work = mkdtempSync(join(tmpdir(), 'embedline-pipeline-demo-'));
 after(() => {
   rmSync(work, { recursive: true, force: true });
   rmSync(join(REPO_ROOT, '.embedline/demo-slice.run'), { force: true });
+  rmSync(join(REPO_ROOT, '.embedline/demo-slice.rejects.jsonl'), { force: true });
 });
 
 function sliceOfVaswani(dir: string, documents: number): string {
