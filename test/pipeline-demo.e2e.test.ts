@@ -28,7 +28,7 @@ function sliceOfVaswani(dir: string, documents: number): string {
 }
 
 async function runDemo(corpus: string): Promise<{ code: number | null; output: string }> {
-  const env = { ...process.env, EMBEDLINE_LANCEDB_DIR: join(work, 'lancedb'), HF_HUB_OFFLINE: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, EMBEDLINE_LANCEDB_DIR: join(work, 'lancedb'), HF_HUB_OFFLINE: '1' };
   delete env.EMBEDLINE_REDIS_URL; // the script must start its own Redis
   const child = spawn('bash', ['scripts/pipeline-demo.sh', corpus, 'demo-slice'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -1,7 +1,7 @@
 // The search page: sends the query to POST /v1/search and shows the ranked hits. No framework and no
 // build step: the page is served as-is by the API (apps/api/public). Text from the server is only ever
 // set through textContent, never parsed as HTML, so a passage cannot inject markup.
-/* global document, localStorage */
+/* global document */
 
 const KEY_STORAGE = 'embedline.apiKey';
 
