@@ -1,0 +1,83 @@
+/**
+ * One encoder-only baseline process: the same encoder, model and settings a pipeline worker uses
+ * (apps/worker passes modelDir, fp32, provider cpu, intraOpThreads, maxBatchTokens; everything else
+ * is the library default), on its part of the same corpus file. It loads the model, warms up, prints
+ * READY, waits for "go" on stdin (so several parts start together, as the pipeline's workers run
+ * together), times encode(all its texts) once and prints the result as its last stdout line.
+ *
+ *   node --import tsx bench/pipeline/encode-only.ts --corpus F.tsv --model DIR --threads 2
+ *        --max-batch-tokens 16384 [--part 1 --parts 2] [--warmup 32]
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { Encoder } from '@embedline/encoder';
+import { positiveInt, seconds } from '../encoder/protocol.ts';
+import { parseTsvTexts } from './corpora.ts';
+
+export interface EncodeOnlyResult {
+  readonly part: number;
+  readonly passages: number;
+  readonly seconds: number;
+  /** CPU seconds of the whole process (all threads: onnxruntime's included) during encode(all). */
+  readonly cpuSeconds: number;
+  readonly loadSeconds: number;
+  readonly realTokens: number;
+  readonly paddedTokens: number;
+}
+
+const { values } = parseArgs({
+  options: {
+    corpus: { type: 'string' },
+    model: { type: 'string' },
+    threads: { type: 'string', default: '1' },
+    'max-batch-tokens': { type: 'string', default: '16384' },
+    part: { type: 'string', default: '1' },
+    parts: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '32' },
+  },
+  strict: true,
+});
+if (values.corpus === undefined || values.model === undefined)
+  throw new Error('--corpus and --model are required');
+const part = positiveInt('part', values.part);
+const parts = positiveInt('parts', values.parts);
+const all = parseTsvTexts(readFileSync(values.corpus, 'utf8'));
+const size = Math.ceil(all.length / parts);
+const texts = all.slice((part - 1) * size, part * size);
+
+const loadStart = process.hrtime.bigint();
+const encoder = await Encoder.load(
+  {
+    modelDir: values.model,
+    variant: 'fp32',
+    provider: 'cpu',
+    intraOpThreads: positiveInt('threads', values.threads),
+    maxBatchTokens: positiveInt('max-batch-tokens', values['max-batch-tokens']),
+  },
+  { info() {}, warn: (message) => console.error(`[encode-only] ${message}`) },
+);
+const loadSeconds = seconds(loadStart);
+await encoder.encode(texts.slice(0, positiveInt('warmup', values.warmup)));
+
+process.stdout.write('READY\n');
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() === 'go') break;
+}
+
+const cpuStart = process.cpuUsage();
+const start = process.hrtime.bigint();
+const result = await encoder.encode(texts);
+const elapsed = seconds(start);
+const cpu = process.cpuUsage(cpuStart);
+await encoder.close();
+const report: EncodeOnlyResult = {
+  part,
+  passages: result.count,
+  seconds: elapsed,
+  cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  loadSeconds,
+  realTokens: result.stats.realTokens,
+  paddedTokens: result.stats.paddedTokens,
+};
+process.stdout.write(`${JSON.stringify(report)}\n`);
