@@ -8,9 +8,9 @@
  *   npx tsx bench/pipeline/overhead.ts [--runs 3] [--passages N] [--workers 1] [--threads <cores/workers>]
  *        [--shard-size N] [--concurrency 2] [--max-batch-tokens 16384] [--model DIR] [--inline]
  */
-import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { positiveInt } from '../encoder/protocol.ts';
+import { PROCESS_FLAG_OPTIONS, processFlags } from './process-flags.ts';
 import { marcoLikeCorpus } from './corpora.ts';
 import { runEncodeBaseline, type BaselineResult } from './encode-baseline.ts';
 import { runIngest, type IngestRunResult } from './ingest-run.ts';
@@ -210,18 +210,14 @@ function readFlags() {
   try {
     const { values } = parseArgs({
       options: {
+        ...PROCESS_FLAG_OPTIONS,
         runs: { type: 'string', default: '3' },
         passages: { type: 'string' },
-        workers: { type: 'string', default: '1' },
-        threads: { type: 'string' },
         'shard-size': { type: 'string' },
-        concurrency: { type: 'string', default: '2' },
-        'high-water-mark': { type: 'string', default: '200' },
         'max-batch-tokens': { type: 'string', default: '16384' },
         model: { type: 'string' },
         inline: { type: 'boolean', default: false },
         timeout: { type: 'string', default: '3600' },
-        help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
     });
@@ -229,19 +225,12 @@ function readFlags() {
       console.log(helpText());
       process.exit(0);
     }
-    const workers = positiveInt('workers', values.workers);
     return {
       runs: positiveInt('runs', values.runs),
       passages: values.passages === undefined ? undefined : positiveInt('passages', values.passages),
-      workers,
-      threads:
-        values.threads === undefined
-          ? Math.max(1, Math.floor(availableParallelism() / workers))
-          : positiveInt('threads', values.threads),
+      ...processFlags(values),
       shardSize:
         values['shard-size'] === undefined ? undefined : positiveInt('shard-size', values['shard-size']),
-      concurrency: positiveInt('concurrency', values.concurrency),
-      highWaterMark: positiveInt('high-water-mark', values['high-water-mark']),
       maxBatchTokens: positiveInt('max-batch-tokens', values['max-batch-tokens']),
       model: values.model,
       inline: values.inline,

@@ -10,10 +10,10 @@
  *        [--shard-size 1000] [--concurrency 2] [--no-null] [--profile]
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { positiveInt } from '../encoder/protocol.ts';
+import { PROCESS_FLAG_OPTIONS, processFlags } from './process-flags.ts';
 import { abstractsCorpus } from './corpora.ts';
 import { runEncodeBaseline, type BaselineResult } from './encode-baseline.ts';
 import { runIngest, type IngestRunResult, type IngestRunSettings } from './ingest-run.ts';
@@ -257,18 +257,14 @@ function readFlags() {
   try {
     const { values } = parseArgs({
       options: {
+        ...PROCESS_FLAG_OPTIONS,
         runs: { type: 'string', default: '3' },
         passages: { type: 'string', default: '10000' },
-        workers: { type: 'string', default: '1' },
-        threads: { type: 'string' },
         'shard-size': { type: 'string', default: '1000' },
-        concurrency: { type: 'string', default: '2' },
-        'high-water-mark': { type: 'string', default: '200' },
         inline: { type: 'boolean', default: false },
         'no-null': { type: 'boolean', default: false },
         profile: { type: 'boolean', default: false },
         timeout: { type: 'string', default: '3600' },
-        help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
     });
@@ -276,18 +272,11 @@ function readFlags() {
       console.log(helpText());
       process.exit(0);
     }
-    const workers = positiveInt('workers', values.workers);
     return {
       runs: positiveInt('runs', values.runs),
       passages: positiveInt('passages', values.passages),
-      workers,
-      threads:
-        values.threads === undefined
-          ? Math.max(1, Math.floor(availableParallelism() / workers))
-          : positiveInt('threads', values.threads),
+      ...processFlags(values),
       shardSize: positiveInt('shard-size', values['shard-size']),
-      concurrency: positiveInt('concurrency', values.concurrency),
-      highWaterMark: positiveInt('high-water-mark', values['high-water-mark']),
       inline: values.inline,
       null: !values['no-null'],
       profile: values.profile,

@@ -8,9 +8,9 @@
  *   npx tsx bench/pipeline/scale.ts [--sizes 25000,50000,100000] [--runs 1] [--workers 1] [--threads <cores/workers>]
  *        [--shard-size 1000] [--concurrency 2] [--high-water-mark 200] [--no-encoder]
  */
-import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { positiveInt } from '../encoder/protocol.ts';
+import { PROCESS_FLAG_OPTIONS, processFlags } from './process-flags.ts';
 import { abstractsCorpus } from './corpora.ts';
 import { runIngest, type IngestRunResult } from './ingest-run.ts';
 import type { MemorySample } from './memory-sampler.ts';
@@ -241,16 +241,12 @@ function readFlags() {
   try {
     const { values } = parseArgs({
       options: {
+        ...PROCESS_FLAG_OPTIONS,
         sizes: { type: 'string', default: '25000,50000,100000' },
         runs: { type: 'string', default: '1' },
-        workers: { type: 'string', default: '1' },
-        threads: { type: 'string' },
         'shard-size': { type: 'string', default: '1000' },
-        concurrency: { type: 'string', default: '2' },
-        'high-water-mark': { type: 'string', default: '200' },
         'no-encoder': { type: 'boolean', default: false },
         timeout: { type: 'string', default: '7200' },
-        help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
     });
@@ -258,20 +254,13 @@ function readFlags() {
       console.log(helpText());
       process.exit(0);
     }
-    const workers = positiveInt('workers', values.workers);
     const sizes = values.sizes.split(',').map((s) => positiveInt('sizes', s.trim()));
     if (sizes.length < 2) throw new Error('--sizes needs at least two sizes to compare, e.g. 100000,1000000');
     return {
       sizes: [...sizes].sort((a, b) => a - b),
       runs: positiveInt('runs', values.runs),
-      workers,
-      threads:
-        values.threads === undefined
-          ? Math.max(1, Math.floor(availableParallelism() / workers))
-          : positiveInt('threads', values.threads),
+      ...processFlags(values),
       shardSize: positiveInt('shard-size', values['shard-size']),
-      concurrency: positiveInt('concurrency', values.concurrency),
-      highWaterMark: positiveInt('high-water-mark', values['high-water-mark']),
       noEncoder: values['no-encoder'],
       timeout: positiveInt('timeout', values.timeout),
     };
