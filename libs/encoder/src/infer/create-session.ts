@@ -28,7 +28,7 @@ export async function createSession(
   execution: ExecutionOptions,
   pooling: PoolingRequest = { pooling: 'host', dimension: 0, normalize: false },
 ): Promise<LoadedSession> {
-  const model = modelBytes(onnxPath, pooling);
+  const model = modelSource(onnxPath, pooling);
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
@@ -41,7 +41,7 @@ export async function createSession(
   if (execution.provider === 'auto') fallbackReason = gpuUnavailableReason();
   if (execution.provider === 'cuda' || (execution.provider === 'auto' && fallbackReason === undefined)) {
     try {
-      session = await openSession(model.bytes, {
+      session = await openSession(model.source, {
         ...base,
         // onnxruntime logs its own multi-line error when the CUDA libraries are missing; we report the
         // fallback in one line instead (the caller logs fallbackReason).
@@ -53,7 +53,7 @@ export async function createSession(
     }
   }
   const provider = session ? 'cuda' : 'cpu';
-  session ??= await openSession(model.bytes, { ...base, executionProviders: ['cpu'] });
+  session ??= await openSession(model.source, { ...base, executionProviders: ['cpu'] });
   const graph = describeGraph(onnxPath, session);
   const info = model.pooled ? { ...graph, outputName: POOLED_OUTPUT, pooling: 'graph' as const } : { ...graph, pooling: 'host' as const };
   return { session, info: { provider, fallbackReason, threadId, ...info } };
@@ -63,15 +63,15 @@ export async function createSession(
  * The graph to load: the file as it is, or with mean pooling appended (graph-pooling.ts) when asked and
  * the graph has an attention_mask input and a hidden-state output to pool.
  */
-function modelBytes(onnxPath: string, request: PoolingRequest): { bytes: string | Uint8Array; pooled: boolean } {
+function modelSource(onnxPath: string, request: PoolingRequest): { source: string | Uint8Array; pooled: boolean } {
   // Loaded by path unless we change it: onnxruntime then also finds weights kept in external data files.
-  if (request.pooling === 'host') return { bytes: onnxPath, pooled: false };
+  if (request.pooling === 'host') return { source: onnxPath, pooled: false };
   const bytes = readFileSync(onnxPath);
   const { inputs, outputs, opset } = graphInterface(bytes);
   const hiddenName = TOKEN_OUTPUTS.find((name) => outputs.includes(name));
-  if (!inputs.includes('attention_mask') || hiddenName === undefined || opset < MIN_OPSET) return { bytes: onnxPath, pooled: false };
+  if (!inputs.includes('attention_mask') || hiddenName === undefined || opset < MIN_OPSET) return { source: onnxPath, pooled: false };
   const options = { hiddenName, maskName: 'attention_mask', dimension: request.dimension, normalize: request.normalize };
-  return { bytes: appendMeanPooling(bytes, options), pooled: true };
+  return { source: appendMeanPooling(bytes, options), pooled: true };
 }
 
 function describeGraph(onnxPath: string, session: ort.InferenceSession): Pick<SessionInfo, 'inputNames' | 'outputName'> {
