@@ -1,4 +1,3 @@
-import type { RecordBatch } from 'apache-arrow';
 import type { RejectedRecord } from '@embedline/corpus';
 import type { Encoder } from '@embedline/encoder';
 import { shardKey, type IngestManifest, type Passage, type ShardJobData } from '@embedline/queue';
@@ -14,7 +13,7 @@ export interface EmbedShardDeps {
   readonly exportDir?: string;
   /** Fetch for shards whose corpus is an http(s) URL (default: the global fetch). */
   readonly fetch?: typeof fetch;
-  /** Passages per encode call and per Arrow record batch. */
+  /** Passages per encode call (the shard is written as one Arrow record batch). */
   readonly batchPassages?: number;
 }
 
@@ -28,52 +27,51 @@ export interface EmbedShardResult {
 }
 
 /**
- * Embeds one shard and writes it to the store. Completion is recorded (ledger, then manifest) only
- * after the store has confirmed every upsert, so a crash at any point leaves the shard either
- * recorded-and-complete or unrecorded, and a retry overwrites (deterministic point ids) instead of
- * duplicating. Encoding of the next batch overlaps the upsert of the current one.
+ * Embeds one shard and writes it to the store in one upsert (one commit in LanceDB: a shard's rows
+ * land together or not at all, and the store keeps one fragment per shard instead of one per encode
+ * call). Completion is recorded (ledger, then manifest) only after the store has confirmed the write,
+ * so a crash at any point leaves the shard either recorded-and-complete or unrecorded, and a retry
+ * overwrites (deterministic point ids) instead of duplicating. A worker holds several shards at once
+ * (its concurrency), so one shard's write overlaps the next one's encoding.
  */
 export async function embedShard(job: ShardJobData, deps: EmbedShardDeps): Promise<EmbedShardResult> {
   const rejects: RejectedRecord[] = [];
   const passages = await loadShardPassages(job, { fetch: deps.fetch, onReject: (rejected) => rejects.push(rejected) });
   const key = shardKey(job.fingerprint, job.shardIndex);
   const size = deps.batchPassages ?? 512;
-  const batches: RecordBatch[] = [];
+  const pieces: { vectors: Float32Array; dimension: number }[] = [];
   let realTokens = 0;
   let paddedTokens = 0;
-  let pendingUpsert: Promise<void> = Promise.resolve();
   for (let start = 0; start < passages.length; start += size) {
-    const slice = passages.slice(start, start + size);
-    const batch = await encodeBatch(deps.encoder, slice, (stats) => {
-      realTokens += stats.realTokens;
-      paddedTokens += stats.paddedTokens;
-    });
-    await pendingUpsert;
-    pendingUpsert = deps.store.upsert(job.collection, batch);
-    // Awaited before the next upsert or at the end; marked handled now, because a store that is down
-    // fails it while the next batch is still encoding, and an unhandled rejection ends the process.
-    pendingUpsert.catch(() => undefined);
-    if (deps.exportDir !== undefined) batches.push(batch);
+    const embeddings = await deps.encoder.encode(passages.slice(start, start + size).map((p) => p.text));
+    realTokens += embeddings.stats.realTokens;
+    paddedTokens += embeddings.stats.paddedTokens;
+    pieces.push(embeddings);
   }
-  await pendingUpsert;
-  if (deps.exportDir !== undefined) await exportShard(deps.exportDir, job.collection, key, batches);
+  if (passages.length > 0) {
+    const batch = toRecordBatch({
+      ids: passages.map((p) => p.id),
+      ...joinVectors(pieces),
+      texts: passages.map((p) => p.text),
+      payloads: passages.map((p) => p.payload ?? null),
+    });
+    await deps.store.upsert(job.collection, batch);
+    if (deps.exportDir !== undefined) await exportShard(deps.exportDir, job.collection, key, [batch]);
+  }
   await deps.store.recordShard(job.collection, key, passages.length);
   await deps.manifest?.markShardDone(job.collection, key, passages.length);
   return { shardKey: key, stored: passages.length, realTokens, paddedTokens, rejects };
 }
 
-async function encodeBatch(
-  encoder: Encoder,
-  passages: readonly Passage[],
-  onStats: (stats: { realTokens: number; paddedTokens: number }) => void,
-): Promise<RecordBatch> {
-  const embeddings = await encoder.encode(passages.map((p) => p.text));
-  onStats(embeddings.stats);
-  return toRecordBatch({
-    ids: passages.map((p) => p.id),
-    vectors: embeddings.vectors,
-    dimension: embeddings.dimension,
-    texts: passages.map((p) => p.text),
-    payloads: passages.map((p) => p.payload ?? null),
-  });
+/** The encode calls' vectors as one rows x dimension array (a copy only when there were several calls). */
+function joinVectors(pieces: readonly { vectors: Float32Array; dimension: number }[]) {
+  const dimension = pieces[0]!.dimension;
+  if (pieces.length === 1) return { vectors: pieces[0]!.vectors, dimension };
+  const vectors = new Float32Array(pieces.reduce((sum, piece) => sum + piece.vectors.length, 0));
+  let offset = 0;
+  for (const piece of pieces) {
+    vectors.set(piece.vectors, offset);
+    offset += piece.vectors.length;
+  }
+  return { vectors, dimension };
 }

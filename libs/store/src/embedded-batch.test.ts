@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fromRecordBatch, toRecordBatch } from './embedded-batch.ts';
+import { fromRecordBatch, toRecordBatch, utf8Data } from './embedded-batch.ts';
+import { makeVector } from 'apache-arrow';
 import { pointId } from './point-id.ts';
 
 describe('embedded record batches', () => {
@@ -15,6 +16,13 @@ describe('embedded record batches', () => {
     assert.equal(rows.dimension, 3);
     assert.deepEqual(rows.texts, ['a', 'b']);
     assert.deepEqual(rows.payloads, [{ lang: 'en' }, null]);
+  });
+
+  test('Utf8 columns hold multi-byte text, empty strings and nulls exactly', () => {
+    const values = ['naïve café', '', null, '東京 🚀', 'a\u0000b', null];
+    const vector = makeVector(utf8Data(values));
+    assert.deepEqual([...vector], values);
+    assert.equal(vector.nullCount, 2);
   });
 
   test('mismatched lengths are refused with the counts', () => {

@@ -174,6 +174,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
       if ((await this.finalizedVersion(table)) === (await table.version())) return;
       const { Index } = await loadLanceDb();
       await retryOnCommitConflict(name, 'finalize (compaction)', () => table.optimize(), this.retry);
+      await this.compactLedger(name);
       const rows = await table.countRows();
       if (rows >= this.indexThreshold) {
         const wanted = planIvfPq(rows, dimension);
@@ -307,10 +308,28 @@ export class LanceDbStore implements VectorStore, ShardLedger {
             ledger = await db.openTable(ledgerName);
           }
         }
-        await ledger.mergeInsert('shard').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(row);
+        // An append, not a merge: a merge scans every ledger fragment (one per shard), so recording
+        // grew slower with each shard. A shard recorded twice (a retry) reads back once: see completedShards.
+        await ledger.add(row);
       },
       this.retry,
     );
+  }
+
+  /** The ledger gains a fragment per recorded shard; one compaction keeps later reads of it cheap. */
+  private async compactLedger(name: string): Promise<void> {
+    let ledger: Table;
+    try {
+      ledger = await (await this.db()).openTable(`${name}${LEDGER_SUFFIX}`);
+    } catch (error) {
+      if (isTableNotFound(error)) return;
+      throw error;
+    }
+    try {
+      await retryOnCommitConflict(name, 'finalize (ledger compaction)', () => ledger.optimize(), this.retry);
+    } finally {
+      ledger.close();
+    }
   }
 
   async completedShards(name: string): Promise<Map<string, number>> {
