@@ -7,6 +7,7 @@ import type { VectorStore } from './vector-store.ts';
 export interface StoreSettings {
   readonly EMBEDLINE_STORE: 'lancedb' | 'qdrant';
   readonly EMBEDLINE_LANCEDB_DIR: string;
+  readonly EMBEDLINE_LANCEDB_METADATA_CACHE_MIB?: number;
   readonly QDRANT_URL?: string | undefined;
   readonly QDRANT_API_KEY?: string | undefined;
 }
@@ -16,7 +17,13 @@ export interface StoreSettings {
  * QDRANT_URL (with QDRANT_API_KEY when the server requires one). Both keep the shard ledger.
  */
 export async function openStore(settings: StoreSettings): Promise<VectorStore & ShardLedger> {
-  if (settings.EMBEDLINE_STORE === 'lancedb') return new LanceDbStore({ uri: settings.EMBEDLINE_LANCEDB_DIR });
+  if (settings.EMBEDLINE_STORE === 'lancedb') {
+    const cacheMiB = settings.EMBEDLINE_LANCEDB_METADATA_CACHE_MIB;
+    return new LanceDbStore({
+      uri: settings.EMBEDLINE_LANCEDB_DIR,
+      ...(cacheMiB === undefined ? {} : { metadataCacheBytes: cacheMiB * 2 ** 20 }),
+    });
+  }
   const url = settings.QDRANT_URL?.trim();
   if (url === undefined || url === '')
     throw new TypeError(

@@ -36,6 +36,13 @@ export interface LanceDbStoreOptions {
   readonly refineFactor?: number;
   /** Retries of writes that lose commit races against other processes (default 8 tries, 50 ms..2 s). */
   readonly retry?: Partial<RetryPolicy>;
+  /**
+   * Ceiling of LanceDB's file-metadata cache, in bytes (default 256 MiB; LanceDB's own default is 1 GiB).
+   * Every write reads the id column of every fragment (the merge on `id`), and the cache keeps each
+   * fragment's metadata: left at 1 GiB, a worker's memory grew with the table until the cap. Past
+   * the ceiling the oldest entries are re-read from disk (the OS page cache), which costs little.
+   */
+  readonly metadataCacheBytes?: number;
 }
 
 /** The ANN index finalize built on a collection, as `LanceDbStore.vectorIndex` reports it. */
@@ -63,6 +70,7 @@ const FINALIZED_TAG = 'embedline-finalized';
 const LEDGER_SUFFIX = '__shards';
 /** LanceDB's table-name rule (other names make 0.31 panic instead of failing cleanly). */
 const TABLE_NAME = /^[A-Za-z0-9_.-]+$/;
+const DEFAULT_METADATA_CACHE_BYTES = 256 * 2 ** 20;
 /** Rows fetched beyond topK, so that equal scores at the cut can be ordered by point id. */
 const TIE_MARGIN = 8;
 
@@ -84,6 +92,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
   private readonly nprobes: number | undefined;
   private readonly refineFactor: number;
   private readonly retry: RetryPolicy;
+  private readonly metadataCacheBytes: number;
   private connection: Promise<Connection> | undefined;
   private readonly tables = new Map<string, Promise<OpenTable>>();
   private closed = false;
@@ -97,6 +106,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
     this.nprobes = options.nprobes === undefined ? undefined : positiveInteger('nprobes', options.nprobes);
     this.refineFactor = positiveInteger('refineFactor', options.refineFactor ?? 10);
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.metadataCacheBytes = positiveInteger('metadataCacheBytes', options.metadataCacheBytes ?? DEFAULT_METADATA_CACHE_BYTES);
   }
 
   async createCollection(name: string, options: CreateCollectionOptions): Promise<void> {
@@ -384,8 +394,10 @@ export class LanceDbStore implements VectorStore, ShardLedger {
     this.connection ??= (async () => {
       if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(this.uri)) await mkdir(this.uri, { recursive: true });
       // Interval 0: every read sees the latest commit of any process (workers write concurrently).
-      const { connect } = await loadLanceDb();
-      return connect(this.uri, { readConsistencyInterval: 0 });
+      const { connect, Session } = await loadLanceDb();
+      // LanceDB's default index cache (6 GiB) stays: only searches fill it, with the ANN index they use.
+      const session = new Session(undefined, BigInt(this.metadataCacheBytes));
+      return connect(this.uri, { readConsistencyInterval: 0 }, session);
     })();
     return this.connection;
   }
