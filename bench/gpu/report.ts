@@ -6,6 +6,8 @@ export interface ThroughputRow {
   readonly variant: string;
   readonly maxBatchTokens: number;
   readonly inferenceThreads: number;
+  /** Tokenizer pool threads (absent in results from before the pool existed: tokenized on the main thread). */
+  readonly tokenizerThreads?: number;
   readonly passages: number;
   readonly seconds: number;
   readonly passagesPerSecond: number;

@@ -21,6 +21,7 @@ const program = new Command('embedline-worker')
   .option('--device-id <n>', 'GPU ordinal (EMBEDLINE_DEVICE_ID)', nonNegativeInt, env.EMBEDLINE_DEVICE_ID)
   .option('--max-batch-tokens <n>', 'token budget per inference call (EMBEDLINE_MAX_BATCH_TOKENS)', nonNegativeInt, env.EMBEDLINE_MAX_BATCH_TOKENS)
   .option('--inference-threads <n>', 'onnxruntime sessions in this process; 2-4 on a GPU (EMBEDLINE_INFERENCE_THREADS)', nonNegativeInt, env.EMBEDLINE_INFERENCE_THREADS)
+  .option('--tokenizer-threads <n>', 'threads that tokenize, 0 = this one; 8 on a GPU (EMBEDLINE_TOKENIZER_THREADS)', nonNegativeInt, env.EMBEDLINE_TOKENIZER_THREADS)
   .option('--concurrency <n>', 'shards in flight (EMBEDLINE_WORKER_CONCURRENCY)', nonNegativeInt, env.EMBEDLINE_WORKER_CONCURRENCY)
   .option('--export <dir>', 'also write each shard as Arrow IPC and Parquet files here, DIR/<collection>/<shard>.{arrow,parquet} (EMBEDLINE_EXPORT_DIR)', env.EMBEDLINE_EXPORT_DIR)
   .action(run);
@@ -34,6 +35,7 @@ interface WorkerFlags {
   deviceId: number;
   maxBatchTokens: number;
   inferenceThreads: number;
+  tokenizerThreads: number;
   concurrency: number;
   export?: string;
 }
@@ -55,6 +57,7 @@ async function run(flags: WorkerFlags): Promise<void> {
       deviceId: flags.deviceId,
       maxBatchTokens: flags.maxBatchTokens,
       inferenceThreads: flags.inferenceThreads,
+      tokenizerThreads: flags.tokenizerThreads,
       intraOpThreads: env.EMBEDLINE_INTRA_OP_THREADS,
     },
     log,

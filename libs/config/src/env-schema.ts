@@ -33,6 +33,8 @@ export const envSchema = z.object({
   EMBEDLINE_INTRA_OP_THREADS: int(0).default(0),
   /** onnxruntime sessions per process: 1 for a CPU; 2-4 on a GPU overlap host-side work with the GPU (docs/gpu.md). */
   EMBEDLINE_INFERENCE_THREADS: int(1).default(1),
+  /** Threads that tokenize; 0 = the inference caller's thread (CPU). A GPU needs several (docs/gpu.md). */
+  EMBEDLINE_TOKENIZER_THREADS: int(0).default(0),
   EMBEDLINE_WORKER_CONCURRENCY: int(1).default(2),
   /** How long a worker's claim on a shard lasts without renewal: a killed worker's shard is re-run after this. */
   EMBEDLINE_LOCK_DURATION_MS: int(1000).default(30000),

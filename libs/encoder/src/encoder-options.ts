@@ -22,6 +22,11 @@ export const encoderOptionsSchema = z.object({
    * what a GPU needs), `host` pools the [batch, length, dim] hidden states in the inference thread.
    */
   pooling: z.enum(['graph', 'host']).default('graph'),
+  /**
+   * Threads that tokenize. 0: the calling thread, between inference calls (right for a CPU, whose cores
+   * run inference). A GPU embeds faster than one thread tokenizes (~6k passages/s): give it 2-4.
+   */
+  tokenizerThreads: z.number().int().min(0).default(0),
   /** Sessions in the worker-thread pool; one per device is right for CPU and a single GPU. */
   inferenceThreads: z.number().int().min(1).default(1),
   /** Batch size x padded length ceiling per inference call (text-embeddings-inference's max_batch_tokens). */

@@ -199,3 +199,19 @@ describe('Encoder configuration', () => {
     await assert.rejects(Encoder.load({ modelDir: BUNDLED_REFERENCE_MODEL_DIR, maxBatchTokens: 0 }, quietLogger), /invalid encoder options: maxBatchTokens: /);
   });
 });
+
+describe('Encoder with a tokenizer pool', () => {
+  test('tokenizing on threads gives the same embeddings, bit for bit, as on the calling thread', async () => {
+    const texts = reference.cases.map((c) => c.text);
+    const options = { modelDir: BUNDLED_REFERENCE_MODEL_DIR, maxBatchTokens: 1024, sortWindow: 16 };
+    const here = await Encoder.load(options, quietLogger);
+    const pooled = await Encoder.load({ ...options, tokenizerThreads: 2 }, quietLogger);
+    try {
+      const [a, b] = await Promise.all([here.encode(texts), pooled.encode(texts)]);
+      assert.deepEqual(b.vectors, a.vectors);
+      assert.deepEqual(b.stats, a.stats);
+    } finally {
+      await Promise.all([here.close(), pooled.close()]);
+    }
+  });
+});

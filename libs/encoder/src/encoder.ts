@@ -11,6 +11,7 @@ import { defaultLogger, type EncoderLogger } from './logger.ts';
 import { loadModelSpec } from './model/load-model-spec.ts';
 import type { ModelSpec } from './model/model-spec.ts';
 import { TextTokenizer } from './tokenization/text-tokenizer.ts';
+import { TokenizerPool } from './tokenization/tokenizer-pool.ts';
 import { describeIssues } from './zod-issues.ts';
 
 const workerFile = new URL('./infer/inference-worker.ts', import.meta.url).href;
@@ -33,9 +34,10 @@ export interface EncoderDescription {
 
 /**
  * A sentence-transformers model on onnxruntime-node that gives the same embeddings as
- * `SentenceTransformer.encode()`. Tokenization and batching run on the calling thread; inference,
- * pooling and normalization run in a worker-thread pool, so `encode()` never blocks the event loop
- * for a forward pass, and the next window of texts is tokenized while the current one runs.
+ * `SentenceTransformer.encode()`. Batching runs on the calling thread, tokenization there too or on a
+ * tokenizer pool (`tokenizerThreads`); inference, pooling and normalization run in a worker-thread
+ * pool, so `encode()` never blocks the event loop for a forward pass, and the next window of texts
+ * is tokenized while the current one runs.
  */
 export class Encoder {
   private constructor(
@@ -45,6 +47,7 @@ export class Encoder {
     private readonly pool: Piscina<InferenceTask, SessionInfo | Float32Array>,
     private readonly session: SessionInfo,
     private readonly padId: number,
+    private readonly tokenizers: TokenizerPool | undefined,
   ) {}
 
   static async load(options: EncoderOptions, logger: EncoderLogger = defaultLogger()): Promise<Encoder> {
@@ -84,7 +87,16 @@ export class Encoder {
     reportProvider(resolved, session, logger);
     const padToken = spec.tokenizerConfig.pad_token;
     const padId = (typeof padToken === 'string' ? tokenizer.tokenToId(padToken) : undefined) ?? 0;
-    const encoder = new Encoder(spec, resolved, tokenizer, pool, session, padId);
+    let tokenizers: TokenizerPool | undefined;
+    if (resolved.tokenizerThreads > 0) {
+      try {
+        tokenizers = await TokenizerPool.start(spec, resolved.tokenizerThreads);
+      } catch (error) {
+        await pool.destroy();
+        throw error;
+      }
+    }
+    const encoder = new Encoder(spec, resolved, tokenizer, pool, session, padId, tokenizers);
     const d = encoder.describe();
     logger.info(
       `encoder ready: ${d.modelDir} (${d.variant}) on ${describeDevice(d.provider, resolved.deviceId)}, ` +
@@ -141,17 +153,26 @@ export class Encoder {
   }
 
   async close(): Promise<void> {
-    await this.pool.destroy();
+    await Promise.all([this.pool.destroy(), this.tokenizers?.close()]);
   }
 
-  private async tokenizeWindow(window: readonly string[], stats: Mutable<EncodeStats>): Promise<number[][]> {
+  private async tokenizeWindow(
+    window: readonly string[],
+    stats: Mutable<EncodeStats>,
+  ): Promise<readonly ArrayLike<number>[]> {
+    const tokenized = this.tokenizers === undefined ? await this.tokenizeHere(window) : await this.tokenizers.tokenize(window);
+    for (const ids of tokenized) {
+      stats.realTokens += ids.length;
+      if (ids.length === this.spec.maxSeqLength) stats.atMaxLength += 1;
+    }
+    return tokenized;
+  }
+
+  private async tokenizeHere(window: readonly string[]): Promise<number[][]> {
     const tokenized: number[][] = [];
     for (let i = 0; i < window.length; i++) {
       if (i > 0 && i % TOKENIZE_SLICE === 0) await yieldToEventLoop();
-      const ids = this.tokenizer.encode(window[i]!);
-      stats.realTokens += ids.length;
-      if (ids.length === this.spec.maxSeqLength) stats.atMaxLength += 1;
-      tokenized.push(ids);
+      tokenized.push(this.tokenizer.encode(window[i]!));
     }
     return tokenized;
   }

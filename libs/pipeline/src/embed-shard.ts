@@ -1,6 +1,6 @@
 import type { RejectedRecord } from '@embedline/corpus';
 import type { Encoder } from '@embedline/encoder';
-import { shardKey, type IngestManifest, type Passage, type ShardJobData } from '@embedline/queue';
+import { shardKey, type IngestManifest, type ShardJobData } from '@embedline/queue';
 import { toRecordBatch, type ShardLedger, type VectorStore } from '@embedline/store';
 import { exportShard } from './export-shard.ts';
 import { loadShardPassages } from './shard-passages.ts';

@@ -9,7 +9,7 @@ export interface PaddedBatch {
 }
 
 /** Lays out one planned batch as a dense `batchSize x seqLen` id matrix, padded with `padId`. */
-export function padBatch(tokenized: readonly (readonly number[])[], plan: BatchPlan, padId: number): PaddedBatch {
+export function padBatch(tokenized: readonly ArrayLike<number>[], plan: BatchPlan, padId: number): PaddedBatch {
   const batchSize = plan.indices.length;
   const ids = new Int32Array(batchSize * plan.seqLen).fill(padId);
   const lengths = new Int32Array(batchSize);
