@@ -78,7 +78,7 @@ describe('corpus served over http(s) with Range requests', { timeout: 300_000 },
       addChunk: 50,
       connection: pipeline.connection,
       prefix: pipeline.prefix,
-      ledger: store,
+      store,
       onReject: (r) => void rejects.push(r),
       ...extra,
     });

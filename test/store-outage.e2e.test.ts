@@ -48,7 +48,7 @@ describe('store outage', { timeout: 300_000 }, () => {
     const entries = writeTsvCorpus(corpus, PASSAGES);
     const store = new FlakyStore(new LanceDbStore({ uri: join(dir, name) }), outage);
     const pipeline = new InProcessPipeline(redis.url);
-    // Batches of 40: a shard is written in three upserts, the next batch encoding while one is written.
+    // Encode calls of 40: a shard is encoded in three calls, then written in one upsert.
     pipeline.startWorkers({ encoder, store, concurrency: 1, batchPassages: 40 });
     const summary = await ingestCorpus({
       corpus,
@@ -59,7 +59,7 @@ describe('store outage', { timeout: 300_000 }, () => {
       addChunk: 50,
       connection: pipeline.connection,
       prefix: pipeline.prefix,
-      ledger: store,
+      store,
       retry,
     });
     assert.equal(summary.enqueuedShards, PASSAGES / SHARD_SIZE);

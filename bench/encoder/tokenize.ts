@@ -31,7 +31,9 @@ const passages = positiveInt('passages', values.passages);
 const runs = positiveInt('runs', values.runs);
 const threadCounts = values.threads.split(',').map((t) => positiveInt('threads', t));
 // The tokenizer is what matters, not the weights: the bench model's (bert-base-uncased vocabulary) when built.
-const modelDir = values.model ?? (existsSync(join(ROOT, BENCH_MODEL_DIR)) ? join(ROOT, BENCH_MODEL_DIR) : tinyModel(ROOT).dir);
+const modelDir =
+  values.model ??
+  (existsSync(join(ROOT, BENCH_MODEL_DIR)) ? join(ROOT, BENCH_MODEL_DIR) : tinyModel(ROOT).dir);
 const spec = loadModelSpec(modelDir);
 const texts = readTrecAbstracts(join(ROOT, COLLECTION_TREC)).slice(0, passages);
 const machine = startMachine(log);
@@ -43,7 +45,9 @@ interface Row {
   readonly tokensPerPassage: number;
 }
 
-async function timeIt(tokenize: () => Promise<ArrayLike<number>[]>): Promise<{ rate: number; tokens: number }> {
+async function timeIt(
+  tokenize: () => Promise<ArrayLike<number>[]>,
+): Promise<{ rate: number; tokens: number }> {
   await tokenize(); // warm-up: JIT, thread start
   const rates: number[] = [];
   let tokens = 0;
@@ -59,12 +63,22 @@ async function timeIt(tokenize: () => Promise<ArrayLike<number>[]>): Promise<{ r
 const rows: Row[] = [];
 const here = new TextTokenizer(spec);
 const single = await timeIt(async () => texts.map((text) => here.encode(text)));
-rows.push({ where: 'calling thread (tokenizerThreads 0)', threads: 0, passagesPerSecond: single.rate, tokensPerPassage: single.tokens });
+rows.push({
+  where: 'calling thread (tokenizerThreads 0)',
+  threads: 0,
+  passagesPerSecond: single.rate,
+  tokensPerPassage: single.tokens,
+});
 for (const threads of threadCounts) {
   const pool = await TokenizerPool.start(spec, threads);
   try {
     const pooled = await timeIt(() => pool.tokenize(texts));
-    rows.push({ where: `tokenizer pool`, threads, passagesPerSecond: pooled.rate, tokensPerPassage: pooled.tokens });
+    rows.push({
+      where: `tokenizer pool`,
+      threads,
+      passagesPerSecond: pooled.rate,
+      tokensPerPassage: pooled.tokens,
+    });
   } finally {
     await pool.close();
   }
@@ -85,7 +99,10 @@ writeResults(
       '',
       '| where | threads | passages/s | vs calling thread |',
       '|---|---:|---:|---:|',
-      ...rows.map((r) => `| ${r.where} | ${r.threads} | ${fmt(r.passagesPerSecond)} | ${fmt(r.passagesPerSecond / single.rate, 2)}x |`),
+      ...rows.map(
+        (r) =>
+          `| ${r.where} | ${r.threads} | ${fmt(r.passagesPerSecond)} | ${fmt(r.passagesPerSecond / single.rate, 2)}x |`,
+      ),
     ].join('\n'),
   log,
 );

@@ -1,6 +1,7 @@
 import type { CreateCollectionOptions, SearchOptions, ShardLedger, VectorStore } from '@embedline/store';
 
 type RecordBatch = Parameters<VectorStore['upsert']>[1];
+type UpsertOptions = Parameters<VectorStore['upsert']>[2];
 
 /** What the outage hits: an upsert, numbered from 1 across the store's life, with the batch's ids. */
 export type OutageRule = (upsert: { readonly number: number; readonly ids: readonly string[] }) => boolean;
@@ -24,14 +25,14 @@ export class FlakyStore implements VectorStore, ShardLedger {
     this.healed = true;
   }
 
-  async upsert(name: string, batch: RecordBatch): Promise<void> {
+  async upsert(name: string, batch: RecordBatch, options?: UpsertOptions): Promise<void> {
     this.upserts += 1;
     const ids = batch.getChild('id')?.toArray() as string[];
     if (!this.healed && this.outage({ number: this.upserts, ids })) {
       this.refused += 1;
       throw new Error(`store unavailable (simulated outage, upsert ${this.upserts})`);
     }
-    await this.inner.upsert(name, batch);
+    await this.inner.upsert(name, batch, options);
   }
 
   createCollection(name: string, options: CreateCollectionOptions) {

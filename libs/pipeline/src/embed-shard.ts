@@ -8,7 +8,8 @@ import { loadShardPassages } from './shard-passages.ts';
 export interface EmbedShardDeps {
   readonly encoder: Encoder;
   readonly store: VectorStore & ShardLedger;
-  readonly manifest?: IngestManifest;
+  /** Redis bookkeeping: completions, and which writer may append a shard (see claimFirstWrite). */
+  readonly manifest?: Pick<IngestManifest, 'markShardDone' | 'claimFirstWrite'>;
   /** Also write each shard's record batches under this folder, as an Arrow IPC file and a Parquet file. */
   readonly exportDir?: string;
   /** Fetch for shards whose corpus is an http(s) URL (default: the global fetch). */
@@ -55,7 +56,11 @@ export async function embedShard(job: ShardJobData, deps: EmbedShardDeps): Promi
       texts: passages.map((p) => p.text),
       payloads: passages.map((p) => p.payload ?? null),
     });
-    await deps.store.upsert(job.collection, batch);
+    // A shard's first write into a collection that was empty when the ingest began appends (cheap at any
+    // table size); every other write merges on id. See IngestManifest.claimFirstWrite.
+    const firstWrite =
+      job.appendFirstWrites === true && ((await deps.manifest?.claimFirstWrite(job.collection, key)) ?? false);
+    await deps.store.upsert(job.collection, batch, { firstWrite });
     if (deps.exportDir !== undefined) await exportShard(deps.exportDir, job.collection, key, [batch]);
   }
   await deps.store.recordShard(job.collection, key, passages.length);

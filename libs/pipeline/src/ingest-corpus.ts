@@ -13,7 +13,7 @@ import {
   type FinalizeJobData,
   type ShardJobData,
 } from '@embedline/queue';
-import type { ShardLedger } from '@embedline/store';
+import type { ShardLedger, VectorStore } from '@embedline/store';
 import { fingerprintCorpus } from './corpus-fingerprint.ts';
 import { planShards, type PlannedShard } from './plan-shards.ts';
 import { checkRemoteCorpus, isRemoteCorpus } from './remote-range.ts';
@@ -54,8 +54,8 @@ export interface IngestOptions {
   readonly addChunk: number;
   readonly connection: Redis;
   readonly prefix: string;
-  /** The store's durable record of finished shards (survives a Redis loss). */
-  readonly ledger: ShardLedger;
+  /** The store: its durable record of finished shards (survives a Redis loss), and whether the collection holds points. */
+  readonly store: ShardLedger & Pick<VectorStore, 'describe'>;
   /** Awaited, so a slow rejects file holds the read back instead of buffering. */
   readonly onReject?: (rejected: RejectedRecord) => void | Promise<void>;
   readonly onProgress?: (progress: IngestProgress) => void;
@@ -111,6 +111,10 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     }
     if (existing && (await existing.getState()) === 'failed') await existing.remove({ removeChildren: false });
     await manifest.begin(options.collection, fingerprint, options.corpus);
+    const appendFirstWrites = await manifest.appendFirstWrites(options.collection, async () => {
+      const info = await options.store.describe(options.collection);
+      return info === undefined || info.count === 0;
+    });
     const sealId = sealJobId(options.collection, fingerprint);
     await ensureFlowParent(flows, options, fingerprint, parentId, sealId);
 
@@ -126,7 +130,9 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
         report();
       });
       progress.waitingForBackpressure = false;
-      await shards.addBulk(pending.map((shard) => shardJob(options, retry, fingerprint, shard, parent)));
+      await shards.addBulk(
+        pending.map((shard) => shardJob(options, retry, { fingerprint, appendFirstWrites }, shard, parent)),
+      );
       progress.enqueuedShards += pending.length;
       pending = [];
       report();
@@ -189,7 +195,7 @@ function emptyProgress(size: number) {
 /** Shards finished earlier: from the store's ledger (durable) and Redis's manifest (fast, may be gone). */
 async function alreadyDone(options: IngestOptions, manifest: IngestManifest): Promise<Set<string>> {
   const [ledger, counted] = await Promise.all([
-    options.ledger.completedShards(options.collection),
+    options.store.completedShards(options.collection),
     manifest.doneShardKeys(options.collection),
   ]);
   return new Set([...ledger.keys(), ...counted]);
@@ -247,7 +253,7 @@ function shardRetryPolicy(overrides: Partial<ShardRetryPolicy> = {}): ShardRetry
 function shardJob(
   options: IngestOptions,
   retry: ShardRetryPolicy,
-  fingerprint: string,
+  { fingerprint, appendFirstWrites }: { fingerprint: string; appendFirstWrites: boolean },
   shard: PlannedShard,
   parent: { id: string; queue: string },
 ) {
@@ -258,6 +264,7 @@ function shardJob(
     shardIndex: shard.index,
     records: shard.records,
     source: shard.source,
+    ...(appendFirstWrites ? { appendFirstWrites } : {}),
   };
   return {
     name: 'shard',

@@ -38,13 +38,17 @@ export class IngestManifest {
     return `${this.key(collection)}:done`;
   }
 
+  private writesKey(collection: string): string {
+    return `${this.key(collection)}:writes`;
+  }
+
   /** Starts (or, for the same fingerprint, continues) an ingest; a new fingerprint resets it. */
   async begin(collection: string, fingerprint: string, corpus: string): Promise<void> {
     const current = await this.redis.hget(this.key(collection), 'fingerprint');
     if (current === fingerprint) return;
     await this.redis
       .multi()
-      .del(this.key(collection), this.doneKey(collection))
+      .del(this.key(collection), this.doneKey(collection), this.writesKey(collection))
       .hset(this.key(collection), { fingerprint, corpus, startedAt: Date.now(), sealed: 0 })
       .exec();
   }
@@ -54,6 +58,29 @@ export class IngestManifest {
     totals: { acceptedRecords: number; rejectedRecords: number; totalShards: number; sealed: boolean },
   ): Promise<void> {
     await this.redis.hset(this.key(collection), { ...totals, sealed: totals.sealed ? 1 : 0 });
+  }
+
+  /**
+   * Whether this ingest's shards may be appended on their first write (see `claimFirstWrite`): decided
+   * once per ingest, by `collectionIsEmpty` when the ingest begins, and kept for its re-runs, which
+   * find the collection no longer empty. When Redis has lost the decision it is made again, and then
+   * says no to a collection holding points: merging is always safe.
+   */
+  async appendFirstWrites(collection: string, collectionIsEmpty: () => Promise<boolean>): Promise<boolean> {
+    const recorded = await this.redis.hget(this.key(collection), 'appendFirstWrites');
+    if (recorded !== null) return recorded === '1';
+    const empty = await collectionIsEmpty();
+    await this.redis.hsetnx(this.key(collection), 'appendFirstWrites', empty ? 1 : 0);
+    return (await this.redis.hget(this.key(collection), 'appendFirstWrites')) === '1';
+  }
+
+  /**
+   * True exactly once per shard of an ingest, for whoever asks first: that worker may append the
+   * shard's rows; any later writer (a retry, a second holder after a lost lock) must merge. Should
+   * Redis lose the set, a shard can be claimed twice; the store's finalize removes the extra copies.
+   */
+  async claimFirstWrite(collection: string, shardKey: string): Promise<boolean> {
+    return (await this.redis.sadd(this.writesKey(collection), shardKey)) === 1;
   }
 
   /** Counts a completed shard once, whatever number of times it is reported. */
@@ -111,6 +138,6 @@ export class IngestManifest {
 
   async list(): Promise<string[]> {
     const keys = await this.redis.keys(`${this.prefix}:ingest:*`);
-    return keys.filter((k) => !k.endsWith(':done')).map((k) => k.slice(`${this.prefix}:ingest:`.length)).sort();
+    return keys.filter((k) => !k.endsWith(':done') && !k.endsWith(':writes')).map((k) => k.slice(`${this.prefix}:ingest:`.length)).sort();
   }
 }

@@ -38,6 +38,8 @@ export const shardJobSchema = z.object({
   /** Accepted records in the shard: the worker checks it read exactly this many. */
   records: z.number().int().min(1),
   source: shardSourceSchema,
+  /** The collection was empty when the ingest began: the shard's first write may append (IngestManifest.claimFirstWrite). */
+  appendFirstWrites: z.boolean().optional(),
 });
 export type ShardJobData = z.infer<typeof shardJobSchema>;
 

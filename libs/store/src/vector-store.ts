@@ -12,13 +12,20 @@ import type { EmbeddedRows } from './embedded-batch.ts';
 export interface VectorStore {
   /** Creates the collection if it does not exist; an existing one with another dimension is an error. */
   createCollection(name: string, options: CreateCollectionOptions): Promise<void>;
-  /** Adds or replaces points by id: writing the same batch twice leaves one copy of each point. Resolves once durable. */
-  upsert(name: string, batch: RecordBatch): Promise<void>;
+  /**
+   * Adds or replaces points by id: writing the same batch twice leaves one copy of each point. Resolves once durable.
+   * With `firstWrite` the caller vouches that none of the batch's ids can be stored yet, and a store may append
+   * instead of merging (cheaper, see UpsertOptions); should the claim prove wrong, finalize removes the extra copies.
+   */
+  upsert(name: string, batch: RecordBatch, options?: UpsertOptions): Promise<void>;
   /** Number of points stored. */
   count(name: string): Promise<number>;
   /** Top-k by dot product, best first; ties broken by lower point id. */
   search(name: string, query: Float32Array, options: SearchOptions): Promise<SearchHit[]>;
-  /** End of bulk load: restore indexing settings, compact, build the ANN index. Idempotent. */
+  /**
+   * End of bulk load: restore indexing settings, remove duplicate copies of an id left by a wrong
+   * `firstWrite` (the most recent copy stays), compact, build the ANN index. Idempotent.
+   */
   finalize(name: string): Promise<void>;
   /** What the store knows of a collection, or undefined when there is none. */
   describe(name: string): Promise<CollectionInfo | undefined>;
@@ -27,6 +34,15 @@ export interface VectorStore {
   listCollections(): Promise<string[]>;
   deleteCollection(name: string): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface UpsertOptions {
+  /**
+   * None of the batch's ids is stored yet, as far as the caller knows (the pipeline: a shard's first write
+   * into a collection that was empty when the ingest began). LanceDB then appends: a merge on `id` reads
+   * every stored id, so merges grow slower with the table, appends do not. Qdrant upserts either way.
+   */
+  readonly firstWrite?: boolean;
 }
 
 export interface CreateCollectionOptions {

@@ -99,7 +99,7 @@ async function runIngest(
       addChunk: flags.addChunk,
       connection,
       prefix: flags.prefix,
-      ledger: store,
+      store,
       onReject: (r: RejectedRecord) => rejects.write(r),
       onProgress,
     });

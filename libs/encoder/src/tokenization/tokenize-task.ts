@@ -1,7 +1,10 @@
 import type { ModelSpec } from '../model/model-spec.ts';
 
 /** What a tokenizer thread needs to rebuild the model's tokenizer (plain data: it crosses threads). */
-export type TokenizerWorkerConfig = Pick<ModelSpec, 'tokenizerJson' | 'tokenizerConfig' | 'maxSeqLength' | 'lowerCaseInput'>;
+export type TokenizerWorkerConfig = Pick<
+  ModelSpec,
+  'tokenizerJson' | 'tokenizerConfig' | 'maxSeqLength' | 'lowerCaseInput'
+>;
 
 /**
  * The token ids of a run of n texts in one transferable array, so that a chunk crosses threads

@@ -22,13 +22,20 @@ describe('TokenizerPool', () => {
 
   test('gives every text the ids TextTokenizer gives it, in order, across many chunks', async () => {
     const texts = Array.from({ length: 300 }, (_, i) =>
-      i % 50 === 0 ? '' : i % 7 === 0 ? `Café 中文 a\u0000b x\ud800 ${'long '.repeat(i)}` : `passage ${i} about waves`,
+      i % 50 === 0
+        ? ''
+        : i % 7 === 0
+          ? `Café 中文 a\u0000b x\ud800 ${'long '.repeat(i)}`
+          : `passage ${i} about waves`,
     );
     const here = new TextTokenizer(config);
     const ids = await pool.tokenize(texts);
     assert.equal(ids.length, texts.length);
     texts.forEach((text, i) => assert.deepEqual([...ids[i]!], here.encode(text), `text ${i}`));
-    assert.ok(ids.some((row) => row.length === 32), 'long texts are truncated at maxSeqLength');
+    assert.ok(
+      ids.some((row) => row.length === 32),
+      'long texts are truncated at maxSeqLength',
+    );
   });
 
   test('no texts, no ids', async () => {

@@ -33,13 +33,21 @@ describe('toLanceData', () => {
   test('a sliced batch keeps its own rows', () => {
     const table = toLanceData('c', 3, batch.slice(1, 3))!;
     assert.deepEqual(column(table, 'id'), ['b', 'c']);
-    assert.deepEqual([...(table.getChild('vector')!.get(1) as { toArray(): Float32Array }).toArray()], [6, 7, 8]);
+    assert.deepEqual(
+      [...(table.getChild('vector')!.get(1) as { toArray(): Float32Array }).toArray()],
+      [6, 7, 8],
+    );
     assert.deepEqual(column(table, 'text'), ['b', 'c']);
     assert.deepEqual(column(table, 'payload'), ['{"n":1}', null]);
   });
 
   test('an id given twice keeps its last row', () => {
-    const twice = toRecordBatch({ ids: ['x', 'y', 'x'], vectors: new Float32Array(9).fill(1), dimension: 3, texts: ['1', '2', '3'] });
+    const twice = toRecordBatch({
+      ids: ['x', 'y', 'x'],
+      vectors: new Float32Array(9).fill(1),
+      dimension: 3,
+      texts: ['1', '2', '3'],
+    });
     const table = toLanceData('c', 3, twice)!;
     assert.deepEqual(column(table, 'id'), ['y', 'x']);
     assert.deepEqual(column(table, 'text'), ['2', '3']);

@@ -12,10 +12,12 @@ import type {
   CreateCollectionOptions,
   SearchHit,
   SearchOptions,
+  UpsertOptions,
   VectorStore,
 } from '../vector-store.ts';
 import { hasPrimaryKey, schemaDimension, tableSchema, toLanceData } from './arrow-interop.ts';
 import { DEFAULT_RETRY_POLICY, retryOnCommitConflict, type RetryPolicy } from './commit-retry.ts';
+import { removeDuplicateIds } from './remove-duplicates.ts';
 import {
   DEFAULT_INDEX_THRESHOLD,
   defaultNprobes,
@@ -133,18 +135,16 @@ export class LanceDbStore implements VectorStore, ShardLedger {
     }
   }
 
-  async upsert(name: string, batch: RecordBatch): Promise<void> {
+  async upsert(name: string, batch: RecordBatch, options: UpsertOptions = {}): Promise<void> {
     const { table, dimension } = await this.open(name);
     const data = toLanceData(name, dimension, batch);
     if (data === undefined) return;
-    await this.guard(name, () =>
-      retryOnCommitConflict(
-        name,
-        'upsert',
-        () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data),
-        this.retry,
-      ),
-    );
+    // An append costs the same at any table size; a merge on id reads every stored id (see UpsertOptions).
+    const write =
+      options.firstWrite === true
+        ? () => table.add(data)
+        : () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+    await this.guard(name, () => retryOnCommitConflict(name, 'upsert', write, this.retry));
   }
 
   async count(name: string): Promise<number> {
@@ -183,6 +183,10 @@ export class LanceDbStore implements VectorStore, ShardLedger {
     await this.guard(name, async () => {
       if ((await this.finalizedVersion(table)) === (await table.version())) return;
       const { Index } = await loadLanceDb();
+      // Before compaction, while row ids still follow write order (see removeDuplicateIds).
+      await removeDuplicateIds(table, (operation) =>
+        retryOnCommitConflict(name, 'finalize (duplicate removal)', operation, this.retry),
+      );
       await retryOnCommitConflict(name, 'finalize (compaction)', () => table.optimize(), this.retry);
       await this.compactLedger(name);
       const rows = await table.countRows();

@@ -87,6 +87,34 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     );
 
     test(
+      'firstWrite: fresh ids are stored once; a wrong claim (ids already stored) leaves one copy, the latest, after finalize',
+      withStore(async (store) => {
+        const points = makePoints(200, 16, 5);
+        await store.createCollection('docs', { dimension: 16 });
+        await store.upsert('docs', batchOf(slice(points, 0, 120)), { firstWrite: true });
+        await store.upsert('docs', batchOf(slice(points, 120, 200)), { firstWrite: true });
+        assert.equal(await store.count('docs'), 200);
+        // The same ids again, claimed fresh, with new texts: a retried shard whose claim was wrong.
+        const again = slice(points, 100, 140);
+        await store.upsert('docs', toRecordBatch({ ...again, texts: again.ids.map((id) => `rewritten ${id}`) }), {
+          firstWrite: true,
+        });
+        await store.finalize('docs');
+        assert.equal(await store.count('docs'), 200);
+        const stored = new Map<string, string>();
+        for await (const rows of store.scan('docs')) {
+          rows.ids.forEach((id, i) => {
+            assert.ok(!stored.has(id), `id ${id} stored twice`);
+            stored.set(id, rows.texts[i]!);
+          });
+        }
+        assert.deepEqual([...stored.keys()].sort(), [...points.ids].sort());
+        for (const id of again.ids) assert.equal(stored.get(id), `rewritten ${id}`);
+        assert.equal(stored.get(points.ids[99]!), `passage ${points.ids[99]}`);
+      }),
+    );
+
+    test(
       'upserting a changed vector for an id replaces the point',
       withStore(async (store) => {
         const points = makePoints(50, 16, 2);

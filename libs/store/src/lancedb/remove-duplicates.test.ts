@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { toRecordBatch } from '../embedded-batch.ts';
+import { randomUnitVectors } from '../testing/random-vectors.ts';
+import { LanceDbStore } from './lancedb-store.ts';
+import { idHash } from './remove-duplicates.ts';
+
+describe('appends and duplicate removal (LanceDB)', () => {
+  test('a firstWrite appends; copies from a wrong claim are counted until finalize removes them', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'embedline-dedup-'));
+    const store = new LanceDbStore({ uri: join(folder, 'db') });
+    try {
+      await store.createCollection('docs', { dimension: 8 });
+      const ids = Array.from({ length: 2500 }, (_, i) => (i % 2 ? `doc-${i}` : String(i)));
+      const batch = (from: number, to: number, text: string) =>
+        toRecordBatch({
+          ids: ids.slice(from, to),
+          vectors: randomUnitVectors(to - from, 8, from),
+          dimension: 8,
+          texts: ids.slice(from, to).map((id) => `${text} ${id}`),
+        });
+      await store.upsert('docs', batch(0, 2500, 'first'), { firstWrite: true });
+      await store.upsert('docs', batch(1000, 2200, 'second'), { firstWrite: true });
+      assert.equal(await store.count('docs'), 3700, 'appended, not merged: the copies are there');
+      await store.finalize('docs');
+      assert.equal(await store.count('docs'), 2500);
+      const texts = new Map<string, string>();
+      for await (const rows of store.scan('docs')) rows.ids.forEach((id, i) => texts.set(id, rows.texts[i]!));
+      assert.equal(texts.size, 2500);
+      assert.equal(texts.get('doc-1001'), 'second doc-1001');
+      assert.equal(texts.get('2200'), 'first 2200');
+      assert.equal(texts.get('doc-999'), 'first doc-999');
+    } finally {
+      await store.close();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('idHash: a stable 52-bit integer that tells ids apart', () => {
+    assert.equal(idHash('8841822'), idHash('8841822'));
+    const hashes = new Set(Array.from({ length: 100_000 }, (_, i) => idHash(String(i))));
+    assert.equal(hashes.size, 100_000);
+    for (const h of hashes) assert.ok(Number.isSafeInteger(h) && h >= 0 && h < 2 ** 52);
+  });
+});

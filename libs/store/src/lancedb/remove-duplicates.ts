@@ -1,0 +1,75 @@
+import type { Table } from '@lancedb/lancedb';
+
+/** Row ids deleted per commit: keeps each delete's predicate (and its commit) small. */
+const DELETE_CHUNK = 1000;
+
+/**
+ * Deletes every stored copy of an id but the one with the highest row id (the most recently
+ * written fragment: appends made during an ingest, before finalize compacts). Returns how many
+ * rows it deleted. Copies appear only when a `firstWrite` claim was wrong (two workers holding the
+ * same shard after a lost lock, or Redis lost its data between a shard's write and its record).
+ *
+ * Two passes over the `id` column, so memory stays small at MS MARCO scale: first a 52-bit hash of
+ * every id (8 bytes a row, sorted; equal neighbours are candidates), then the exact ids of the
+ * candidate rows only. Hand-written because LanceDB's JS API has no GROUP BY.
+ */
+export async function removeDuplicateIds(
+  table: Table,
+  retry: <T>(operation: () => Promise<T>) => Promise<T>,
+): Promise<number> {
+  const candidates = await duplicatedHashes(table);
+  if (candidates.size === 0) return 0;
+  const rowsById = new Map<string, bigint[]>();
+  for await (const batch of table.query().select(['id']).withRowId()) {
+    const ids = batch.getChild('id')!;
+    const rowIds = batch.getChild('_rowid')!;
+    for (let i = 0; i < batch.numRows; i++) {
+      const id = ids.get(i) as string;
+      if (!candidates.has(idHash(id))) continue;
+      const rows = rowsById.get(id) ?? [];
+      rows.push(rowIds.get(i) as bigint);
+      rowsById.set(id, rows);
+    }
+  }
+  const extra: bigint[] = [];
+  for (const rows of rowsById.values()) {
+    if (rows.length < 2) continue;
+    rows.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    extra.push(...rows.slice(0, -1));
+  }
+  for (let start = 0; start < extra.length; start += DELETE_CHUNK) {
+    const chunk = extra.slice(start, start + DELETE_CHUNK);
+    await retry(() => table.delete(`_rowid IN (${chunk.join(', ')})`));
+  }
+  return extra.length;
+}
+
+async function duplicatedHashes(table: Table): Promise<Set<number>> {
+  let hashes = new Float64Array(1 << 16);
+  let count = 0;
+  for await (const batch of table.query().select(['id'])) {
+    const ids = batch.getChild('id')!;
+    if (count + batch.numRows > hashes.length) {
+      const grown = new Float64Array(Math.max(hashes.length * 2, count + batch.numRows));
+      grown.set(hashes.subarray(0, count));
+      hashes = grown;
+    }
+    for (let i = 0; i < batch.numRows; i++) hashes[count++] = idHash(ids.get(i) as string);
+  }
+  const sorted = hashes.subarray(0, count).sort();
+  const duplicated = new Set<number>();
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) duplicated.add(sorted[i]!);
+  return duplicated;
+}
+
+/** Two FNV-1a passes with different offsets, joined into a 52-bit integer (exact in a double). */
+export function idHash(id: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < id.length; i++) {
+    const unit = id.charCodeAt(i);
+    a = Math.imul(a ^ unit, 0x01000193);
+    b = Math.imul(b ^ unit, 0x01000193);
+  }
+  return (a >>> 0) * 2 ** 20 + ((b >>> 0) & 0xfffff);
+}

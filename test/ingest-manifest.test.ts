@@ -1,0 +1,47 @@
+/** IngestManifest's write claims against a private redis-server. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { IngestManifest } from '@embedline/queue';
+import { PrivateRedis } from './support/private-redis.ts';
+
+describe('IngestManifest: who may append a shard', () => {
+  let redis: PrivateRedis;
+  let client: Redis;
+  before(async () => {
+    redis = await PrivateRedis.start();
+    client = new Redis(redis.url);
+  });
+  after(async () => {
+    client.disconnect();
+    await redis.dispose();
+  });
+
+  test('the append decision is made once per ingest, kept for its re-runs, and reset by a new corpus', async () => {
+    const manifest = new IngestManifest(client, 'decide');
+    let asked = 0;
+    const empty = (value: boolean) => async () => (asked++, value);
+    await manifest.begin('docs', 'a'.repeat(32), 'v1.tsv');
+    assert.equal(await manifest.appendFirstWrites('docs', empty(true)), true);
+    // A re-run of the same ingest finds points stored by now: the recorded decision stands.
+    await manifest.begin('docs', 'a'.repeat(32), 'v1.tsv');
+    assert.equal(await manifest.appendFirstWrites('docs', empty(false)), true);
+    assert.equal(asked, 1);
+    await manifest.begin('docs', 'b'.repeat(32), 'v2.tsv');
+    assert.equal(await manifest.appendFirstWrites('docs', empty(false)), false);
+    assert.equal(asked, 2);
+  });
+
+  test('a shard is claimed for a first write exactly once, across concurrent claimants; a new corpus starts over', async () => {
+    const manifest = new IngestManifest(client, 'claims');
+    await manifest.begin('docs', 'a'.repeat(32), 'v1.tsv');
+    const claims = await Promise.all(
+      Array.from({ length: 8 }, () => manifest.claimFirstWrite('docs', 'shard-3')),
+    );
+    assert.equal(claims.filter(Boolean).length, 1);
+    assert.equal(await manifest.claimFirstWrite('docs', 'shard-4'), true);
+    assert.deepEqual(await manifest.list(), ['docs'], 'the claims set is not listed as an ingest');
+    await manifest.begin('docs', 'b'.repeat(32), 'v2.tsv');
+    assert.equal(await manifest.claimFirstWrite('docs', 'shard-3'), true);
+  });
+});
