@@ -19,7 +19,7 @@ export const envSchema = z.object({
   EMBEDLINE_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('embedline'),
   EMBEDLINE_STORE: z.enum(['lancedb', 'qdrant']).default('lancedb'),
   EMBEDLINE_LANCEDB_DIR: z.string().default('.embedline/lancedb'),
-  /** Ceiling of LanceDB's file-metadata cache per process, in MiB (its own default, 1024, let workers grow). */
+  /** Ceiling of LanceDB's file-metadata cache per process, in MiB (LanceDB's own default is 1024). */
   EMBEDLINE_LANCEDB_METADATA_CACHE_MIB: int(1).default(256),
   QDRANT_URL: z.string().url().optional(),
   QDRANT_API_KEY: z.string().optional(),

@@ -40,9 +40,10 @@ export interface LanceDbStoreOptions {
   readonly retry?: Partial<RetryPolicy>;
   /**
    * Ceiling of LanceDB's file-metadata cache, in bytes (default 256 MiB; LanceDB's own default is 1 GiB).
-   * Every write reads the id column of every fragment (the merge on `id`), and the cache keeps each
-   * fragment's metadata: left at 1 GiB, a worker's memory grew with the table until the cap. Past
-   * the ceiling the oldest entries are re-read from disk (the OS page cache), which costs little.
+   * Merges on `id` read every fragment, and the cache keeps each fragment's metadata: a long-running
+   * worker could hold up to the whole ceiling. Past it the oldest entries are re-read from disk (the OS
+   * page cache). Measured, it was not what made workers grow (that was the ledger's fragments, see
+   * compactLedgerNowAndThen): a bound, not a fix.
    */
   readonly metadataCacheBytes?: number;
 }
