@@ -38,9 +38,9 @@ const model = overheadModel(ROOT, flags.model, log);
 const tiny = model.name === 'tiny-model';
 // On 2 CPU cores the DistilBERT-base model embeds a few passages/s, the tiny one ~1k: same order of run time.
 const passages = flags.passages ?? (tiny ? 20_000 : 480);
-// Shards pad within themselves (padding.ts): with shards much smaller than a worker's 512-passage
-// encode calls the pipeline computes far more [PAD] tokens than one encode(all) (shards of 40: 2x),
-// and the ratio measures padding, not plumbing. 240 keeps the default run short on 2 cores.
+// Shards pad within themselves (padding.ts): with shards much smaller than the encoder's 1024-text sort
+// window the pipeline computes far more [PAD] tokens than one encode(all) (shards of 40: 2x), and the
+// ratio measures padding, not plumbing. 240 keeps the default run short on 2 cores.
 const shardSize = flags.shardSize ?? (tiny ? 1000 : 240);
 log(`model: ${model.description}`);
 const machine = startMachine(log);
@@ -200,7 +200,7 @@ function render(loadAverageAtEnd: number): string {
     `- First shard stored ${summary.firstShardSeconds.toFixed(2)} s after the ingest began (median)`,
     `- CPU seconds in the pipeline (median per run): workers ${cpu('worker').toFixed(1)} (during the ingest), producer ${cpu('producer').toFixed(1)} (its whole life, start-up included), redis-server ${median(runs.map((r) => r.pipeline.redis.cpuSeconds)).toFixed(1)}`,
     `- Compute incl. [PAD]: encoder only ${fmt(computed.encoderOnly)} tokens (measured: ${fmt(runs[0]?.encoderOnly.paddedTokens ?? NaN)}), pipeline ${fmt(computed.pipeline)} ` +
-      `(planned per shard of ${shardSize} in calls of <= 512, as embedShard encodes) for ${fmt(realTokens)} real: the pipeline computes ` +
+      `(planned per shard of ${shardSize}, one encode call each, as embedShard encodes) for ${fmt(realTokens)} real: the pipeline computes ` +
       `${summary.computedTokens.pipelineOverEncoderOnly.toFixed(2)}x the baseline's tokens${summary.computedTokens.pipelineOverEncoderOnly > 1.05 ? ' (smaller shards pad more: part of the gap is padding, not plumbing)' : ''}`,
   ];
   return lines.join('\n');

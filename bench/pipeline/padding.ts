@@ -2,13 +2,11 @@
  * Tokens the model computes (padding included) when texts are encoded in given windows: the
  * encoder sorts by length and pads within each encode() call's windows, so how a corpus is cut into
  * calls changes the compute. The encoder-only baseline makes one call per process (windows of the
- * encoder's sortWindow, 1024); a worker makes one call per slice of a shard (embedShard's
- * batchPassages, 512: libs/pipeline/src/embed-shard.ts), so shards smaller than that pad more.
+ * encoder's sortWindow, 1024); a worker makes one call per shard (libs/pipeline/src/embed-shard.ts),
+ * so shards smaller than the sortWindow pad more.
  */
 import { planBatches } from '@embedline/encoder';
 
-/** embedShard's default passages per encode call (libs/pipeline/src/embed-shard.ts). */
-export const PIPELINE_CALL_PASSAGES = 512;
 /** The encoder's default sortWindow (libs/encoder/src/encoder-options.ts). */
 export const ENCODER_SORT_WINDOW = 1024;
 
@@ -44,7 +42,7 @@ export function encoderOnlyComputedTokens(
   return total;
 }
 
-/** Computed tokens of the pipeline: shards of `shardSize`, each encoded in calls of 512 passages. */
+/** Computed tokens of the pipeline: shards of `shardSize`, each encoded in one call. */
 export function pipelineComputedTokens(
   lengths: readonly number[],
   shardSize: number,
@@ -53,7 +51,7 @@ export function pipelineComputedTokens(
   let total = 0;
   for (let start = 0; start < lengths.length; start += shardSize) {
     const shard = lengths.slice(start, start + shardSize);
-    total += computedTokens(shard, Math.min(PIPELINE_CALL_PASSAGES, ENCODER_SORT_WINDOW), {
+    total += computedTokens(shard, ENCODER_SORT_WINDOW, {
       maxBatchTokens,
       maxBatchSize: 32,
     });

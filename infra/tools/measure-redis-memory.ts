@@ -13,8 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { ingestCorpus } from '@embedline/pipeline';
-import type { ShardLedger } from '@embedline/store';
+import { ingestCorpus, type IngestOptions } from '@embedline/pipeline';
 
 const PASSAGES = Number(process.env.PASSAGES ?? 100_000);
 const SHARD_SIZE = Number(process.env.SHARD_SIZE ?? 1000);
@@ -22,9 +21,11 @@ const SHARD_SIZE = Number(process.env.SHARD_SIZE ?? 1000);
 const WORDS_PER_PASSAGE = 56;
 
 /** Nothing is done yet: the ledger of a fresh collection. */
-const emptyLedger: ShardLedger = {
+/** No store behind the measurement: nothing done yet, no collection yet. */
+const emptyStore: IngestOptions['store'] = {
   completedShards: async () => new Map(),
-} as unknown as ShardLedger;
+  describe: async () => undefined,
+} as unknown as IngestOptions['store'];
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'embedline-redis-mem-'));
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
         addChunk: 50,
         connection,
         prefix: 'embedline',
-        ledger: emptyLedger,
+        store: emptyStore,
       });
       const waiting = await connection.llen('embedline:shards:wait');
       const after = await usedMemory(connection);

@@ -14,7 +14,10 @@ export interface EmbedShardDeps {
   readonly exportDir?: string;
   /** Fetch for shards whose corpus is an http(s) URL (default: the global fetch). */
   readonly fetch?: typeof fetch;
-  /** Passages per encode call (the shard is written as one Arrow record batch). */
+  /**
+   * Passages per encode call; default the whole shard, so that the encoder sorts all of its texts by length
+   * together (smaller calls pad more). The shard is written as one Arrow record batch either way.
+   */
   readonly batchPassages?: number;
 }
 
@@ -39,7 +42,7 @@ export async function embedShard(job: ShardJobData, deps: EmbedShardDeps): Promi
   const rejects: RejectedRecord[] = [];
   const passages = await loadShardPassages(job, { fetch: deps.fetch, onReject: (rejected) => rejects.push(rejected) });
   const key = shardKey(job.fingerprint, job.shardIndex);
-  const size = deps.batchPassages ?? 512;
+  const size = deps.batchPassages ?? Math.max(1, passages.length);
   const pieces: { vectors: Float32Array; dimension: number }[] = [];
   let realTokens = 0;
   let paddedTokens = 0;

@@ -27,7 +27,7 @@ export interface ShardWorkersOptions {
   readonly exportDir?: string;
   /** Fetch for shards whose corpus is an http(s) URL (default: the global fetch). */
   readonly fetch?: typeof fetch;
-  /** Passages per encode call (see EmbedShardDeps). */
+  /** Passages per encode call, default the whole shard (see EmbedShardDeps). */
   readonly batchPassages?: number;
   /**
    * Job lock length. The lock is renewed at half this interval while a shard runs (the event loop is
