@@ -192,7 +192,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
         retryOnCommitConflict(name, 'finalize (duplicate removal)', operation, this.retry),
       );
       await retryOnCommitConflict(name, 'finalize (compaction)', () => table.optimize(), this.retry);
-      await this.compactLedger(name);
+      await this.compactLedger(name, 'finalize (ledger compaction)');
       const rows = await table.countRows();
       if (rows >= this.indexThreshold) {
         const wanted = planIvfPq(rows, dimension);
@@ -305,40 +305,26 @@ export class LanceDbStore implements VectorStore, ShardLedger {
   /** The shard ledger lives in a side table, `<collection>__shards`, keyed by shard. */
   async recordShard(name: string, shardKey: string, records: number): Promise<void> {
     checkName(name);
-    const db = await this.db();
     const row = [{ shard: shardKey, records }];
-    const ledgerName = `${name}${LEDGER_SUFFIX}`;
+    // An append, not a merge: a merge scans every ledger fragment (one per shard), so recording grew
+    // slower with each shard. A shard recorded twice (a retry) reads back once: see completedShards.
+    const append = (ledger: Table) => ledger.add(row).then(() => true);
     await retryOnCommitConflict(
       name,
       'recordShard',
       async () => {
-        let ledger: Table;
+        if ((await this.withLedger(name, append)) !== undefined) return;
+        await this.open(name); // a ledger only for a collection that exists: else CollectionNotFoundError
         try {
-          ledger = await db.openTable(ledgerName);
+          await (await this.db()).createTable(`${name}${LEDGER_SUFFIX}`, row, { mode: 'create' });
         } catch (error) {
-          if (!isTableNotFound(error)) throw error;
-          await this.open(name); // a ledger only for a collection that exists: else CollectionNotFoundError
-          try {
-            await db.createTable(ledgerName, row, { mode: 'create' });
-            return;
-          } catch (createError) {
-            if (!/already exists/i.test(messageOf(createError))) throw createError;
-            ledger = await db.openTable(ledgerName);
-          }
-        }
-        // An append, not a merge: a merge scans every ledger fragment (one per shard), so recording
-        // grew slower with each shard. A shard recorded twice (a retry) reads back once: see completedShards.
-        // Closed at once: an open handle keeps its dataset's state in native memory until the JS object is
-        // collected, and a worker records a shard every few seconds.
-        try {
-          await ledger.add(row);
-          await this.compactLedgerNowAndThen(name, ledger);
-        } finally {
-          ledger.close();
+          if (!/already exists/i.test(messageOf(error))) throw error;
+          await this.withLedger(name, append);
         }
       },
       this.retry,
     );
+    if (this.dueForLedgerCompaction(name)) await this.compactLedger(name, 'recordShard (ledger compaction)');
   }
 
   /**
@@ -346,51 +332,48 @@ export class LanceDbStore implements VectorStore, ShardLedger {
    * tables it opens (measured: 1,500 one-row fragments, +470 MiB). Compacting every
    * LEDGER_COMPACT_EVERY records keeps the ledger at a few fragments (flat at ~200 MiB in the same test).
    */
-  private async compactLedgerNowAndThen(name: string, ledger: Table): Promise<void> {
+  private dueForLedgerCompaction(name: string): boolean {
     const recorded = (this.recordedSinceCompaction.get(name) ?? 0) + 1;
-    this.recordedSinceCompaction.set(name, recorded);
-    if (recorded < LEDGER_COMPACT_EVERY) return;
-    this.recordedSinceCompaction.set(name, 0);
-    await retryOnCommitConflict(name, 'recordShard (ledger compaction)', () => ledger.optimize(), this.retry);
+    this.recordedSinceCompaction.set(name, recorded % LEDGER_COMPACT_EVERY);
+    return recorded === LEDGER_COMPACT_EVERY;
   }
 
-  /** The ledger gains a fragment per recorded shard; one compaction keeps later reads of it cheap. */
-  private async compactLedger(name: string): Promise<void> {
-    let ledger: Table;
-    try {
-      ledger = await (await this.db()).openTable(`${name}${LEDGER_SUFFIX}`);
-    } catch (error) {
-      if (isTableNotFound(error)) return;
-      throw error;
-    }
-    try {
-      await retryOnCommitConflict(name, 'finalize (ledger compaction)', () => ledger.optimize(), this.retry);
-    } finally {
-      ledger.close();
-    }
+  /** Compacts the ledger's fragments into one, so that reading or writing it stays cheap. */
+  private async compactLedger(name: string, operation: string): Promise<void> {
+    await this.withLedger(name, (ledger) => retryOnCommitConflict(name, operation, () => ledger.optimize(), this.retry));
   }
 
   async completedShards(name: string): Promise<Map<string, number>> {
     checkName(name);
-    const db = await this.db();
-    let ledger: Table;
-    try {
-      ledger = await db.openTable(`${name}${LEDGER_SUFFIX}`);
-    } catch (error) {
-      if (isTableNotFound(error)) return new Map();
-      throw error;
-    }
     const shards = new Map<string, number>();
-    try {
+    await this.withLedger(name, async (ledger) => {
       for await (const batch of ledger.query().select(['shard', 'records'])) {
         const keys = batch.getChild('shard')?.toArray() as string[];
         const counts = batch.getChild('records')?.toArray() as ArrayLike<number | bigint>;
         keys.forEach((key, i) => shards.set(key, Number(counts[i])));
       }
+    });
+    return shards;
+  }
+
+  /**
+   * Runs `use` on the collection's ledger, opened for it and closed after (an open handle keeps its
+   * dataset's state in native memory until the JS object is collected, and a worker records a shard
+   * every few seconds). Undefined, without calling `use`, when the collection has no ledger yet.
+   */
+  private async withLedger<T>(name: string, use: (ledger: Table) => Promise<T>): Promise<T | undefined> {
+    let ledger: Table;
+    try {
+      ledger = await (await this.db()).openTable(`${name}${LEDGER_SUFFIX}`);
+    } catch (error) {
+      if (isTableNotFound(error)) return undefined;
+      throw error;
+    }
+    try {
+      return await use(ledger);
     } finally {
       ledger.close();
     }
-    return shards;
   }
 
   async close(): Promise<void> {
