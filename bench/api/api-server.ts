@@ -10,6 +10,12 @@ export interface ServerTotals {
   readonly inferenceSeconds: number;
   readonly storeSearches: number;
   readonly storeSeconds: number;
+  /** Memory-index search calls, their summed time and the query vectors they searched. */
+  readonly memorySearches: number;
+  readonly memorySeconds: number;
+  readonly memoryQueries: number;
+  /** Points the memory index holds now. */
+  readonly residentPoints: number;
 }
 
 /** The API in a child process (bench/api/server.ts), with its own micro-batch settings. */
@@ -57,7 +63,23 @@ export class ApiServer {
       inferenceSeconds: value('embedline_api_encoder_batch_duration_seconds_sum'),
       storeSearches: value('embedline_api_store_duration_seconds_count', 'operation="search"'),
       storeSeconds: value('embedline_api_store_duration_seconds_sum', 'operation="search"'),
+      memorySearches: value('embedline_api_store_duration_seconds_count', 'operation="memory-search"'),
+      memorySeconds: value('embedline_api_store_duration_seconds_sum', 'operation="memory-search"'),
+      memoryQueries: value('embedline_api_search_batch_queries_sum'),
+      residentPoints: value('embedline_api_memory_index_points'),
     };
+  }
+
+  /** Waits until the memory index holds the collection (it loads in the background after a first search). */
+  async waitResident(readKey: string, timeoutMs = 300_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.drain(readKey);
+      const { residentPoints } = await this.totals();
+      if (residentPoints > 0) return residentPoints;
+      if (Date.now() > deadline) throw new Error(`the memory index did not load the collection in ${timeoutMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 
   /**

@@ -64,6 +64,9 @@ interface ApiRun {
   readonly inferenceMsPerQuery: number;
   /** Mean time of one store search (one per query). */
   readonly meanStoreSearchMs: number;
+  /** Memory-index searches: query vectors per call and mean time per call (NaN when the store searched). */
+  readonly meanQueriesPerMemorySearch: number;
+  readonly meanMemorySearchMs: number;
 }
 
 const flags = readFlags();
@@ -85,6 +88,7 @@ try {
     redisUrl: redis.url,
     readKey: READ_KEY,
     intraOpThreads: flags.threads,
+    memoryIndexMiB: flags.memoryIndexMib,
   };
   servers.set(
     'batched',
@@ -99,6 +103,7 @@ try {
     log(`${mode}: warm-up, ${flags.warmup} s at concurrency 16`);
     await load(server.url, 16, flags.warmup, queries, flags.topK);
     await server.drain(READ_KEY);
+    if (flags.memoryIndexMib > 0) log(`${mode}: memory index holds ${await server.waitResident(READ_KEY)} points`);
   }
   for (const concurrency of flags.concurrency) {
     for (const [mode, server] of servers) {
@@ -108,7 +113,8 @@ try {
       log(
         `${mode} c=${concurrency}: ${fmt(run.requestsPerSecond, 1)} req/s, p50 ${fmt(run.latencyMs.p50, 1)} ms, ` +
           `p99 ${fmt(run.latencyMs.p99, 1)} ms, ${fmt(run.meanTextsPerInferenceCall, 1)} queries per inference call ` +
-          `(${fmt(run.meanInferenceCallMs, 1)} ms each), store search ${fmt(run.meanStoreSearchMs, 1)} ms`,
+          `(${fmt(run.meanInferenceCallMs, 1)} ms each), store search ${fmt(run.meanStoreSearchMs, 1)} ms, ` +
+          `${fmt(run.meanQueriesPerMemorySearch, 1)} queries per memory search (${fmt(run.meanMemorySearchMs, 2)} ms each)`,
       );
     }
   }
@@ -164,7 +170,7 @@ if (failed.length > 0)
 function report(loadAverageAtEnd: number): string {
   const rows = runs.map(
     (r) =>
-      `| ${r.mode} | ${r.concurrency} | ${fmt(r.requestsPerSecond, 1)} | ${fmt(r.latencyMs.p50, 1)} | ${fmt(r.latencyMs.p99, 1)} | ${fmt(r.meanTextsPerInferenceCall, 1)} | ${fmt(r.meanInferenceCallMs, 1)} | ${fmt(r.inferenceMsPerQuery, 1)} | ${fmt(r.meanStoreSearchMs, 1)} | ${fmt(r.requests)} | ${r.non2xx + r.errors} |`,
+      `| ${r.mode} | ${r.concurrency} | ${fmt(r.requestsPerSecond, 1)} | ${fmt(r.latencyMs.p50, 1)} | ${fmt(r.latencyMs.p99, 1)} | ${fmt(r.meanTextsPerInferenceCall, 1)} | ${fmt(r.meanInferenceCallMs, 1)} | ${fmt(r.inferenceMsPerQuery, 1)} | ${fmt(r.meanStoreSearchMs, 1)} | ${fmt(r.meanQueriesPerMemorySearch, 1)} | ${fmt(r.meanMemorySearchMs, 2)} | ${fmt(r.requests)} | ${r.non2xx + r.errors} |`,
   );
   return [
     `## API search benchmark (autocannon, POST /v1/search, top_k ${flags.topK})`,
@@ -174,9 +180,12 @@ function report(loadAverageAtEnd: number): string {
     `- Index: ${fmt(index.passages)} passages, ${index.dimension}-d, embedded LanceDB (IVF-PQ above 10k rows)${index.maxTokens === undefined ? '' : `, passages cut to ${index.maxTokens} tokens when indexed`}${index.reused ? ', reused from .cache/bench-api' : `, built in ${index.buildSeconds} s`}`,
     `- ${flags.duration} s per run after a ${flags.warmup} s warm-up; ${queries.length} distinct queries in turn; query cache off; ` +
       `batched = wait ${flags.batchWaitMs} ms / max ${flags.batchMaxTexts} texts, one-at-a-time = max 1 text per inference call`,
+    flags.memoryIndexMib > 0
+      ? `- Memory index on (${flags.memoryIndexMib} MiB): the finalized collection is searched in memory, a micro-batch per call (one query per call one-at-a-time)`
+      : '- Memory index off: every query is searched in LanceDB',
     '',
-    '| mode | concurrency | req/s | p50 ms | p99 ms | queries per inference call | ms per inference call | inference ms per query | ms per store search | requests | failed |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| mode | concurrency | req/s | p50 ms | p99 ms | queries per inference call | ms per inference call | inference ms per query | ms per store search | queries per memory search | ms per memory search | requests | failed |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
     '| concurrency | batched req/s | one-at-a-time req/s | speedup |',
@@ -214,6 +223,8 @@ async function measure(mode: Mode, server: ApiServer, concurrency: number): Prom
     meanInferenceCallMs: (1000 * delta('inferenceSeconds')) / delta('inferenceCalls'),
     inferenceMsPerQuery: (1000 * delta('inferenceSeconds')) / delta('inferenceTexts'),
     meanStoreSearchMs: (1000 * delta('storeSeconds')) / delta('storeSearches'),
+    meanQueriesPerMemorySearch: delta('memoryQueries') / delta('memorySearches'),
+    meanMemorySearchMs: (1000 * delta('memorySeconds')) / delta('memorySearches'),
   };
 }
 
@@ -274,6 +285,7 @@ function readFlags() {
       'batch-max-texts': { type: 'string', default: '64' },
       'top-k': { type: 'string', default: '10' },
       'index-max-tokens': { type: 'string' },
+      'memory-index-mib': { type: 'string', default: '1024' },
       name: { type: 'string', default: 'api' },
     },
   });
@@ -289,6 +301,7 @@ function readFlags() {
       batchWaitMs: nonNegative('batch-wait-ms', values['batch-wait-ms']),
       batchMaxTexts: positiveInt('batch-max-texts', values['batch-max-texts']),
       topK: positiveInt('top-k', values['top-k']),
+      memoryIndexMib: nonNegative('memory-index-mib', values['memory-index-mib']),
       name: values.name,
       indexMaxTokens:
         values['index-max-tokens'] === undefined

@@ -20,6 +20,8 @@ export interface ServerSettings {
   readonly batchWaitMs: number;
   readonly batchMaxTexts: number;
   readonly intraOpThreads: number;
+  /** EMBEDLINE_API_MEMORY_INDEX_MIB: 0 searches every query in LanceDB. */
+  readonly memoryIndexMiB: number;
 }
 
 const settings = JSON.parse(process.env.BENCH_API_SETTINGS ?? '') as ServerSettings;
@@ -47,6 +49,7 @@ const server = await buildApiServer(
     batchMaxTexts: settings.batchMaxTexts,
     // Off: every request is encoded, so the figures are the encoder's, not the cache's.
     queryCacheSize: 0,
+    memoryIndexBytes: settings.memoryIndexMiB * 2 ** 20,
   },
 );
 

@@ -71,6 +71,13 @@ export const envSchema = z.object({
   EMBEDLINE_API_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
   /** Most texts in one micro-batched inference call. */
   EMBEDLINE_API_BATCH_MAX_TEXTS: int(1).default(64),
+  /**
+   * Memory (MiB) the API may hold finalized embedded-store collections in, searched exactly and a
+   * micro-batch per call instead of query by query in LanceDB (0 = always search the store).
+   */
+  EMBEDLINE_API_MEMORY_INDEX_MIB: int(0).default(1024),
+  /** How often the memory index checks a held collection for writes (ms): results lag writes by this much. */
+  EMBEDLINE_API_MEMORY_INDEX_REFRESH_MS: int(0).default(1000),
   /** Query embeddings kept in the LRU cache (0 = no cache). */
   EMBEDLINE_API_QUERY_CACHE_SIZE: int(0).default(10_000),
   /** How long shutdown waits for in-flight requests before exiting anyway (ms). */

@@ -6,7 +6,7 @@ export {
   MicroBatcher,
   type MicroBatcherOptions,
   type BatchReport,
-  type EncodeBatch,
+  type RunBatch,
 } from './micro-batcher.ts';
 export { QueryEncoder, type EmbeddingModel, type QueryEncoderOptions } from './query-encoder.ts';
 export { matchesFilter, checkFilterFields, filterSchema, type Filter, type Condition } from './filter.ts';

@@ -35,6 +35,12 @@ export class ApiMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly searchBatchQueries = new Histogram({
+    name: 'embedline_api_search_batch_queries',
+    help: 'Query vectors per memory-index search call',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
   readonly queryCache = new Counter({
     name: 'embedline_api_query_cache_total',
     help: 'Query embedding cache lookups by result (hit, miss)',
@@ -65,8 +71,26 @@ export class ApiMetrics {
     }
   }
 
+  observeSearchBatch(report: BatchReport): void {
+    this.searchBatchQueries.observe(report.items);
+  }
+
+  /** The memory index's resident points per collection, read at scrape time. */
+  watchMemoryIndex(usage: () => readonly { collection: string; points: number; bytes: number }[]): void {
+    new Gauge({
+      name: 'embedline_api_memory_index_points',
+      help: 'Points held in memory (searched exactly, without the store) by collection',
+      labelNames: ['collection'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { collection, points } of usage()) this.set({ collection }, points);
+      },
+    });
+  }
+
   observeEncoderBatch(report: BatchReport): void {
-    this.encoderBatchTexts.observe(report.texts);
+    this.encoderBatchTexts.observe(report.items);
     this.encoderBatchRequests.observe(report.requests);
     this.encoderBatchSeconds.observe(report.seconds);
   }

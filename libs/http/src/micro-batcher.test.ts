@@ -10,7 +10,7 @@ function fakeEncoder() {
   const encode = async (texts: readonly string[]) => {
     calls.push([...texts]);
     if (hold) await new Promise<void>((resolve) => gates.push(resolve));
-    return { vectors: Float32Array.from(texts.flatMap((t) => [Number(t), Number(t)])), dimension: 2 };
+    return texts.map((t) => Float32Array.of(Number(t), Number(t)));
   };
   return {
     encode,
@@ -35,9 +35,9 @@ describe('MicroBatcher', () => {
       onBatch: (r) => reports.push(r),
     });
     const results = await Promise.all([
-      batcher.encode(['1']),
-      batcher.encode(['2', '3']),
-      batcher.encode(['4']),
+      batcher.submit(['1']),
+      batcher.submit(['2', '3']),
+      batcher.submit(['4']),
     ]);
     assert.deepEqual(fake.calls, [['1', '2', '3', '4']]);
     assert.deepEqual(
@@ -52,7 +52,7 @@ describe('MicroBatcher', () => {
       ],
     );
     assert.equal(reports.length, 1);
-    assert.equal(reports[0]!.texts, 4);
+    assert.equal(reports[0]!.items, 4);
     assert.equal(reports[0]!.requests, 3);
   });
 
@@ -60,7 +60,7 @@ describe('MicroBatcher', () => {
     const fake = fakeEncoder();
     // A wait far longer than the test: only the size bound can send the first batch.
     const batcher = new MicroBatcher(fake.encode, { maxWaitMs: 60_000, maxBatch: 3 });
-    const first = [batcher.encode(['1']), batcher.encode(['2']), batcher.encode(['3'])];
+    const first = [batcher.submit(['1']), batcher.submit(['2']), batcher.submit(['3'])];
     await Promise.all(first);
     assert.deepEqual(fake.calls, [['1', '2', '3']]);
   });
@@ -68,7 +68,7 @@ describe('MicroBatcher', () => {
   test("a request's texts stay in one call, even past maxBatch", async () => {
     const fake = fakeEncoder();
     const batcher = new MicroBatcher(fake.encode, { maxWaitMs: 0, maxBatch: 2 });
-    const [a, b] = await Promise.all([batcher.encode(['1']), batcher.encode(['2', '3', '4'])]);
+    const [a, b] = await Promise.all([batcher.submit(['1']), batcher.submit(['2', '3', '4'])]);
     assert.deepEqual(fake.calls, [['1'], ['2', '3', '4']]);
     assert.equal(a.length, 1);
     assert.equal(b.length, 3);
@@ -78,10 +78,10 @@ describe('MicroBatcher', () => {
     const fake = fakeEncoder();
     const batcher = new MicroBatcher(fake.encode, { maxWaitMs: 0, maxBatch: 64 });
     fake.holdCalls();
-    const first = batcher.encode(['1']);
+    const first = batcher.submit(['1']);
     await tick();
     assert.deepEqual(fake.calls, [['1']]);
-    const later = [batcher.encode(['2']), batcher.encode(['3']), batcher.encode(['4'])];
+    const later = [batcher.submit(['2']), batcher.submit(['3']), batcher.submit(['4'])];
     await tick();
     assert.equal(fake.calls.length, 1, 'nothing leaves while the one call slot is busy');
     assert.equal(batcher.waiting, 3);
@@ -96,8 +96,8 @@ describe('MicroBatcher', () => {
     // Only the size bound and call completions can send anything here: the wait is longer than the test.
     const batcher = new MicroBatcher(fake.encode, { maxWaitMs: 60_000, maxBatch: 2 });
     fake.holdCalls();
-    const first = Promise.all([batcher.encode(['1']), batcher.encode(['2'])]);
-    const rest = Promise.all(['3', '4', '5'].map((t) => batcher.encode([t])));
+    const first = Promise.all([batcher.submit(['1']), batcher.submit(['2'])]);
+    const rest = Promise.all(['3', '4', '5'].map((t) => batcher.submit([t])));
     await tick();
     fake.release();
     await Promise.all([first, rest]);
@@ -110,19 +110,19 @@ describe('MicroBatcher', () => {
       async (texts) => {
         calls += 1;
         if (calls === 1) throw new Error('inference failed');
-        return { vectors: new Float32Array(texts.length), dimension: 1 };
+        return texts.map(() => new Float32Array(1));
       },
       { maxWaitMs: 0, maxBatch: 64 },
     );
-    const failed = Promise.all([batcher.encode(['a']), batcher.encode(['b'])]);
+    const failed = Promise.all([batcher.submit(['a']), batcher.submit(['b'])]);
     await assert.rejects(failed, /inference failed/);
-    assert.equal((await batcher.encode(['c'])).length, 1, 'the next call works');
+    assert.equal((await batcher.submit(['c'])).length, 1, 'the next call works');
   });
 
   test('an empty request needs no call', async () => {
     const fake = fakeEncoder();
     const batcher = new MicroBatcher(fake.encode, { maxWaitMs: 0, maxBatch: 4 });
-    assert.deepEqual(await batcher.encode([]), []);
+    assert.deepEqual(await batcher.submit([]), []);
     assert.equal(fake.calls.length, 0);
   });
 });

@@ -1,54 +1,56 @@
 /** What one flushed batch looked like, for metrics. */
 export interface BatchReport {
-  readonly texts: number;
+  /** Items in the call (texts to encode, query vectors to search). */
+  readonly items: number;
   readonly requests: number;
   readonly seconds: number;
 }
 
 export interface MicroBatcherOptions {
-  /** How long the first text of a batch waits for company (ms). */
+  /** How long the first item of a batch waits for company (ms). */
   readonly maxWaitMs: number;
-  /** Texts per call; a single request with more texts than this still goes as one call. */
+  /** Items per call; a single request with more items than this still goes as one call. */
   readonly maxBatch: number;
-  /** Calls running at once (the encoder's inference threads): more would only queue in its pool. */
+  /** Calls running at once (the inference threads): more would only queue in their pool. */
   readonly maxInFlight?: number;
   readonly onBatch?: (report: BatchReport) => void;
 }
 
-interface Pending {
-  readonly texts: readonly string[];
-  readonly resolve: (rows: Float32Array[]) => void;
+interface Pending<Item, Result> {
+  readonly items: readonly Item[];
+  readonly resolve: (results: Result[]) => void;
   readonly reject: (error: unknown) => void;
 }
 
-/** Any batch encoder: row i of `vectors` (`count x dimension`) embeds text i. */
-export type EncodeBatch = (texts: readonly string[]) => Promise<{ vectors: Float32Array; dimension: number }>;
+/** One call over a whole batch: result i belongs to item i. */
+export type RunBatch<Item, Result> = (items: readonly Item[]) => Promise<readonly Result[]>;
 
 /**
- * Coalesces concurrent encodes into one inference call. Why: a forward pass over 32 short queries costs
- * little more than over one (the model's matrix products batch, and the per-call work — the worker-thread
- * hop, session start, padding — is paid once), so encoding requests one at a time caps throughput at one
- * forward pass per request while batching lets throughput grow with load.
+ * Coalesces concurrent requests into one call: the query encoder's inference calls and the memory
+ * index's searches. Why: a forward pass over 32 short queries costs little more than over one (the
+ * model's matrix products batch, and the per-call work — the worker-thread hop, session start, padding —
+ * is paid once), and so does one GEMM of 32 query vectors against a resident collection; one call per
+ * request caps throughput at one call per request while batching lets throughput grow with load.
  *
- * Bounded both ways: a batch leaves when it holds `maxBatch` texts, or `maxWaitMs` after its first text
+ * Bounded both ways: a batch leaves when it holds `maxBatch` items, or `maxWaitMs` after its first item
  * arrived, so a lone request waits at most `maxWaitMs`. While `maxInFlight` calls are running, nothing
- * leaves: texts keep gathering (up to `maxBatch`) and go in the next call the moment one finishes, which
- * is what makes batches grow under load instead of queueing inside the encoder. A request's texts always
+ * leaves: items keep gathering (up to `maxBatch`) and go in the next call the moment one finishes, which
+ * is what makes batches grow under load instead of queueing inside the runtime. A request's items always
  * travel in one call together.
  *
  * Hand-written because it is the service's core scheduling policy and tiny; a generic batching library
  * would still need this policy expressed around it.
  */
-export class MicroBatcher {
-  private queue: Pending[] = [];
-  private queuedTexts = 0;
+export class MicroBatcher<Item, Result> {
+  private queue: Pending<Item, Result>[] = [];
+  private queuedItems = 0;
   private timer: NodeJS.Timeout | undefined;
   private waitOver = false;
   private inFlight = 0;
   private readonly maxInFlight: number;
 
   constructor(
-    private readonly encodeBatch: EncodeBatch,
+    private readonly runBatch: RunBatch<Item, Result>,
     private readonly options: MicroBatcherOptions,
   ) {
     if (!(options.maxBatch >= 1))
@@ -57,25 +59,25 @@ export class MicroBatcher {
     this.maxInFlight = options.maxInFlight ?? 1;
   }
 
-  /** Embeds `texts` (in one call with whatever else is waiting); resolves with one vector per text. */
-  encode(texts: readonly string[]): Promise<Float32Array[]> {
-    if (texts.length === 0) return Promise.resolve([]);
+  /** Runs `items` (in one call with whatever else is waiting); resolves with one result per item. */
+  submit(items: readonly Item[]): Promise<Result[]> {
+    if (items.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       // A request that does not fit beside what is waiting sends the waiting batch first.
-      if (this.queuedTexts > 0 && this.queuedTexts + texts.length > this.options.maxBatch)
+      if (this.queuedItems > 0 && this.queuedItems + items.length > this.options.maxBatch)
         this.waitOver = true;
       this.pump();
-      this.queue.push({ texts, resolve, reject });
-      this.queuedTexts += texts.length;
-      if (this.queuedTexts >= this.options.maxBatch) this.waitOver = true;
+      this.queue.push({ items, resolve, reject });
+      this.queuedItems += items.length;
+      if (this.queuedItems >= this.options.maxBatch) this.waitOver = true;
       else this.timer ??= setTimeout(() => this.expire(), this.options.maxWaitMs);
       this.pump();
     });
   }
 
-  /** Texts waiting for a call. */
+  /** Items waiting for a call. */
   get waiting(): number {
-    return this.queuedTexts;
+    return this.queuedItems;
   }
 
   private expire(): void {
@@ -93,44 +95,42 @@ export class MicroBatcher {
     void this.run(batch);
   }
 
-  /** Whole requests, in arrival order, up to maxBatch texts (at least one request). */
-  private takeBatch(): Pending[] {
+  /** Whole requests, in arrival order, up to maxBatch items (at least one request). */
+  private takeBatch(): Pending<Item, Result>[] {
     clearTimeout(this.timer);
     this.timer = undefined;
-    let texts = 0;
+    let items = 0;
     let count = 0;
     while (count < this.queue.length) {
-      const next = this.queue[count]!.texts.length;
-      if (count > 0 && texts + next > this.options.maxBatch) break;
-      texts += next;
+      const next = this.queue[count]!.items.length;
+      if (count > 0 && items + next > this.options.maxBatch) break;
+      items += next;
       count += 1;
     }
     const batch = this.queue.slice(0, count);
     this.queue = this.queue.slice(count);
-    this.queuedTexts -= texts;
+    this.queuedItems -= items;
     return batch;
   }
 
-  private async run(batch: Pending[]): Promise<void> {
+  private async run(batch: Pending<Item, Result>[]): Promise<void> {
     this.inFlight += 1;
     const started = process.hrtime.bigint();
     try {
-      const texts = batch.flatMap((pending) => pending.texts);
-      const { vectors, dimension } = await this.encodeBatch(texts);
+      const items = batch.flatMap((pending) => pending.items);
+      const results = await this.runBatch(items);
+      if (results.length !== items.length) {
+        throw new Error(`a batch call returned ${results.length} results for ${items.length} items`);
+      }
       this.options.onBatch?.({
-        texts: texts.length,
+        items: items.length,
         requests: batch.length,
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
       });
-      let row = 0;
+      let next = 0;
       for (const pending of batch) {
-        pending.resolve(
-          pending.texts.map(() => {
-            const vector = vectors.slice(row * dimension, (row + 1) * dimension);
-            row += 1;
-            return vector;
-          }),
-        );
+        pending.resolve(results.slice(next, next + pending.items.length));
+        next += pending.items.length;
       }
     } catch (error) {
       for (const pending of batch) pending.reject(error);

@@ -20,6 +20,8 @@ export function apiOptionsFromEnv(env: EmbedlineEnv, publicDir?: string): ApiOpt
     batchWaitMs: env.EMBEDLINE_API_BATCH_WAIT_MS,
     batchMaxTexts: env.EMBEDLINE_API_BATCH_MAX_TEXTS,
     queryCacheSize: env.EMBEDLINE_API_QUERY_CACHE_SIZE,
+    memoryIndexBytes: env.EMBEDLINE_API_MEMORY_INDEX_MIB * 2 ** 20,
+    memoryIndexRefreshMs: env.EMBEDLINE_API_MEMORY_INDEX_REFRESH_MS,
     publicDir,
   };
 }

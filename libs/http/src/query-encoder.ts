@@ -21,7 +21,7 @@ export interface QueryEncoderOptions {
  * micro-batched into shared inference calls (see MicroBatcher). Vectors are L2-normalized by the model.
  */
 export class QueryEncoder {
-  private readonly batcher: MicroBatcher;
+  private readonly batcher: MicroBatcher<string, Float32Array>;
   private readonly cache: LRUCache<string, Float32Array> | undefined;
   readonly dimension: number;
 
@@ -32,7 +32,7 @@ export class QueryEncoder {
   ) {
     this.dimension = encoder.describe().dimension;
     this.cache = options.cacheSize > 0 ? new LRUCache({ max: options.cacheSize }) : undefined;
-    this.batcher = new MicroBatcher((texts) => encoder.encode(texts), {
+    this.batcher = new MicroBatcher((texts) => encodeRows(encoder, texts), {
       maxWaitMs: options.batchWaitMs,
       maxBatch: options.batchMaxTexts,
       onBatch: (report) => metrics.observeEncoderBatch(report),
@@ -46,7 +46,7 @@ export class QueryEncoder {
     this.metrics.queryCache.inc({ result: 'hit' }, texts.length - missing.length);
     if (missing.length === 0) return vectors as Float32Array[];
     this.metrics.queryCache.inc({ result: 'miss' }, missing.length);
-    const encoded = await this.batcher.encode(missing);
+    const encoded = await this.batcher.submit(missing);
     let next = 0;
     return vectors.map((cached, i) => {
       if (cached !== undefined) return cached;
@@ -59,4 +59,10 @@ export class QueryEncoder {
   describe() {
     return this.encoder.describe();
   }
+}
+
+/** One vector per text: the rows of the encoder's `count x dimension` output, copied out. */
+async function encodeRows(encoder: EmbeddingModel, texts: readonly string[]): Promise<Float32Array[]> {
+  const { vectors, dimension } = await encoder.encode(texts);
+  return texts.map((_, row) => vectors.slice(row * dimension, (row + 1) * dimension));
 }

@@ -1,6 +1,8 @@
+import type { MemoryIndex } from '@embedline/memory-index';
 import { CollectionNotFoundError, type SearchHit, type VectorStore } from '@embedline/store';
 import { BUILT_IN_FIELDS, checkFilterFields, matchesFilter, type Filter } from './filter.ts';
 import type { ApiMetrics } from './metrics.ts';
+import { MicroBatcher } from './micro-batcher.ts';
 import type { QueryEncoder } from './query-encoder.ts';
 import { callStore } from './store-access.ts';
 
@@ -33,14 +35,33 @@ export const MAX_FILTER_CANDIDATES = 10_000;
 export const FIELD_SAMPLE_POINTS = 1_000;
 const FIELD_CACHE_MS = 60_000;
 
-/** Search over the store with query vectors from the (micro-batching, caching) query encoder. */
+/** One query vector's search, as the search micro-batches collect them. */
+interface VectorQuery {
+  readonly vector: Float32Array;
+  readonly topK: number;
+  readonly withPayload: boolean;
+}
+
+export interface SearchServiceOptions {
+  /** Collections held in memory and searched a micro-batch at a time; without it, every search is the store's. */
+  readonly memory?: MemoryIndex;
+  /** Query vectors per search call (the encoder's batch size: 1 searches one at a time). */
+  readonly batchMaxQueries: number;
+}
+
+/**
+ * Search with query vectors from the (micro-batching, caching) query encoder: in the memory index when it
+ * holds the collection (the vectors of concurrent requests searched in one call), else in the store.
+ */
 export class SearchService {
   private readonly fields = new Map<string, { readonly at: number; readonly fields: Promise<Set<string>> }>();
+  private readonly batchers = new Map<string, MicroBatcher<VectorQuery, SearchHit[]>>();
 
   constructor(
     private readonly store: VectorStore,
     private readonly encoder: QueryEncoder,
     private readonly metrics: ApiMetrics,
+    private readonly options: SearchServiceOptions = { batchMaxQueries: 1 },
   ) {}
 
   async search(request: SearchRequest): Promise<SearchResponse> {
@@ -69,19 +90,14 @@ export class SearchService {
   private async searchOne(request: SearchRequest, vector: Float32Array) {
     const { collection, topK, filter, withPayload } = request;
     if (filter === undefined) {
-      const hits = await callStore(this.metrics, 'search', () =>
-        this.store.search(collection, vector, { topK, withPayload }),
-      );
-      return { hits, exhaustedCandidates: false };
+      return { hits: await this.searchVector(collection, { vector, topK, withPayload }), exhaustedCandidates: false };
     }
     for (
       let limit = Math.min(Math.max(topK * 4, 64), MAX_FILTER_CANDIDATES);
       ;
       limit = Math.min(limit * 4, MAX_FILTER_CANDIDATES)
     ) {
-      const candidates = await callStore(this.metrics, 'search', () =>
-        this.store.search(collection, vector, { topK: limit, withPayload: true }),
-      );
+      const candidates = await this.searchVector(collection, { vector, topK: limit, withPayload: true });
       const matched = candidates.filter((hit) => matchesFilter(hit, filter)).slice(0, topK);
       const complete = matched.length === topK || candidates.length < limit;
       if (complete || limit === MAX_FILTER_CANDIDATES) {
@@ -89,6 +105,46 @@ export class SearchService {
         return { hits, exhaustedCandidates: !complete };
       }
     }
+  }
+
+  /** One vector's hits: from the memory index, batched with concurrent requests, when it holds the collection. */
+  private searchVector(collection: string, query: VectorQuery): Promise<SearchHit[]> {
+    if (this.options.memory?.resident(collection) === undefined) return this.searchStore(collection, query);
+    let batcher = this.batchers.get(collection);
+    if (batcher === undefined) {
+      batcher = new MicroBatcher((queries) => this.searchBatch(collection, queries), {
+        // No wait of its own: the requests of one encoder batch arrive here together, and while a
+        // search runs the next ones gather.
+        maxWaitMs: 0,
+        maxBatch: this.options.batchMaxQueries,
+        onBatch: (report) => this.metrics.observeSearchBatch(report),
+      });
+      this.batchers.set(collection, batcher);
+    }
+    return batcher.submit([query]).then(([hits]) => hits!);
+  }
+
+  /** A micro-batch of vectors in one memory-index call (the largest top_k for all, then cut per query). */
+  private async searchBatch(collection: string, queries: readonly VectorQuery[]): Promise<SearchHit[][]> {
+    const memory = this.options.memory!;
+    const resident = memory.resident(collection);
+    // Dropped since these queries were sent here (the collection changed): the store answers them.
+    if (resident === undefined) return Promise.all(queries.map((query) => this.searchStore(collection, query)));
+    const topK = Math.max(...queries.map((query) => query.topK));
+    const withPayload = queries.some((query) => query.withPayload);
+    const vectors = queries.map((query) => query.vector);
+    const results = await callStore(this.metrics, 'memory-search', () =>
+      memory.search(resident, vectors, topK, withPayload),
+    );
+    return results.map((hits, i) => {
+      const query = queries[i]!;
+      const kept = hits.slice(0, query.topK);
+      return query.withPayload || !withPayload ? kept : kept.map(({ id, score }) => ({ id, score }));
+    });
+  }
+
+  private searchStore(collection: string, { vector, topK, withPayload }: VectorQuery): Promise<SearchHit[]> {
+    return callStore(this.metrics, 'search', () => this.store.search(collection, vector, { topK, withPayload }));
   }
 
   /**

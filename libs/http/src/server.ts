@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@embedline/config';
+import { MemoryIndex } from '@embedline/memory-index';
 import type { VectorStore } from '@embedline/store';
 import { API_KEY_HEADER } from './auth.ts';
 import { ApiKeyring } from './api-keys.ts';
@@ -50,9 +51,19 @@ export interface ApiOptions {
   readonly batchWaitMs: number;
   readonly batchMaxTexts: number;
   readonly queryCacheSize: number;
+  /**
+   * Memory the API may hold finalized embedded-store collections in, to search them exactly and a
+   * micro-batch at a time (see @embedline/memory-index); 0 searches only the store. Default 1 GiB.
+   */
+  readonly memoryIndexBytes?: number;
+  /** How often the memory index checks a collection for writes (ms); default 1000. */
+  readonly memoryIndexRefreshMs?: number;
   /** Static files served at `/` (the search page) when the folder exists. */
   readonly publicDir?: string;
 }
+
+/** The memory index's budget when the options name none (EMBEDLINE_API_MEMORY_INDEX_MIB's default). */
+export const DEFAULT_MEMORY_INDEX_BYTES = 1024 * 2 ** 20;
 
 /** Request logs carry the headers (user agent, origin, forwarded-for help debugging); keys are redacted. */
 function requestForLog(request: FastifyRequest) {
@@ -90,8 +101,14 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
     app.log.warn('no API keys configured: read routes are open to anyone who can reach this port');
 
   const queues = pipelineQueues(deps.redis, deps.queuePrefix, deps.logger);
-  const ctx = buildContext(deps, options, keyring, queues);
+  const memory = await MemoryIndex.create(deps.store, {
+    budgetBytes: options.memoryIndexBytes ?? DEFAULT_MEMORY_INDEX_BYTES,
+    refreshMs: options.memoryIndexRefreshMs ?? 1000,
+    logger: deps.logger,
+  });
+  const ctx = buildContext(deps, options, keyring, queues, memory);
   app.addHook('onClose', async () => {
+    await memory.close();
     await Promise.all(queues.map((queue) => queue.close()));
   });
   // JSON only: Fastify's default text/plain parser would turn a text body into a confusing "must be object".
@@ -159,6 +176,7 @@ function buildContext(
   options: ApiOptions,
   keyring: ApiKeyring,
   queues: Queue[],
+  memory: MemoryIndex,
 ): RouteContext {
   const queueDepths: QueueDepths = async () => {
     if (deps.redis.status !== 'ready') return [];
@@ -170,6 +188,7 @@ function buildContext(
     }
   };
   const metrics = new ApiMetrics(queueDepths);
+  metrics.watchMemoryIndex(() => memory.usage());
   const encoder = new QueryEncoder(
     deps.encoder,
     {
@@ -184,7 +203,7 @@ function buildContext(
     redis: deps.redis,
     queuePrefix: deps.queuePrefix,
     encoder,
-    search: new SearchService(deps.store, encoder, metrics),
+    search: new SearchService(deps.store, encoder, metrics, { memory, batchMaxQueries: options.batchMaxTexts }),
     metrics,
     keyring,
     limits: { maxQueryChars: options.maxQueryChars, maxBatchQueries: options.maxBatchQueries },

@@ -1,5 +1,5 @@
 export type { VectorStore, CreateCollectionOptions, UpsertOptions, SearchOptions, SearchHit, CollectionInfo } from './vector-store.ts';
-export { pointId } from './point-id.ts';
+export { pointId, comparePointIds } from './point-id.ts';
 export { toRecordBatch, fromRecordBatch, embeddedBatchSchema, type EmbeddedRows } from './embedded-batch.ts';
 export type { ShardLedger } from './shard-ledger.ts';
 export { CollectionNotFoundError } from './errors/collection-not-found-error.ts';

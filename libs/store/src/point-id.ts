@@ -17,6 +17,13 @@ export function pointId(id: string): number | string {
   return stableUuid(id);
 }
 
+/** The order of point ids among equal scores: numeric ids first, by value, then UUIDs (as Qdrant orders them). */
+export function comparePointIds(a: number | string, b: number | string): number {
+  if (typeof a === 'number') return typeof b === 'number' ? a - b : -1;
+  if (typeof b === 'number') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The UUIDv5 of any string in Embedline's namespace: the same key always gives the same UUID. */
 export function stableUuid(key: string): string {
   return uuidv5(key, EMBEDLINE_NAMESPACE);

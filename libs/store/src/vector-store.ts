@@ -75,4 +75,9 @@ export interface CollectionInfo {
   readonly count: number;
   /** Whether finalize has run since the last write. */
   readonly finalized: boolean;
+  /**
+   * Changes with every write, where the store keeps such a number (LanceDB's table version; Qdrant has
+   * none): a cache of the collection's points is current while this is unchanged.
+   */
+  readonly version?: number;
 }

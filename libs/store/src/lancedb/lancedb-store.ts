@@ -4,7 +4,7 @@ import type { Connection, Table } from '@lancedb/lancedb';
 import type { RecordBatch } from 'apache-arrow';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
 import { DimensionMismatchError } from '../errors/dimension-mismatch-error.ts';
-import { pointId } from '../point-id.ts';
+import { comparePointIds, pointId } from '../point-id.ts';
 import type { EmbeddedRows } from '../embedded-batch.ts';
 import type { ShardLedger } from '../shard-ledger.ts';
 import type {
@@ -245,7 +245,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
           table.version(),
           this.finalizedVersion(table),
         ]);
-        return { name, dimension, distance: 'dot', count, finalized: finalizedVersion === version };
+        return { name, dimension, distance: 'dot', count, finalized: finalizedVersion === version, version };
       });
     } catch (error) {
       if (error instanceof CollectionNotFoundError) return undefined; // dropped while we looked
@@ -537,12 +537,9 @@ function toHit(row: ResultRow, withPayload: boolean): RankedHit {
   return { hit, key: pointId(row.id) };
 }
 
-/** Best score first; equal scores by lower point id (numeric ids before UUIDs, as Qdrant orders them). */
+/** Best score first; equal scores by lower point id. */
 function compareHits(a: RankedHit, b: RankedHit): number {
-  if (a.hit.score !== b.hit.score) return b.hit.score - a.hit.score;
-  if (typeof a.key === 'number') return typeof b.key === 'number' ? a.key - b.key : -1;
-  if (typeof b.key === 'number') return 1;
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  return a.hit.score !== b.hit.score ? b.hit.score - a.hit.score : comparePointIds(a.key, b.key);
 }
 
 function isTableNotFound(error: unknown): boolean {

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Embeddings } from '@embedline/encoder';
+import { MemoryIndex } from '@embedline/memory-index';
+import { LanceDbStore, toRecordBatch, type SearchHit } from '@embedline/store';
+import { ApiMetrics } from './metrics.ts';
+import { QueryEncoder, type EmbeddingModel } from './query-encoder.ts';
+import { SearchService } from './search-service.ts';
+
+const DIMENSION = 8;
+const POINTS = 200;
+
+/** Deterministic unit vector of an integer (the fake model embeds the text "n" as vector n). */
+function vectorOf(n: number): Float32Array {
+  const vector = Float32Array.from({ length: DIMENSION }, (_, d) => Math.sin(n * 12.9898 + d * 78.233));
+  const norm = Math.hypot(...vector);
+  return vector.map((x) => x / norm);
+}
+
+const fakeModel: EmbeddingModel = {
+  async encode(texts: readonly string[]): Promise<Embeddings> {
+    const vectors = new Float32Array(texts.length * DIMENSION);
+    texts.forEach((text, i) => vectors.set(vectorOf(Number(text)), i * DIMENSION));
+    return { vectors, count: texts.length, dimension: DIMENSION } as Embeddings;
+  },
+  describe: () => ({ dimension: DIMENSION, modelDir: 'fake', variant: 'fp32' }),
+};
+
+/** Sum of a histogram's observations count, read off the registry. */
+async function observations(metrics: ApiMetrics, name: string): Promise<{ count: number; sum: number }> {
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name)!;
+  const value = (suffix: string) => metric.values.find((v) => v.metricName === `${name}${suffix}`)?.value ?? 0;
+  return { count: value('_count'), sum: value('_sum') };
+}
+
+describe('SearchService', () => {
+  let dir: string;
+  let store: LanceDbStore;
+  let memory: MemoryIndex;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'search-service-'));
+    store = new LanceDbStore({ uri: dir });
+    await store.createCollection('docs', { dimension: DIMENSION });
+    const ids = Array.from({ length: POINTS }, (_, i) => String(i));
+    const vectors = new Float32Array(POINTS * DIMENSION);
+    ids.forEach((_, i) => vectors.set(vectorOf(i), i * DIMENSION));
+    const payloads = ids.map((_, i) => ({ lang: i % 2 === 0 ? 'en' : 'de' }));
+    await store.upsert('docs', toRecordBatch({ ids, vectors, dimension: DIMENSION, texts: ids.map((id) => `passage ${id}`), payloads }));
+    await store.finalize('docs');
+    memory = await MemoryIndex.create(store, { budgetBytes: 2 ** 20, refreshMs: 0, threads: 1 });
+    for (let i = 0; i < 500 && memory.resident('docs') === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(memory.resident('docs'), 'the collection became resident');
+  });
+  after(async () => {
+    await memory.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function service(batchMaxQueries: number, metrics = new ApiMetrics()) {
+    const encoder = new QueryEncoder(fakeModel, { batchWaitMs: 2, batchMaxTexts: batchMaxQueries, cacheSize: 0 }, metrics);
+    return new SearchService(store, encoder, metrics, { memory, batchMaxQueries });
+  }
+
+  async function exact(query: number, topK: number, withPayload: boolean): Promise<SearchHit[]> {
+    return store.search('docs', vectorOf(query), { topK, exact: true, withPayload });
+  }
+
+  test('concurrent requests are searched in one memory-index call, each with its own top_k and payload choice', async () => {
+    const metrics = new ApiMetrics();
+    const search = service(64, metrics);
+    const requests = [
+      { queries: ['3'], topK: 5, withPayload: true },
+      { queries: ['17', '150'], topK: 2, withPayload: false },
+      { queries: ['99'], topK: 12, withPayload: false },
+    ];
+    const answers = await Promise.all(requests.map((r) => search.search({ collection: 'docs', ...r })));
+    assert.deepEqual(await observations(metrics, 'embedline_api_search_batch_queries'), { count: 1, sum: 4 });
+    for (const [i, request] of requests.entries()) {
+      for (const [q, result] of answers[i]!.results.entries()) {
+        const expected = await exact(Number(request.queries[q]), request.topK, request.withPayload);
+        assert.deepEqual(result.hits.map((hit) => hit.id), expected.map((hit) => hit.id));
+        result.hits.forEach((hit, rank) => {
+          assert.ok(Math.abs(hit.score - expected[rank]!.score) < 1e-5);
+          assert.deepEqual(hit.payload, expected[rank]!.payload);
+        });
+      }
+    }
+  });
+
+  test('one query per call when batching is off; filters are applied to resident candidates', async () => {
+    const metrics = new ApiMetrics();
+    const search = service(1, metrics);
+    await Promise.all(['1', '2', '3'].map((q) => search.search({ collection: 'docs', queries: [q], topK: 3, withPayload: false })));
+    assert.deepEqual(await observations(metrics, 'embedline_api_search_batch_queries'), { count: 3, sum: 3 });
+    const filtered = await search.search({
+      collection: 'docs',
+      queries: ['8'],
+      topK: 4,
+      withPayload: true,
+      filter: { lang: 'de' },
+    });
+    const expected = (await exact(8, POINTS, true)).filter((hit) => hit.payload?.['lang'] === 'de').slice(0, 4);
+    assert.deepEqual(filtered.results[0]!.hits.map((hit) => hit.id), expected.map((hit) => hit.id));
+  });
+
+  test('a collection dropped from memory between request and search is answered by the store', async () => {
+    const metrics = new ApiMetrics();
+    const encoder = new QueryEncoder(fakeModel, { batchWaitMs: 0, batchMaxTexts: 64, cacheSize: 0 }, metrics);
+    const resident = memory.resident('docs');
+    let calls = 0;
+    // Held when the request asks, gone when its batch runs.
+    const flaky = { resident: () => (++calls === 1 ? resident : undefined) } as unknown as MemoryIndex;
+    const search = new SearchService(store, encoder, metrics, { memory: flaky, batchMaxQueries: 64 });
+    const answer = await search.search({ collection: 'docs', queries: ['5'], topK: 3, withPayload: false });
+    assert.equal(calls, 2);
+    assert.deepEqual(answer.results[0]!.hits.map((hit) => hit.id), (await exact(5, 3, false)).map((hit) => hit.id));
+    assert.deepEqual(await observations(metrics, 'embedline_api_search_batch_queries'), { count: 1, sum: 1 });
+  });
+});
