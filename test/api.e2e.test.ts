@@ -110,6 +110,7 @@ describe('query API end to end', { timeout: 600_000 }, () => {
       assert.equal(detail.ingest.state, 'finalized');
       assert.equal(detail.ingest.done_records, 400);
 
+      // The first search goes to LanceDB; the memory index loads the finalized collection meanwhile.
       const searched = await call('/v1/search', { query: QUERIES, top_k: TOP_K });
       const embedded = await call('/v1/embed', { input: QUERIES });
 
@@ -125,9 +126,10 @@ describe('query API end to end', { timeout: 600_000 }, () => {
       const queries = createMatrix(Float32Array.from(embedded.embeddings.flat()), QUERIES.length, dimension);
       const exact = semanticSearch(queries, corpus, { topK: TOP_K });
 
-      QUERIES.forEach((query, q) => {
-        const hits = searched.results[q]!.hits;
-        assert.equal(searched.results[q]!.query, query);
+      const sameAsExact = (answer: Answer, path: string) =>
+        QUERIES.forEach((query, q) => {
+        const hits = answer.results[q]!.hits;
+        assert.equal(answer.results[q]!.query, query, path);
         assert.equal(hits.length, TOP_K);
         exact[q]!.forEach((expected, rank) => {
           const hit = hits[rank]!;
@@ -146,6 +148,16 @@ describe('query API end to end', { timeout: 600_000 }, () => {
           assert.equal(hit.payload?.text, text, 'hits carry their passage text');
         });
       });
+      sameAsExact(searched, 'store');
+
+      // Then the same queries are answered from memory, in one search call, with the same ranking.
+      await waitFor('the memory index to hold the collection', async () =>
+        api.output().includes('memory index: collection resident') ? true : undefined,
+      );
+      sameAsExact(await call('/v1/search', { query: QUERIES, top_k: TOP_K }), 'memory index');
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      assert.match(metrics, /embedline_api_memory_index_points\{collection="corpus"\} 400/);
+      assert.match(metrics, new RegExp(`embedline_api_search_batch_queries_sum ${QUERIES.length}\\b`));
     } finally {
       const code = await stopApp(api);
       assert.equal(code, 0, api.output());

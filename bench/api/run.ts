@@ -281,7 +281,7 @@ function readFlags() {
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '3' },
       threads: { type: 'string', default: String(availableParallelism()) },
-      'batch-wait-ms': { type: 'string', default: '2' },
+      'batch-wait-ms': { type: 'string', default: '0' },
       'batch-max-texts': { type: 'string', default: '64' },
       'top-k': { type: 'string', default: '10' },
       'index-max-tokens': { type: 'string' },

@@ -67,8 +67,11 @@ export const envSchema = z.object({
   EMBEDLINE_API_MAX_BATCH_QUERIES: int(1).default(64),
   /** Largest request body, in bytes. */
   EMBEDLINE_API_BODY_LIMIT: int(1024).default(1_048_576),
-  /** How long the first query of a micro-batch waits for others to share its inference call (ms). */
-  EMBEDLINE_API_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
+  /**
+   * How long the first query of a micro-batch waits for others to share its inference call (ms). 0: one
+   * turn of the event loop; under load batches still grow, since queries gather while a call runs.
+   */
+  EMBEDLINE_API_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(0),
   /** Most texts in one micro-batched inference call. */
   EMBEDLINE_API_BATCH_MAX_TEXTS: int(1).default(64),
   /**

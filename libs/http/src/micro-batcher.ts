@@ -44,7 +44,8 @@ export type RunBatch<Item, Result> = (items: readonly Item[]) => Promise<readonl
 export class MicroBatcher<Item, Result> {
   private queue: Pending<Item, Result>[] = [];
   private queuedItems = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the pending wait of the current batch, if any. */
+  private timer: (() => void) | undefined;
   private waitOver = false;
   private inFlight = 0;
   private readonly maxInFlight: number;
@@ -70,7 +71,7 @@ export class MicroBatcher<Item, Result> {
       this.queue.push({ items, resolve, reject });
       this.queuedItems += items.length;
       if (this.queuedItems >= this.options.maxBatch) this.waitOver = true;
-      else this.timer ??= setTimeout(() => this.expire(), this.options.maxWaitMs);
+      else this.timer ??= this.startWait();
       this.pump();
     });
   }
@@ -78,6 +79,20 @@ export class MicroBatcher<Item, Result> {
   /** Items waiting for a call. */
   get waiting(): number {
     return this.queuedItems;
+  }
+
+  /**
+   * A wait of 0 lasts one turn of the event loop (setImmediate), not a 1 ms timer: what arrives in the
+   * same turn — every request an encoder batch just released, the queries of one request — still travels
+   * together, and a lone request pays no timer.
+   */
+  private startWait(): () => void {
+    if (this.options.maxWaitMs === 0) {
+      const immediate = setImmediate(() => this.expire());
+      return () => clearImmediate(immediate);
+    }
+    const timeout = setTimeout(() => this.expire(), this.options.maxWaitMs);
+    return () => clearTimeout(timeout);
   }
 
   private expire(): void {
@@ -97,7 +112,7 @@ export class MicroBatcher<Item, Result> {
 
   /** Whole requests, in arrival order, up to maxBatch items (at least one request). */
   private takeBatch(): Pending<Item, Result>[] {
-    clearTimeout(this.timer);
+    this.timer?.();
     this.timer = undefined;
     let items = 0;
     let count = 0;
