@@ -29,10 +29,10 @@ const fakeModel: EmbeddingModel = {
   describe: () => ({ dimension: DIMENSION, modelDir: 'fake', variant: 'fp32' }),
 };
 
-/** Sum of a histogram's observations count, read off the registry. */
+/** A histogram's number of observations and their sum, read off the registry's text exposition. */
 async function observations(metrics: ApiMetrics, name: string): Promise<{ count: number; sum: number }> {
-  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name)!;
-  const value = (suffix: string) => metric.values.find((v) => v.metricName === `${name}${suffix}`)?.value ?? 0;
+  const text = await metrics.registry.metrics();
+  const value = (suffix: string) => Number(new RegExp(`^${name}${suffix} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
   return { count: value('_count'), sum: value('_sum') };
 }
 
