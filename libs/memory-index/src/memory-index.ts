@@ -42,6 +42,7 @@ interface Tracked {
  * and the next finalize loads it again. So results lag a write by at most `refreshMs`.
  */
 export class MemoryIndex {
+  /** Collections searched since they last proved missing: at most one entry per existing collection, plus requests in flight. */
   private readonly tracked = new Map<string, Tracked>();
   private readonly refreshMs: number;
   private readonly now: () => number;
@@ -105,9 +106,11 @@ export class MemoryIndex {
     entry.checking = true;
     try {
       const info = await this.store.describe(name);
-      const version = info?.finalized === true ? info.version : undefined;
+      // Forget names that are no collection, so that requests for made-up names cannot grow the map.
+      if (info === undefined) return void this.tracked.delete(name);
+      const version = info.finalized ? info.version : undefined;
       if (entry.resident !== undefined && entry.resident.version !== version) entry.resident = undefined;
-      if (info !== undefined && version !== undefined && entry.resident === undefined) {
+      if (version !== undefined && entry.resident === undefined) {
         await this.load(name, entry, info, version);
       }
     } catch (error) {
