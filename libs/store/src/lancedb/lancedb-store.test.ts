@@ -312,3 +312,40 @@ describe('LanceDB shard ledger', () => {
     }
   });
 });
+
+describe('LanceDB connection replacement', () => {
+  test('after connectionCommits commits the connection is replaced between calls; a long scan is never cut off', async () => {
+    const uri = mkdtempSync(join(tmpdir(), 'lancedb-recycle-'));
+    const store = new LanceDbStore({ uri, connectionCommits: 5 });
+    try {
+      await store.createCollection('docs', { dimension: 4 });
+      const write = (shard: number) => {
+        const ids = Array.from({ length: 10 }, (_, i) => String(shard * 10 + i));
+        return store.upsert('docs', toRecordBatch({ ids, vectors: randomUnitVectors(10, 4, shard), dimension: 4, texts: ids }), {
+          firstWrite: true,
+        });
+      };
+      await write(0);
+      // A scan holds the store busy: writes meanwhile do not replace the connection under it.
+      const scan = store.scan('docs')[Symbol.asyncIterator]();
+      assert.equal((await scan.next()).done, false);
+      for (let shard = 1; shard < 12; shard++) {
+        await write(shard);
+        await store.recordShard('docs', `shard-${shard}`, 10);
+      }
+      assert.equal(store.connectionsReplaced, 0);
+      await scan.return?.(undefined);
+      assert.equal(store.connectionsReplaced, 1, 'replaced once the scan let go');
+
+      for (let shard = 12; shard < 24; shard++) await write(shard);
+      assert.ok(store.connectionsReplaced >= 3, `replaced ${store.connectionsReplaced} times`);
+      // Nothing lost across the replacements, and every call still works.
+      assert.equal(await store.count('docs'), 240);
+      assert.equal((await store.completedShards('docs')).size, 11);
+      assert.equal((await store.search('docs', randomUnitVectors(1, 4, 99), { topK: 3 })).length, 3);
+    } finally {
+      await store.close();
+      rmSync(uri, { recursive: true, force: true });
+    }
+  });
+});
