@@ -71,26 +71,36 @@ describe('SearchService', () => {
     return store.search('docs', vectorOf(query), { topK, exact: true, withPayload });
   }
 
-  test('concurrent requests are searched in one memory-index call, each with its own top_k and payload choice', async () => {
+  test('concurrent requests are searched in one memory-index call, each cut to its own top_k', async () => {
     const metrics = new ApiMetrics();
     const search = service(64, metrics);
-    const requests = [
-      { queries: ['3'], topK: 5, withPayload: true },
-      { queries: ['17', '150'], topK: 2, withPayload: false },
-      { queries: ['99'], topK: 12, withPayload: false },
-    ];
-    const answers = await Promise.all(requests.map((r) => search.search({ collection: 'docs', ...r })));
-    assert.deepEqual(await observations(metrics, 'embedline_api_search_batch_queries'), { count: 1, sum: 4 });
-    for (const [i, request] of requests.entries()) {
-      for (const [q, result] of answers[i]!.results.entries()) {
-        const expected = await exact(Number(request.queries[q]), request.topK, request.withPayload);
-        assert.deepEqual(result.hits.map((hit) => hit.id), expected.map((hit) => hit.id));
-        result.hits.forEach((hit, rank) => {
-          assert.ok(Math.abs(hit.score - expected[rank]!.score) < 1e-5);
-          assert.deepEqual(hit.payload, expected[rank]!.payload);
-        });
+    const check = async (requests: { queries: string[]; topK: number; withPayload: boolean }[]) => {
+      const answers = await Promise.all(requests.map((r) => search.search({ collection: 'docs', ...r })));
+      for (const [i, request] of requests.entries()) {
+        for (const [q, result] of answers[i]!.results.entries()) {
+          const expected = await exact(Number(request.queries[q]), request.topK, request.withPayload);
+          assert.deepEqual(result.hits.map((hit) => hit.id), expected.map((hit) => hit.id));
+          result.hits.forEach((hit, rank) => {
+            assert.ok(Math.abs(hit.score - expected[rank]!.score) < 1e-5);
+            assert.deepEqual(hit.payload, expected[rank]!.payload);
+          });
+        }
       }
-    }
+    };
+    // top_k 5, 8 and 6 are one class (within 2x): one call for the four vectors.
+    await check([
+      { queries: ['3'], topK: 5, withPayload: false },
+      { queries: ['17', '150'], topK: 8, withPayload: false },
+      { queries: ['99'], topK: 6, withPayload: false },
+    ]);
+    assert.deepEqual(await observations(metrics, 'embedline_api_search_batch_queries'), { count: 1, sum: 4 });
+    // Another payload choice, or a top_k far larger, goes in a call of its own.
+    await check([
+      { queries: ['3'], topK: 5, withPayload: false },
+      { queries: ['4'], topK: 5, withPayload: true },
+      { queries: ['5'], topK: 100, withPayload: false },
+    ]);
+    assert.deepEqual(await observations(metrics, 'embedline_api_search_batch_queries'), { count: 4, sum: 7 });
   });
 
   test('one query per call when batching is off; filters are applied to resident candidates', async () => {

@@ -55,6 +55,7 @@ export interface SearchServiceOptions {
  */
 export class SearchService {
   private readonly fields = new Map<string, { readonly at: number; readonly fields: Promise<Set<string>> }>();
+  /** Search micro-batchers by collection, payload choice and top_k class (see searchVector). */
   private readonly batchers = new Map<string, MicroBatcher<VectorQuery, SearchHit[]>>();
 
   constructor(
@@ -110,7 +111,10 @@ export class SearchService {
   /** One vector's hits: from the memory index, batched with concurrent requests, when it holds the collection. */
   private searchVector(collection: string, query: VectorQuery): Promise<SearchHit[]> {
     if (this.options.memory?.resident(collection) === undefined) return this.searchStore(collection, query);
-    let batcher = this.batchers.get(collection);
+    // Queries share a call with others of the same payload choice and a top_k within 2x of theirs: a
+    // filtered search's 10,000 candidates must not make every query beside it fetch 10,000.
+    const key = `${collection}\u0000${query.withPayload}\u0000${Math.ceil(Math.log2(query.topK))}`;
+    let batcher = this.batchers.get(key);
     if (batcher === undefined) {
       batcher = new MicroBatcher((queries) => this.searchBatch(collection, queries), {
         // No wait of its own: the requests of one encoder batch arrive here together, and while a
@@ -119,28 +123,23 @@ export class SearchService {
         maxBatch: this.options.batchMaxQueries,
         onBatch: (report) => this.metrics.observeSearchBatch(report),
       });
-      this.batchers.set(collection, batcher);
+      this.batchers.set(key, batcher);
     }
     return batcher.submit([query]).then(([hits]) => hits!);
   }
 
-  /** A micro-batch of vectors in one memory-index call (the largest top_k for all, then cut per query). */
+  /** A micro-batch of vectors in one memory-index call (the batch's largest top_k, then cut per query). */
   private async searchBatch(collection: string, queries: readonly VectorQuery[]): Promise<SearchHit[][]> {
     const memory = this.options.memory!;
     const resident = memory.resident(collection);
     // Dropped since these queries were sent here (the collection changed): the store answers them.
     if (resident === undefined) return Promise.all(queries.map((query) => this.searchStore(collection, query)));
     const topK = Math.max(...queries.map((query) => query.topK));
-    const withPayload = queries.some((query) => query.withPayload);
     const vectors = queries.map((query) => query.vector);
     const results = await callStore(this.metrics, 'memory-search', () =>
-      memory.search(resident, vectors, topK, withPayload),
+      memory.search(resident, vectors, topK, queries[0]!.withPayload),
     );
-    return results.map((hits, i) => {
-      const query = queries[i]!;
-      const kept = hits.slice(0, query.topK);
-      return query.withPayload || !withPayload ? kept : kept.map(({ id, score }) => ({ id, score }));
-    });
+    return results.map((hits, i) => hits.slice(0, queries[i]!.topK));
   }
 
   private searchStore(collection: string, { vector, topK, withPayload }: VectorQuery): Promise<SearchHit[]> {
