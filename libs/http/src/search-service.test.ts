@@ -48,7 +48,16 @@ describe('SearchService', () => {
     const vectors = new Float32Array(POINTS * DIMENSION);
     ids.forEach((_, i) => vectors.set(vectorOf(i), i * DIMENSION));
     const payloads = ids.map((_, i) => ({ lang: i % 2 === 0 ? 'en' : 'de' }));
-    await store.upsert('docs', toRecordBatch({ ids, vectors, dimension: DIMENSION, texts: ids.map((id) => `passage ${id}`), payloads }));
+    await store.upsert(
+      'docs',
+      toRecordBatch({
+        ids,
+        vectors,
+        dimension: DIMENSION,
+        texts: ids.map((id) => `passage ${id}`),
+        payloads,
+      }),
+    );
     await store.finalize('docs');
     memory = await MemoryIndex.create(store, { budgetBytes: 2 ** 20, refreshMs: 0, threads: 1 });
     for (let i = 0; i < 500 && memory.resident('docs') === undefined; i++) {
@@ -63,7 +72,11 @@ describe('SearchService', () => {
   });
 
   function service(batchMaxQueries: number, metrics = new ApiMetrics()) {
-    const encoder = new QueryEncoder(fakeModel, { batchWaitMs: 2, batchMaxTexts: batchMaxQueries, cacheSize: 0 }, metrics);
+    const encoder = new QueryEncoder(
+      fakeModel,
+      { batchWaitMs: 2, batchMaxTexts: batchMaxQueries, cacheSize: 0 },
+      metrics,
+    );
     return new SearchService(store, encoder, metrics, { memory, batchMaxQueries });
   }
 
@@ -79,7 +92,10 @@ describe('SearchService', () => {
       for (const [i, request] of requests.entries()) {
         for (const [q, result] of answers[i]!.results.entries()) {
           const expected = await exact(Number(request.queries[q]), request.topK, request.withPayload);
-          assert.deepEqual(result.hits.map((hit) => hit.id), expected.map((hit) => hit.id));
+          assert.deepEqual(
+            result.hits.map((hit) => hit.id),
+            expected.map((hit) => hit.id),
+          );
           result.hits.forEach((hit, rank) => {
             assert.ok(Math.abs(hit.score - expected[rank]!.score) < 1e-5);
             assert.deepEqual(hit.payload, expected[rank]!.payload);
@@ -106,7 +122,11 @@ describe('SearchService', () => {
   test('one query per call when batching is off; filters are applied to resident candidates', async () => {
     const metrics = new ApiMetrics();
     const search = service(1, metrics);
-    await Promise.all(['1', '2', '3'].map((q) => search.search({ collection: 'docs', queries: [q], topK: 3, withPayload: false })));
+    await Promise.all(
+      ['1', '2', '3'].map((q) =>
+        search.search({ collection: 'docs', queries: [q], topK: 3, withPayload: false }),
+      ),
+    );
     assert.deepEqual(await observations(metrics, 'embedline_api_search_batch_queries'), { count: 3, sum: 3 });
     const filtered = await search.search({
       collection: 'docs',
@@ -115,8 +135,13 @@ describe('SearchService', () => {
       withPayload: true,
       filter: { lang: 'de' },
     });
-    const expected = (await exact(8, POINTS, true)).filter((hit) => hit.payload?.['lang'] === 'de').slice(0, 4);
-    assert.deepEqual(filtered.results[0]!.hits.map((hit) => hit.id), expected.map((hit) => hit.id));
+    const expected = (await exact(8, POINTS, true))
+      .filter((hit) => hit.payload?.['lang'] === 'de')
+      .slice(0, 4);
+    assert.deepEqual(
+      filtered.results[0]!.hits.map((hit) => hit.id),
+      expected.map((hit) => hit.id),
+    );
   });
 
   test('a collection dropped from memory between request and search is answered by the store', async () => {
@@ -129,7 +154,10 @@ describe('SearchService', () => {
     const search = new SearchService(store, encoder, metrics, { memory: flaky, batchMaxQueries: 64 });
     const answer = await search.search({ collection: 'docs', queries: ['5'], topK: 3, withPayload: false });
     assert.equal(calls, 2);
-    assert.deepEqual(answer.results[0]!.hits.map((hit) => hit.id), (await exact(5, 3, false)).map((hit) => hit.id));
+    assert.deepEqual(
+      answer.results[0]!.hits.map((hit) => hit.id),
+      (await exact(5, 3, false)).map((hit) => hit.id),
+    );
     assert.deepEqual(await observations(metrics, 'embedline_api_search_batch_queries'), { count: 1, sum: 1 });
   });
 });

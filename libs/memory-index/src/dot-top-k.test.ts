@@ -14,9 +14,13 @@ describe('DotTopK', () => {
     const corpus = unitVectors(3000, dimension, 1);
     const queries = unitVectors(7, dimension, 2);
     const result = await kernel.search(new CorpusMatrix(corpus, 3000, dimension), queries, 12);
-    const expected = semanticSearch(createMatrix(queries, 7, dimension), createMatrix(corpus, 3000, dimension), {
-      topK: 12,
-    });
+    const expected = semanticSearch(
+      createMatrix(queries, 7, dimension),
+      createMatrix(corpus, 3000, dimension),
+      {
+        topK: 12,
+      },
+    );
     assert.equal(result.k, 12);
     expected.forEach((hits, q) => {
       assert.deepEqual(

@@ -56,7 +56,12 @@ describe('MemoryIndex', () => {
 
   test('holds a finalized collection, drops it on a write, and holds the new version after finalize', async () => {
     const { lines, logger } = recordingLogger();
-    const index = await MemoryIndex.create(store, { budgetBytes: 16 * MiB, refreshMs: 0, threads: 1, logger });
+    const index = await MemoryIndex.create(store, {
+      budgetBytes: 16 * MiB,
+      refreshMs: 0,
+      threads: 1,
+      logger,
+    });
     try {
       await store.createCollection('docs', { dimension: DIMENSION });
       const first = batchOf(0, 300, 1);
@@ -66,21 +71,39 @@ describe('MemoryIndex', () => {
       assert.equal(index.resident('docs'), undefined);
 
       await store.finalize('docs');
-      const resident = await until(() => index.resident('docs'), (r) => r !== undefined, 'the first load');
+      const resident = await until(
+        () => index.resident('docs'),
+        (r) => r !== undefined,
+        'the first load',
+      );
       assert.equal(resident!.points, 300);
       const query = rowOf(first.vectors, DIMENSION, 42);
       const [hits] = await index.search(resident!, [query], 5, true);
       const exact = await store.search('docs', query, { topK: 5, exact: true, withPayload: true });
-      assert.deepEqual(hits!.map((hit) => hit.id), exact.map((hit) => hit.id));
+      assert.deepEqual(
+        hits!.map((hit) => hit.id),
+        exact.map((hit) => hit.id),
+      );
       assert.deepEqual(hits![0]!.payload, { text: 'passage 42' });
-      assert.deepEqual(index.usage().map(({ collection, points }) => [collection, points]), [['docs', 300]]);
+      assert.deepEqual(
+        index.usage().map(({ collection, points }) => [collection, points]),
+        [['docs', 300]],
+      );
       assert.ok(lines.includes('memory index: collection resident'));
 
       const second = batchOf(300, 10, 2);
       await store.upsert('docs', second.batch);
-      await until(() => index.resident('docs'), (r) => r === undefined, 'the stale copy to go');
+      await until(
+        () => index.resident('docs'),
+        (r) => r === undefined,
+        'the stale copy to go',
+      );
       await store.finalize('docs');
-      const reloaded = await until(() => index.resident('docs'), (r) => r?.points === 310, 'the reload');
+      const reloaded = await until(
+        () => index.resident('docs'),
+        (r) => r?.points === 310,
+        'the reload',
+      );
       const [newHits] = await index.search(reloaded!, [rowOf(second.vectors, DIMENSION, 3)], 1, false);
       assert.equal(newHits![0]!.id, '303');
     } finally {
@@ -95,10 +118,16 @@ describe('MemoryIndex', () => {
       await store.createCollection('large', { dimension: DIMENSION });
       await store.upsert('large', batchOf(0, 500, 3).batch);
       await store.finalize('large');
-      await until(() => (index.resident('large'), lines.length), (n) => n > 0, 'the skip');
+      await until(
+        () => (index.resident('large'), lines.length),
+        (n) => n > 0,
+        'the skip',
+      );
       await new Promise((resolve) => setTimeout(resolve, 50));
       assert.equal(index.resident('large'), undefined);
-      assert.deepEqual(lines, ['memory index: collection larger than the budget left; searched in the store']);
+      assert.deepEqual(lines, [
+        'memory index: collection larger than the budget left; searched in the store',
+      ]);
     } finally {
       await index.close();
     }
@@ -113,7 +142,11 @@ describe('MemoryIndex', () => {
       },
     } as unknown as VectorStore;
     const index = await MemoryIndex.create(unversioned, { budgetBytes: MiB, refreshMs: 0, threads: 1 });
-    await until(() => (index.resident('q'), described), (n) => n >= 2, 'two version checks');
+    await until(
+      () => (index.resident('q'), described),
+      (n) => n >= 2,
+      'two version checks',
+    );
     assert.equal(index.resident('q'), undefined);
     await index.close();
 
@@ -121,7 +154,11 @@ describe('MemoryIndex', () => {
     const missing = await MemoryIndex.create(store, { budgetBytes: MiB, refreshMs: 60_000, threads: 1 });
     for (let i = 0; i < 50; i++) assert.equal(missing.resident(`made-up-${i}`), undefined);
     const tracked = (missing as unknown as { tracked: Map<string, unknown> }).tracked;
-    await until(() => tracked.size, (size) => size === 0, 'the made-up names to be forgotten');
+    await until(
+      () => tracked.size,
+      (size) => size === 0,
+      'the made-up names to be forgotten',
+    );
     await missing.close();
 
     const off = await MemoryIndex.create(unversioned, { budgetBytes: 0, threads: 1 });

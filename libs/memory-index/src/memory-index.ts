@@ -58,7 +58,8 @@ export class MemoryIndex {
   }
 
   static async create(store: VectorStore, options: MemoryIndexOptions): Promise<MemoryIndex> {
-    if (!(options.budgetBytes >= 0)) throw new RangeError(`budgetBytes must be >= 0, got ${options.budgetBytes}`);
+    if (!(options.budgetBytes >= 0))
+      throw new RangeError(`budgetBytes must be >= 0, got ${options.budgetBytes}`);
     const kernel = await DotTopK.create(options.threads === undefined ? {} : { threads: options.threads });
     return new MemoryIndex(store, kernel, options);
   }
@@ -91,7 +92,9 @@ export class MemoryIndex {
   /** Points and bytes held, per collection (for metrics). */
   usage(): { readonly collection: string; readonly points: number; readonly bytes: number }[] {
     return [...this.tracked.values()].flatMap(({ resident }) =>
-      resident === undefined ? [] : [{ collection: resident.name, points: resident.points, bytes: resident.bytes }],
+      resident === undefined
+        ? []
+        : [{ collection: resident.name, points: resident.points, bytes: resident.bytes }],
     );
   }
 
@@ -129,7 +132,14 @@ export class MemoryIndex {
     if (info.count * info.dimension * 4 > free) return this.skip(name, entry, version, info.count);
     const started = this.now();
     try {
-      const resident = await loadResident(name, version, info.count, info.dimension, this.store.scan(name), free);
+      const resident = await loadResident(
+        name,
+        version,
+        info.count,
+        info.dimension,
+        this.store.scan(name),
+        free,
+      );
       // A write during the scan may have reached the copy: keep it only if the collection is unchanged.
       const after = await this.store.describe(name);
       if (this.closed || after?.finalized !== true || after.version !== version) return;

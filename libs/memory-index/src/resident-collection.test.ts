@@ -37,7 +37,11 @@ describe('ResidentCollection', () => {
     assert.equal(collection.version, 3);
     const queries = [rowOf(vectors, dimension, 17), unitVectors(1, dimension, 9)];
     const hits = await collection.searchMany(kernel, queries, 5, true);
-    const expected = semanticSearch(createMatrix(Float32Array.from([...queries[0]!, ...queries[1]!]), 2, dimension), createMatrix(vectors, 1000, dimension), { topK: 5 });
+    const expected = semanticSearch(
+      createMatrix(Float32Array.from([...queries[0]!, ...queries[1]!]), 2, dimension),
+      createMatrix(vectors, 1000, dimension),
+      { topK: 5 },
+    );
     hits.forEach((queryHits, q) => {
       assert.deepEqual(
         queryHits.map((hit) => hit.id),
@@ -62,7 +66,10 @@ describe('ResidentCollection', () => {
     for (let i = 0; i < 30; i++) vectors.set(one, i * dimension);
     const collection = await loadResident('ties', 1, 30, dimension, scanOf(ids, vectors, dimension, 7), MiB);
     const [hits] = await collection.searchMany(kernel, [one], 3, false);
-    assert.deepEqual(hits!.map((hit) => hit.id), ['6', '9', '12']);
+    assert.deepEqual(
+      hits!.map((hit) => hit.id),
+      ['6', '9', '12'],
+    );
     const [all] = await collection.searchMany(kernel, [one], 30, false);
     assert.equal(all![29]!.id, 'x-uuid');
   });
@@ -75,7 +82,14 @@ describe('ResidentCollection', () => {
       loadResident('big', 1, 2000, dimension, scanOf(ids, vectors, dimension, 500), 100_000),
       (error) => error instanceof OverBudgetError && /collection "big" needs more than/.test(error.message),
     );
-    const small = await loadResident('small', 1, 10, dimension, scanOf(ids.slice(0, 10), vectors, dimension, 5), MiB);
+    const small = await loadResident(
+      'small',
+      1,
+      10,
+      dimension,
+      scanOf(ids.slice(0, 10), vectors, dimension, 5),
+      MiB,
+    );
     await assert.rejects(
       small.searchMany(kernel, [new Float32Array(8)], 3, false),
       /collection "small" has dimension 64, but the query has dimension 8/,

@@ -1,4 +1,10 @@
-import { comparePointIds, DimensionMismatchError, pointId, type EmbeddedRows, type SearchHit } from '@embedline/store';
+import {
+  comparePointIds,
+  DimensionMismatchError,
+  pointId,
+  type EmbeddedRows,
+  type SearchHit,
+} from '@embedline/store';
 import { CorpusMatrix, type DotTopK } from './dot-top-k.ts';
 
 /** Rows fetched beyond topK, so that equal scores at the cut can be ordered by point id (as the stores do). */
@@ -89,7 +95,9 @@ function tiedAtCut(rows: readonly RankedRow[], topK: number): boolean {
 /** Thrown while loading when a collection turns out larger than the memory it may take. */
 export class OverBudgetError extends Error {
   constructor(name: string, budgetBytes: number) {
-    super(`collection "${name}" needs more than the memory index's ${(budgetBytes / 2 ** 20).toFixed(0)} MiB`);
+    super(
+      `collection "${name}" needs more than the memory index's ${(budgetBytes / 2 ** 20).toFixed(0)} MiB`,
+    );
     this.name = 'OverBudgetError';
   }
 }
@@ -114,9 +122,12 @@ export async function loadResident(
   for await (const rows of scan) {
     const count = rows.ids.length;
     if (rows.dimension !== dimension) {
-      throw new RangeError(`collection "${name}" has dimension ${dimension}; its scan gave ${rows.dimension}`);
+      throw new RangeError(
+        `collection "${name}" has dimension ${dimension}; its scan gave ${rows.dimension}`,
+      );
     }
-    if ((ids.length + count) * dimension > vectors.length) vectors = grown(vectors, (ids.length + count) * dimension);
+    if ((ids.length + count) * dimension > vectors.length)
+      vectors = grown(vectors, (ids.length + count) * dimension);
     vectors.set(rows.vectors.subarray(0, count * dimension), ids.length * dimension);
     for (let i = 0; i < count; i++) {
       const text = rows.texts[i] ?? '';
