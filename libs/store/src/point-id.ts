@@ -17,11 +17,16 @@ export function pointId(id: string): number | string {
   return stableUuid(id);
 }
 
-/** The order of point ids among equal scores: numeric ids first, by value, then UUIDs (as Qdrant orders them). */
+/**
+ * The order of point ids among equal scores, every store's: numeric ids first, by value, then UUIDs by
+ * their lower-case text (Qdrant's own order; Qdrant may answer UUIDs in either case).
+ */
 export function comparePointIds(a: number | string, b: number | string): number {
   if (typeof a === 'number') return typeof b === 'number' ? a - b : -1;
   if (typeof b === 'number') return 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** The UUIDv5 of any string in Embedline's namespace: the same key always gives the same UUID. */

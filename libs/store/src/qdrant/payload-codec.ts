@@ -34,11 +34,3 @@ export function decodePayload(stored: Record<string, unknown>): Record<string, u
   return decoded;
 }
 
-/** Qdrant's point id order: unsigned integers by value, before UUIDs, UUIDs by their (lower-case hex) text. */
-export function comparePointIds(a: number | string, b: number | string): number {
-  if (typeof a === 'number') return typeof b === 'number' ? a - b : -1;
-  if (typeof b === 'number') return 1;
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
-}

@@ -3,7 +3,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { fromRecordBatch, type EmbeddedRows } from '../embedded-batch.ts';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
 import { DimensionMismatchError } from '../errors/dimension-mismatch-error.ts';
-import { pointId, stableUuid } from '../point-id.ts';
+import { comparePointIds, pointId, stableUuid } from '../point-id.ts';
 import type { ShardLedger } from '../shard-ledger.ts';
 import type {
   CollectionInfo,
@@ -12,7 +12,7 @@ import type {
   SearchOptions,
   VectorStore,
 } from '../vector-store.ts';
-import { CORPUS_ID_KEY, comparePointIds, decodePayload, encodePayload } from './payload-codec.ts';
+import { CORPUS_ID_KEY, decodePayload, encodePayload } from './payload-codec.ts';
 import { QdrantFinalizeTimeoutError, QdrantRequestError } from './qdrant-errors.ts';
 import {
   DEFAULT_RETRY,
