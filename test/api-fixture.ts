@@ -3,12 +3,14 @@
  * small collection with payloads, a private Redis with that collection's ingest manifest, and servers
  * built in-process (fastify.inject) with test keys.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import type { FastifyInstance } from 'fastify';
 import { BUNDLED_REFERENCE_MODEL_DIR, Encoder } from '@embedline/encoder';
 import { buildApiServer, type ApiDeps, type ApiOptions } from '@embedline/http';
 import { IngestManifest } from '@embedline/queue';
@@ -93,6 +95,8 @@ export class ApiFixture {
         payloads: corpus.map((p) => p.payload),
       }),
     );
+    // Finalized, as an ingest leaves it: the API's memory index may hold it (see holdInMemory).
+    await store.finalize(COLLECTION);
     const fixture = new ApiFixture(dir, redisServer, encoder, store, corpus);
     const manifest = new IngestManifest(fixture.redis(), QUEUE_PREFIX);
     await manifest.begin(COLLECTION, 'f'.repeat(32), 'docs.tsv');
@@ -117,6 +121,31 @@ export class ApiFixture {
     client.on('error', () => undefined);
     this.clients.push(client);
     return client;
+  }
+
+  /**
+   * Searches once and waits until `app`'s memory index holds the collection, so that later searches go
+   * through it (the first search of a collection is always the store's: the index loads it meanwhile).
+   */
+  async holdInMemory(app: FastifyInstance): Promise<void> {
+    for (let i = 0; i < 500; i++) {
+      const search = await app.inject({
+        method: 'POST',
+        url: '/v1/search',
+        headers: auth,
+        payload: { query: 'warm' },
+      });
+      assert.equal(search.statusCode, 200, search.body);
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      if (
+        new RegExp(
+          `embedline_api_memory_index_points\\{collection="${COLLECTION}"\\} ${this.corpus.length}`,
+        ).test(metrics)
+      )
+        return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('the memory index did not hold the fixture collection');
   }
 
   async server(options: Partial<ApiOptions> = {}, deps: Partial<ApiDeps> = {}) {

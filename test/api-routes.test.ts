@@ -131,6 +131,40 @@ describe('query API routes', { timeout: 300_000 }, () => {
       }
     });
 
+    test("answers from the memory index equal the store's: hits, scores, payloads, filters", async () => {
+      await fx.holdInMemory(app);
+      const storeOnly = await fx.server({ memoryIndexBytes: 0 });
+      try {
+        const bodies = [
+          { query: ['memory storage', 'wave antenna', fx.corpus[3]!.text], top_k: 7 },
+          { query: 'logic circuit', top_k: 40, with_payload: false },
+          { query: 'signal wave', top_k: 5, filter: { lang: 'de', year: { gte: 2005 } } },
+        ];
+        for (const body of bodies) {
+          const [fromMemory, fromStore] = await Promise.all(
+            [app, storeOnly].map(async (server) =>
+              (
+                await server.inject({ method: 'POST', url: '/v1/search', headers: json, payload: body })
+              ).json(),
+            ),
+          );
+          fromStore.results.forEach((result: { hits: { id: string; score: number }[] }, q: number) => {
+            const hits = fromMemory.results[q].hits as { id: string; score: number }[];
+            const withoutScores = (list: { score: number }[]) => list.map(({ score: _, ...rest }) => rest);
+            assert.deepEqual(withoutScores(hits), withoutScores(result.hits), JSON.stringify(body));
+            hits.forEach((hit, rank) => assert.ok(Math.abs(hit.score - result.hits[rank]!.score) < 1e-5));
+          });
+        }
+        const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+        assert.match(
+          metrics,
+          /embedline_api_store_duration_seconds_count\{operation="memory-search",outcome="ok"\} [1-9]/,
+        );
+      } finally {
+        await storeOnly.close();
+      }
+    });
+
     test('the collection can be named; without a default it must be', async () => {
       assert.equal((await search({ query: 'wave', collection: COLLECTION })).statusCode, 200);
       const strict = await fx.server({ defaultCollection: undefined });
@@ -294,7 +328,7 @@ describe('query API routes', { timeout: 300_000 }, () => {
       const response = await app.inject({ method: 'GET', url: '/v1/collections', headers: auth });
       assert.equal(response.statusCode, 200);
       assert.deepEqual(response.json().collections, [
-        { name: COLLECTION, count: 40, dimension: 64, distance: 'dot', finalized: false },
+        { name: COLLECTION, count: 40, dimension: 64, distance: 'dot', finalized: true },
       ]);
     });
 
