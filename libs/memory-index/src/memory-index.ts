@@ -119,7 +119,9 @@ export class MemoryIndex {
     } catch (error) {
       // A store that cannot be read now is searched (and its error reported) by the store path.
       entry.resident = undefined;
-      this.options.logger?.warn({ err: error, collection: name }, 'memory index: version check failed');
+      // After close the store is closing too: a load cut short by it is no news.
+      if (!this.closed)
+        this.options.logger?.warn({ err: error, collection: name }, 'memory index: version check failed');
     } finally {
       entry.checking = false;
       entry.checkedAt = this.now();
