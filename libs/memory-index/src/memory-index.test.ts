@@ -133,6 +133,40 @@ describe('MemoryIndex', () => {
     }
   });
 
+  test('collections that fit the budget one at a time but not together: loads queue, and the second is refused', async () => {
+    const { lines, logger } = recordingLogger();
+    for (const name of ['pair-a', 'pair-b']) {
+      await store.createCollection(name, { dimension: DIMENSION });
+      await store.upsert(name, batchOf(0, 300, 4).batch);
+      await store.finalize(name);
+    }
+    // ~47 KB each (vectors, ids, texts): one fits in 70 KB, two do not.
+    const index = await MemoryIndex.create(store, {
+      budgetBytes: 70_000,
+      refreshMs: 60_000,
+      threads: 1,
+      logger,
+    });
+    try {
+      index.resident('pair-a');
+      index.resident('pair-b');
+      await until(
+        () => lines.length,
+        (n) => n >= 2,
+        'both loads to end',
+      );
+      const held = index.usage();
+      assert.equal(held.length, 1, JSON.stringify(held));
+      assert.ok(held[0]!.bytes <= 70_000);
+      assert.deepEqual(lines.sort(), [
+        'memory index: collection larger than the budget left; searched in the store',
+        'memory index: collection resident',
+      ]);
+    } finally {
+      await index.close();
+    }
+  });
+
   test('stores without versions (Qdrant), missing collections and a zero budget are never held', async () => {
     let described = 0;
     const unversioned = {

@@ -47,6 +47,8 @@ export class MemoryIndex {
   private readonly refreshMs: number;
   private readonly now: () => number;
   private closed = false;
+  /** The load running now (loads queue behind it). */
+  private loading: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly store: VectorStore,
@@ -114,7 +116,10 @@ export class MemoryIndex {
       const version = info.finalized ? info.version : undefined;
       if (entry.resident !== undefined && entry.resident.version !== version) entry.resident = undefined;
       if (version !== undefined && entry.resident === undefined) {
-        await this.load(name, entry, info, version);
+        // One load at a time, so that each sizes itself against what the previous ones took.
+        const load = this.loading.then(() => this.load(name, entry, info, version));
+        this.loading = load.catch(() => undefined);
+        await load;
       }
     } catch (error) {
       // A store that cannot be read now is searched (and its error reported) by the store path.
