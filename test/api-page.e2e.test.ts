@@ -177,7 +177,11 @@ describe('search page in headless Chromium', { timeout: 600_000 }, () => {
 
   test('keyboard only: type and Enter; Tab to top-k, arrow to change it, Tab to Search, Enter', async () => {
     const page = await openPage();
-    // The query box has autofocus: a user can start typing at once.
+    // The query box has autofocus: a user can start typing without clicking. Wait until it has focus:
+    // typing earlier can lose keystrokes (the likely cause of one CI timeout on a busy machine).
+    await page.waitForFunction(
+      () => (globalThis as unknown as InPage).document.activeElement?.id === 'query',
+    );
     await page.keyboard.type('transistor circuit logic');
     await page.keyboard.press('Enter');
     await page.getByRole('status').getByText('10 results for “transistor circuit logic”').waitFor();
