@@ -63,7 +63,7 @@ export interface ApiOptions {
 }
 
 /** The memory index's budget when the options name none (EMBEDLINE_API_MEMORY_INDEX_MIB's default). */
-export const DEFAULT_MEMORY_INDEX_BYTES = 1024 * 2 ** 20;
+const DEFAULT_MEMORY_INDEX_BYTES = 1024 * 2 ** 20;
 
 /** Request logs carry the headers (user agent, origin, forwarded-for help debugging); keys are redacted. */
 function requestForLog(request: FastifyRequest) {
@@ -103,7 +103,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
   const queues = pipelineQueues(deps.redis, deps.queuePrefix, deps.logger);
   const memory = await MemoryIndex.create(deps.store, {
     budgetBytes: options.memoryIndexBytes ?? DEFAULT_MEMORY_INDEX_BYTES,
-    refreshMs: options.memoryIndexRefreshMs ?? 1000,
+    refreshMs: options.memoryIndexRefreshMs,
     logger: deps.logger,
   });
   const ctx = buildContext(deps, options, keyring, queues, memory);

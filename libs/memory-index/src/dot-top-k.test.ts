@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createMatrix, semanticSearch } from '@embedline/scoring';
 import { CorpusMatrix, DotTopK } from './dot-top-k.ts';
-import { unitVectors } from './test-vectors.ts';
+import { randomUnitVectors } from '@embedline/store/testing/random-vectors';
 
 describe('DotTopK', () => {
   let kernel: DotTopK;
@@ -11,8 +11,8 @@ describe('DotTopK', () => {
 
   test('each query gets the same rows and scores as libs/scoring exact search', async () => {
     const dimension = 24;
-    const corpus = unitVectors(3000, dimension, 1);
-    const queries = unitVectors(7, dimension, 2);
+    const corpus = randomUnitVectors(3000, dimension, 1);
+    const queries = randomUnitVectors(7, dimension, 2);
     const result = await kernel.search(new CorpusMatrix(corpus, 3000, dimension), queries, 12);
     const expected = semanticSearch(
       createMatrix(queries, 7, dimension),
@@ -32,8 +32,8 @@ describe('DotTopK', () => {
   });
 
   test('k beyond the corpus gives every row; k 0 gives none', async () => {
-    const corpus = new CorpusMatrix(unitVectors(5, 8, 3), 5, 8);
-    const queries = unitVectors(2, 8, 4);
+    const corpus = new CorpusMatrix(randomUnitVectors(5, 8, 3), 5, 8);
+    const queries = randomUnitVectors(2, 8, 4);
     const all = await kernel.search(corpus, queries, 50);
     assert.equal(all.k, 5);
     assert.deepEqual(new Set(Array.from(all.rows.subarray(0, 5), Number)), new Set([0, 1, 2, 3, 4]));
@@ -41,7 +41,7 @@ describe('DotTopK', () => {
   });
 
   test('queries that are not whole vectors and mis-sized corpora are refused', async () => {
-    const corpus = new CorpusMatrix(unitVectors(5, 8, 3), 5, 8);
+    const corpus = new CorpusMatrix(randomUnitVectors(5, 8, 3), 5, 8);
     await assert.rejects(kernel.search(corpus, new Float32Array(12), 3), /not a whole number of 8-d vectors/);
     assert.throws(() => new CorpusMatrix(new Float32Array(10), 3, 4), /10 floats, not 3 rows x 4/);
     await assert.rejects(DotTopK.create({ threads: 0 }), /threads must be a positive integer/);

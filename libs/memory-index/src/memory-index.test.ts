@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LanceDbStore, toRecordBatch, type VectorStore } from '@embedline/store';
 import { MemoryIndex, type MemoryIndexLogger } from './memory-index.ts';
-import { rowOf, unitVectors } from './test-vectors.ts';
+import { randomUnitVectors } from '@embedline/store/testing/random-vectors';
 
 const DIMENSION = 8;
 const MiB = 2 ** 20;
 
 function batchOf(first: number, count: number, seed: number) {
   const ids = Array.from({ length: count }, (_, i) => String(first + i));
-  const vectors = unitVectors(count, DIMENSION, seed);
+  const vectors = randomUnitVectors(count, DIMENSION, seed);
   const batch = toRecordBatch({
     ids,
     vectors,
@@ -77,7 +77,7 @@ describe('MemoryIndex', () => {
         'the first load',
       );
       assert.equal(resident!.points, 300);
-      const query = rowOf(first.vectors, DIMENSION, 42);
+      const query = first.vectors.slice(42 * DIMENSION, 43 * DIMENSION);
       const [hits] = await index.search(resident!, [query], 5, true);
       const exact = await store.search('docs', query, { topK: 5, exact: true, withPayload: true });
       assert.deepEqual(
@@ -104,7 +104,12 @@ describe('MemoryIndex', () => {
         (r) => r?.points === 310,
         'the reload',
       );
-      const [newHits] = await index.search(reloaded!, [rowOf(second.vectors, DIMENSION, 3)], 1, false);
+      const [newHits] = await index.search(
+        reloaded!,
+        [second.vectors.slice(3 * DIMENSION, 4 * DIMENSION)],
+        1,
+        false,
+      );
       assert.equal(newHits![0]!.id, '303');
     } finally {
       await index.close();

@@ -4,7 +4,7 @@ import { createMatrix, semanticSearch } from '@embedline/scoring';
 import type { EmbeddedRows } from '@embedline/store';
 import { DotTopK } from './dot-top-k.ts';
 import { loadResident, OverBudgetError } from './resident-collection.ts';
-import { rowOf, unitVectors } from './test-vectors.ts';
+import { randomUnitVectors } from '@embedline/store/testing/random-vectors';
 
 /** A store scan of `rows`, in batches of `batch` rows. */
 async function* scanOf(ids: string[], vectors: Float32Array, dimension: number, batch: number) {
@@ -30,12 +30,12 @@ describe('ResidentCollection', () => {
 
   test('loads a scan (growing past the size it expected) and ranks like exact search, payloads included', async () => {
     const dimension = 16;
-    const vectors = unitVectors(1000, dimension, 5);
+    const vectors = randomUnitVectors(1000, dimension, 5);
     const ids = Array.from({ length: 1000 }, (_, i) => String(i + 100));
     const collection = await loadResident('c', 3, 10, dimension, scanOf(ids, vectors, dimension, 128), MiB);
     assert.equal(collection.points, 1000);
     assert.equal(collection.version, 3);
-    const queries = [rowOf(vectors, dimension, 17), unitVectors(1, dimension, 9)];
+    const queries = [vectors.slice(17 * dimension, 18 * dimension), randomUnitVectors(1, dimension, 9)];
     const hits = await collection.searchMany(kernel, queries, 5, true);
     const expected = semanticSearch(
       createMatrix(Float32Array.from([...queries[0]!, ...queries[1]!]), 2, dimension),
@@ -76,7 +76,7 @@ describe('ResidentCollection', () => {
 
   test('a collection past the budget stops loading with OverBudgetError; a mis-sized query is refused', async () => {
     const dimension = 64;
-    const vectors = unitVectors(2000, dimension, 6);
+    const vectors = randomUnitVectors(2000, dimension, 6);
     const ids = Array.from({ length: 2000 }, (_, i) => String(i));
     await assert.rejects(
       loadResident('big', 1, 2000, dimension, scanOf(ids, vectors, dimension, 500), 100_000),
