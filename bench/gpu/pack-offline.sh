@@ -34,9 +34,9 @@ if ! ls "$wheel_dir"/onnxruntime_gpu-*.whl >/dev/null 2>&1; then
 fi
 wheel=$(ls "$wheel_dir"/onnxruntime_gpu-*.whl | head -n1)
 
-# The runtime closure of the encoder and the benchmark, plus tsx (the sources run as TypeScript).
+# The runtime closure of the encoder (all that bench/gpu/run.ts imports), plus tsx (the sources run as TypeScript).
 mapfile -t packages < <(
-  { npm ls --all --parseable --omit=dev -w libs/encoder -w bench; npm ls --all --parseable tsx; } 2>/dev/null |
+  { npm ls --all --parseable --omit=dev -w libs/encoder; npm ls --all --parseable tsx; } 2>/dev/null |
     sed "s|^$root/||" | grep '^node_modules/' | sort -u
 )
 packages+=(node_modules/esbuild node_modules/@esbuild/linux-x64 node_modules/get-tsconfig node_modules/resolve-pkg-maps)

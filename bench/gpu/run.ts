@@ -10,6 +10,8 @@
  *
  *   npx tsx bench/gpu/run.ts [--model .cache/models/bench-distilbert-base] [--variants fp32,fp16,O4]
  *        [--budgets 16384,65536,131072] [--threads 1,2] [--tokenizer-threads 8] [--passages 40000] [--device 0] [--out bench/results]
+ *        [--passages-out FILE]   (also writes the passages as JSONL, for the sentence-transformers peer:
+ *                                 tools/bench/st_encode.py --device cuda --dtype fp16)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -35,6 +37,7 @@ const flags = parseArgs({
     'max-batch-size': { type: 'string', default: '1024' },
     device: { type: 'string', default: process.env.EMBEDLINE_DEVICE_ID ?? '0' },
     out: { type: 'string', default: 'bench/results' },
+    'passages-out': { type: 'string' },
   },
   strict: true,
 }).values;
@@ -126,6 +129,9 @@ async function runThroughput(): Promise<{ rows: ThroughputRow[]; tokenStats: unk
   const abstracts = readTrecAbstracts(join(root, 'data/vaswani/doc-text.trec'));
   const { passages, stats } = buildPassages(Number(flags.passages), abstracts, benchModel);
   const texts = passages.map((p) => p.text);
+  if (flags['passages-out'] !== undefined) {
+    writeFileSync(flags['passages-out'], texts.map((text) => JSON.stringify({ text })).join('\n') + '\n');
+  }
   const rows: ThroughputRow[] = [];
   for (const variant of list(flags.variants).filter((v) => variantExists(benchModel, v))) {
     for (const budget of numbers(flags.budgets)) {

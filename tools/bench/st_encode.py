@@ -1,8 +1,11 @@
-"""One benchmark process for sentence-transformers (PyTorch, CPU): the reference every other system
+"""One benchmark process for sentence-transformers (PyTorch): the reference every other system
 is compared against. Same protocol as bench/encoder/systems/*.ts (see bench/encoder/protocol.ts):
 
   tools/.venv/bin/python tools/bench/st_encode.py --passages F --model DIR --threads N --out PREFIX
-      [--warmup 32] [--batch-size 32]
+      [--warmup 32] [--batch-size 32] [--device cpu|cuda] [--dtype fp32|fp16]
+
+On a GPU (the peer of bench/gpu/run.ts): --device cuda --dtype fp16 --batch-size 256, the usual way to run
+sentence-transformers fast on a GPU (half-precision weights, large batches, its own length sorting).
 
 Loads the model, encodes the first --warmup texts untimed, times model.encode(all texts) once, and
 writes PREFIX.f32 (count x dim float32, little-endian, input order), PREFIX.json, and the same JSON
@@ -24,6 +27,8 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=32)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--dtype", choices=["fp32", "fp16"], default="fp32")
     args = ap.parse_args()
 
     import numpy as np
@@ -41,7 +46,9 @@ def main() -> None:
         texts = [json.loads(line)["text"] for line in f if line.strip()]
 
     t0 = time.perf_counter()
-    model = SentenceTransformer(args.model, device="cpu")
+    model = SentenceTransformer(args.model, device=args.device)
+    if args.dtype == "fp16":
+        model.half()
     model.eval()
     load_seconds = time.perf_counter() - t0
 
@@ -50,7 +57,7 @@ def main() -> None:
 
     encode(texts[: args.warmup])
     t0 = time.perf_counter()
-    vectors = encode(texts)
+    vectors = encode(texts)  # to numpy: waits for the GPU
     seconds = time.perf_counter() - t0
 
     # Untimed: tokens the model saw, through sentence-transformers' own tokenize (its truncation).
@@ -79,7 +86,8 @@ def main() -> None:
         "settings": {
             "batchSize": args.batch_size,
             "maxSeqLength": int(model.max_seq_length),
-            "device": "cpu",
+            "device": torch.cuda.get_device_name(0) if args.device == "cuda" else "cpu",
+            "dtype": args.dtype,
             "torchThreads": torch.get_num_threads(),
             "mkldnn": bool(torch.backends.mkldnn.is_available()),
         },
