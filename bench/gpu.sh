@@ -6,7 +6,8 @@
 #      put them there) and that every library it links against resolves,
 #   3. builds the DistilBERT-base-shaped benchmark model with fp16 and O4 variants if it is missing
 #      (tools/reference/make_bench_model.py; needs torch, transformers, sentence-transformers, onnx, onnxruntime),
-#   4. runs bench/gpu/run.ts: the CUDA provider loads, parity on the GPU, passages/s per variant and token budget.
+#   4. runs bench/gpu/run.ts: the CUDA provider loads, parity on the GPU (fp32 with and without TF32), passages/s
+#      per variant, token budget and inference threads, and sentence-transformers (fp16) on the same GPU as the peer.
 #
 # Usage (repo root):  bench/gpu.sh [run.ts flags, e.g. --variants fp16,O4 --budgets 65536]
 # Environment: EMBEDLINE_GPU_BUNDLE (a folder unpacked from pack-offline.sh: bin/node, node_modules),
@@ -56,5 +57,5 @@ if [ ! -f "$model/onnx/model_O4.onnx" ] || [ ! -f "$model/onnx/model_fp16.onnx" 
   "$python" tools/reference/make_bench_model.py --out "$model" --variants fp16,O4 >&2 || fail "make_bench_model.py failed"
 fi
 
-export EMBEDLINE_GPU_NAME="$gpu_name"
+export EMBEDLINE_GPU_NAME="$gpu_name" PYTHON="$python"
 node --import tsx bench/gpu/run.ts --model "$model" --out "${OUT:-bench/results}" "$@"

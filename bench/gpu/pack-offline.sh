@@ -8,18 +8,30 @@
 # node_modules: ORT loads a provider only from its own release. onnxruntime-gpu 1.30 is built for CUDA 13 and
 # cuDNN 9; the GPU machine must have those libraries (CUDA toolkit, or the nvidia-* Python wheels PyTorch brings).
 #
-# Usage (repo root, after npm ci):  bench/gpu/pack-offline.sh OUT_DIR [PART_MB]
-# Writes OUT_DIR/embedline-gpu.tar.zst.part-* and OUT_DIR/libonnxruntime_providers_cuda.so.zst.part-* (PART_MB MiB
-# each, default 45, for a size-limited transfer). On the GPU machine:
-#   cat embedline-gpu.tar.zst.part-* | zstd -dc | tar -x -C BUNDLE_DIR
-#   cat libonnxruntime_providers_cuda.so.zst.part-* | zstd -dc \
+# Usage (repo root, after npm ci):  bench/gpu/pack-offline.sh [--sm 90] [--part-mb 45] OUT_DIR
+#   --sm N       keep only the provider's machine code for GPU architecture sm_N (90: H100, H200), the rest zeroed
+#                (bench/gpu/keep-gpu-arch.ts): 51 MB compressed instead of 178 MB. The result runs on no other GPU.
+#   --part-mb M  split each archive into M MiB parts, for a size-limited transfer (default 45)
+# Writes OUT_DIR/embedline-gpu.tar.xz.part-* and OUT_DIR/libonnxruntime_providers_cuda.so.xz.part-* (xz, because
+# Python's lzma module unpacks it where no xz is installed). On the GPU machine:
+#   cat embedline-gpu.tar.xz.part-* | xz -dc | tar -x -C BUNDLE_DIR
+#   cat libonnxruntime_providers_cuda.so.xz.part-* | xz -dc \
 #     > BUNDLE_DIR/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so
-# (no zstd there? the zstandard Python wheel does it: python3 -c "import sys, zstandard;
-# zstandard.ZstdDecompressor().copy_stream(sys.stdin.buffer, sys.stdout.buffer)"), then
-# EMBEDLINE_GPU_BUNDLE=BUNDLE_DIR bench/gpu.sh.
+# (no xz there? python3 -c "import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.stdin.buffer),
+# sys.stdout.buffer)" in its place), then EMBEDLINE_GPU_BUNDLE=BUNDLE_DIR bench/gpu.sh.
 set -euo pipefail
-out=${1:?usage: bench/gpu/pack-offline.sh OUT_DIR [PART_MB]}
-part_mb=${2:-45}
+usage='usage: bench/gpu/pack-offline.sh [--sm N] [--part-mb M] OUT_DIR'
+sm=''
+part_mb=45
+while [ $# -gt 1 ]; do
+  case $1 in
+    --sm) sm=${2:?$usage}; shift 2 ;;
+    --part-mb) part_mb=${2:?$usage}; shift 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
+  esac
+done
+out=${1:?$usage}
+[[ -z $sm || $sm =~ ^[0-9]+$ ]] || { echo "--sm: expected a number such as 90, got '$sm'" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 ort_version=$(node -p "require('onnxruntime-node/package.json').version")
@@ -45,25 +57,28 @@ for package in "${packages[@]}"; do
   mkdir -p "$stage/$(dirname "$package")"
   cp -a "$package" "$stage/$package"
 done
-# onnxruntime-node ships every platform's binaries; keep linux-x64's. The CUDA provider (270 MB, mostly CUDA kernels
-# that are already compressed) travels as its own file, compressed once and cached: it dominates the time.
+# onnxruntime-node ships every platform's binaries; keep linux-x64's. The CUDA provider (272 MB, mostly CUDA machine
+# code for six GPU architectures) travels as its own file, compressed once and cached: it dominates the time.
 ort_bin=$stage/node_modules/onnxruntime-node/bin/napi-v6
 find "$ort_bin" -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} +
 rm -rf "$ort_bin/linux/arm64"
 unzip -q -j -o "$wheel" 'onnxruntime/capi/libonnxruntime_providers_shared.so' -d "$ort_bin/linux/x64"
-provider_zst=$wheel_dir/libonnxruntime_providers_cuda.so.zst
-if [ ! -f "$provider_zst" ]; then
-  echo "compressing the CUDA provider library (once; cached in $wheel_dir)"
-  unzip -p "$wheel" 'onnxruntime/capi/libonnxruntime_providers_cuda.so' | zstd -q -19 -T0 -o "$provider_zst.tmp"
-  mv "$provider_zst.tmp" "$provider_zst"
+provider_xz=$wheel_dir/libonnxruntime_providers_cuda${sm:+.sm_$sm}.so.xz
+if [ ! -f "$provider_xz" ]; then
+  echo "compressing the CUDA provider library${sm:+ for sm_$sm only} (once; cached in $wheel_dir)"
+  unzip -p "$wheel" 'onnxruntime/capi/libonnxruntime_providers_cuda.so' >"$stage/provider.so"
+  [ -z "$sm" ] || node --import tsx bench/gpu/keep-gpu-arch.ts "$stage/provider.so" "$stage/provider.so" "$sm"
+  xz -9e -T0 -c "$stage/provider.so" >"$provider_xz.tmp"
+  rm "$stage/provider.so"
+  mv "$provider_xz.tmp" "$provider_xz"
 fi
 mkdir -p "$stage/bin"
 cp "$(command -v node)" "$stage/bin/node"
 echo "onnxruntime-node $ort_version + CUDA provider from $(basename "$wheel"); node $(node -v)" >"$stage/MANIFEST"
 
 mkdir -p "$out"
-rm -f "$out"/embedline-gpu.* "$out"/libonnxruntime_providers_cuda.so.zst.*
-echo "packing $(du -sh "$stage" | cut -f1) + the CUDA provider into $out (zstd, ${part_mb} MiB parts)"
-tar -C "$stage" -cf - . | zstd -q -12 -T0 | split -b "${part_mb}m" - "$out/embedline-gpu.tar.zst.part-"
-split -b "${part_mb}m" "$provider_zst" "$out/libonnxruntime_providers_cuda.so.zst.part-"
+rm -f "$out"/embedline-gpu.* "$out"/libonnxruntime_providers_cuda.so.*
+echo "packing $(du -sh "$stage" | cut -f1) + the CUDA provider into $out (xz, ${part_mb} MiB parts)"
+tar -C "$stage" -cf - . | xz -9e -T0 | split -b "${part_mb}m" - "$out/embedline-gpu.tar.xz.part-"
+split -b "${part_mb}m" "$provider_xz" "$out/libonnxruntime_providers_cuda.so.xz.part-"
 ls -l "$out"

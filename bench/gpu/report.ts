@@ -1,6 +1,7 @@
 /** bench/gpu's results as JSON (bench/results/gpu.json) and as the markdown table printed and kept beside it. */
 import type { MachineInfo } from '../encoder/machine.ts';
-import type { ParityResult } from './parity.ts';
+import { mathLabel, type ParityResult } from './parity.ts';
+import type { PeerResult } from './peer.ts';
 
 export interface ThroughputRow {
   readonly variant: string;
@@ -26,10 +27,34 @@ export interface GpuReport {
   readonly parity: readonly ParityResult[];
   readonly throughput: readonly ThroughputRow[];
   readonly tokenStats: unknown;
+  /** sentence-transformers on the same GPU and passages (absent when it could not run, or in older results). */
+  readonly peer?: PeerResult;
 }
 
 /** Issue 5's target for one H100 with fp16 weights. */
 export const GPU_TARGET_PASSAGES_PER_SECOND = 20_000;
+
+/** The fastest half-precision row (fp16 weights, plain or fused as O4): what the target is about. */
+export function bestHalfPrecision(rows: readonly Pick<ThroughputRow, 'variant' | 'passagesPerSecond'>[]): number | undefined {
+  const half = rows.filter((r) => r.variant === 'fp16' || r.variant === 'O4').map((r) => r.passagesPerSecond);
+  return half.length === 0 ? undefined : Math.max(...half);
+}
+
+function peerLines(report: GpuReport): string[] {
+  const best = bestHalfPrecision(report.throughput);
+  if (report.peer === undefined || best === undefined) return [];
+  const peer = report.peer;
+  return [
+    '## Peer on the same GPU and passages',
+    '',
+    '| system | passages/s | vs Embedline\'s best fp16/O4 row |',
+    '| --- | ---: | ---: |',
+    `| Embedline (onnxruntime-node, best fp16/O4 row) | ${best.toFixed(0)} | 1.00x |`,
+    `| sentence-transformers ${peer.versions['sentence-transformers'] ?? ''}, torch ${peer.versions.torch ?? ''}, ` +
+      `fp16 weights, batch ${peer.batchSize} | ${peer.passagesPerSecond.toFixed(0)} | ${(best / peer.passagesPerSecond).toFixed(2)}x faster |`,
+    '',
+  ];
+}
 
 export function renderGpuReport(report: GpuReport): string {
   const m = report.machine;
@@ -40,11 +65,14 @@ export function renderGpuReport(report: GpuReport): string {
     '',
     '## Parity on the GPU',
     '',
-    '| model | variant | texts | max abs diff | min cosine | result |',
+    'fp32 (TF32): fp32 weights with TF32 matrix products, the CUDA provider\'s default, held to the half-precision ' +
+      'limits; fp32: the same with NVIDIA_TF32_OVERRIDE=0, exact fp32 arithmetic.',
+    '',
+    '| model | arithmetic | texts | max abs diff | min cosine | result |',
     '| --- | --- | ---: | ---: | ---: | --- |',
     ...report.parity.map(
       (p) =>
-        `| ${p.model} | ${p.variant} | ${p.cases} | ${p.maxAbsDiff.toExponential(2)} | ${p.minCosine.toFixed(6)} | ${p.pass ? 'pass' : 'FAIL'} |`,
+        `| ${p.model} | ${mathLabel(p)} | ${p.cases} | ${p.maxAbsDiff.toExponential(2)} | ${p.minCosine.toFixed(6)} | ${p.pass ? 'pass' : 'FAIL'} |`,
     ),
     '',
     `## Throughput (DistilBERT-base-shaped model; target ${GPU_TARGET_PASSAGES_PER_SECOND.toLocaleString('en')} passages/s with fp16)`,
@@ -57,6 +85,7 @@ export function renderGpuReport(report: GpuReport): string {
         `${(r.realTokensPerSecond / 1e6).toFixed(2)}M | ${(r.paddingOverhead * 100).toFixed(1)}% |`,
     ),
     '',
+    ...peerLines(report),
   ];
   return lines.join('\n');
 }

@@ -125,6 +125,9 @@ describe('buildReport with every area present', () => {
       /\*\*Measured elsewhere\*\*, not by this run: `bench\/results\/gpu-h100\.json`, written 2026-11-27T04:30:00\.000Z on NVIDIA H100/,
     );
     assert.match(s, /Older GPU results also in bench\/results: gpu-old\.json/);
+    assert.match(s, /\| tiny reference model \| fp32 \(TF32\) \| 200 \| 1\.7e-4 \|/);
+    assert.match(s, /\| tiny reference model \| fp32 \| 200 \| 1\.0e-7 \|/);
+    assert.match(s, /sentence-transformers with fp16 weights, batch 256: 2,500 passages\/s; Embedline's best fp16 row is \*\*9\.60x\*\*/);
     assert.match(
       summaryRow(markdown, 'GPU fp16 passages/s (NVIDIA H100 80GB HBM3'),
       /24,000 \| >= 20,000 \(one H100\) \| \*\*PASS\*\*/,
