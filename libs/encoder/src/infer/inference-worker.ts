@@ -5,17 +5,19 @@
  * transferable Int32Arrays and pooled embeddings come back the same way, so only N x dim floats
  * ever cross threads, never the (batch x seq x dim) hidden states.
  */
-import { endianness } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { move, workerData } from 'piscina';
 import { createSession } from './create-session.ts';
 import { halfToFloat } from './half-float.ts';
 import type { EmbedTask, InferenceTask, InferenceWorkerConfig } from './inference-task.ts';
 import type { SessionInfo } from './execution.ts';
+import { InputBuffers, type BatchInputs, type IntegerType } from './input-buffers.ts';
 import { meanPool } from './pooling.ts';
 
 const config = workerData as InferenceWorkerConfig;
 const loading = createSession(config.onnxPath, config.execution, config);
+// Piscina gives this thread one task at a time (concurrentTasksPerWorker 1), so one set of buffers serves every batch.
+const inputs = new InputBuffers();
 // A failed load is reported by the first task; keep it from also crashing the thread as unhandled.
 loading.catch(() => undefined);
 
@@ -28,12 +30,34 @@ export default async function handle(task: InferenceTask): Promise<SessionInfo |
 async function embed(session: ort.InferenceSession, info: SessionInfo, task: EmbedTask): Promise<Float32Array> {
   const batchSize = task.lengths.length;
   const dims = [batchSize, task.seqLen];
-  const mask = attentionMask(task.lengths, task.seqLen);
+  const batch = inputs.lend(task.ids, task.lengths, task.seqLen, {
+    inputIds: declaredType(session, 'input_ids'),
+    attentionMask: declaredType(session, 'attention_mask'),
+    tokenTypeIds: declaredType(session, 'token_type_ids'),
+  });
+  try {
+    return await runBatch(session, info, task, feedsFor(info, batch, dims));
+  } finally {
+    inputs.release();
+  }
+}
+
+function feedsFor(info: SessionInfo, batch: BatchInputs, dims: number[]): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const name of info.inputNames) {
-    const values = name === 'input_ids' ? task.ids : name === 'attention_mask' ? mask : new Int32Array(mask.length);
-    feeds[name] = integerTensor(session, name, values, dims);
+    const values = name === 'input_ids' ? batch.inputIds : name === 'attention_mask' ? batch.attentionMask : batch.tokenTypeIds;
+    feeds[name] = values instanceof BigInt64Array ? new ort.Tensor('int64', values, dims) : new ort.Tensor('int32', values, dims);
   }
+  return feeds;
+}
+
+async function runBatch(
+  session: ort.InferenceSession,
+  info: SessionInfo,
+  task: EmbedTask,
+  feeds: Record<string, ort.Tensor>,
+): Promise<Float32Array> {
+  const batchSize = task.lengths.length;
   const outputs = await session.run(feeds, [info.outputName]);
   const hidden = outputs[info.outputName]!;
   const width = hidden.dims[info.pooling === 'graph' ? 1 : 2];
@@ -52,36 +76,8 @@ function pooledRows(pooled: ort.Tensor, batchSize: number): Float32Array {
   return values.slice();
 }
 
-function attentionMask(lengths: Int32Array, seqLen: number): Int32Array {
-  const mask = new Int32Array(lengths.length * seqLen);
-  lengths.forEach((length, row) => mask.fill(1, row * seqLen, row * seqLen + length));
-  return mask;
-}
-
 /** Most exports declare int64 inputs; a few declare int32. Feed what the graph declares. */
-function integerTensor(session: ort.InferenceSession, name: string, values: Int32Array, dims: number[]): ort.Tensor {
+function declaredType(session: ort.InferenceSession, name: string): IntegerType {
   const meta = session.inputMetadata.find((m) => m.name === name);
-  if (meta?.isTensor && meta.type === 'int32') return new ort.Tensor('int32', values, dims);
-  return new ort.Tensor('int64', toInt64(values), dims);
-}
-
-const littleEndian = endianness() === 'LE';
-
-/**
- * Widening through an Int32Array view of the BigInt64Array (low word = value, high word = sign)
- * avoids allocating one BigInt per token, which dominates at large batch sizes.
- */
-function toInt64(values: Int32Array): BigInt64Array {
-  const out = new BigInt64Array(values.length);
-  if (!littleEndian) {
-    values.forEach((v, i) => (out[i] = BigInt(v)));
-    return out;
-  }
-  const words = new Int32Array(out.buffer);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    words[2 * i] = v;
-    words[2 * i + 1] = v >> 31;
-  }
-  return out;
+  return meta?.isTensor && meta.type === 'int32' ? 'int32' : 'int64';
 }
