@@ -9,17 +9,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadEnv } from '@embedline/config';
-import { BUNDLED_REFERENCE_MODEL_DIR, Encoder } from '@embedline/encoder';
+import { BUNDLED_REFERENCE_MODEL_DIR } from '@embedline/encoder';
 import { readIngestStatus } from '@embedline/pipeline';
 import { createRedisConnection } from '@embedline/queue';
-import { openStore } from '@embedline/store';
 import { writeTsvCorpus } from './support/corpus-files.ts';
 import { PrivateRedis } from './support/private-redis.ts';
 import { exited, runApp, startApp, stopApp, waitFor } from './support/processes.ts';
-import { readAllPoints, repeated } from './support/stored-points.ts';
-
-const quiet = { info: () => undefined, warn: () => undefined };
+import { assertStoredExactlyOnce } from './support/stored-points.ts';
 
 describe('pipeline end to end', { timeout: 600_000 }, () => {
   let redis: PrivateRedis;
@@ -56,32 +52,6 @@ describe('pipeline end to end', { timeout: 600_000 }, () => {
       }
     };
     return { env, status, corpus: join(dir, `${name}.tsv`) };
-  }
-
-  /** Every expected id stored once and nothing else; the vectors of a sample equal the encoder's output. */
-  async function assertStoredExactlyOnce(env: Record<string, string>, collection: string, entries: [string, string][]) {
-    const expectedIds = entries.map(([id]) => id);
-    const store = await openStore(loadEnv(env));
-    try {
-      const { ids, vectors } = await readAllPoints(store, collection);
-      assert.deepEqual(repeated(ids), [], 'no id stored twice');
-      assert.deepEqual([...ids].sort(), [...expectedIds].sort(), 'stored ids are exactly the accepted ids');
-      // Vectors equal what the encoder gives for the same text.
-      const sample = entries.filter((_, i) => i % 97 === 0);
-      const encoder = await Encoder.load({ modelDir: BUNDLED_REFERENCE_MODEL_DIR }, quiet);
-      try {
-        const expected = await encoder.encode(sample.map(([, text]) => text));
-        sample.forEach(([id], row) => {
-          const stored = vectors.get(id)!;
-          const want = expected.vectors.subarray(row * expected.dimension, (row + 1) * expected.dimension);
-          stored.forEach((value, d) => assert.ok(Math.abs(value - want[d]!) < 1e-6, `vector of ${id}`));
-        });
-      } finally {
-        await encoder.close();
-      }
-    } finally {
-      await store.close();
-    }
   }
 
   test('ingests 5,000 passages with 2 worker processes: every accepted id stored once, vectors equal the encoder', async () => {

@@ -4,10 +4,10 @@
  * model the index was embedded with. Settings come as JSON in BENCH_API_SETTINGS; prints
  * `listening <url>` on stdout when ready and closes on SIGTERM.
  */
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Encoder } from '@embedline/encoder';
 import { buildApiServer } from '@embedline/http';
+import { createRedisConnection } from '@embedline/queue';
 import { LanceDbStore } from '@embedline/store';
 
 export interface ServerSettings {
@@ -32,7 +32,7 @@ const encoder = await Encoder.load(
   { info: () => undefined, warn: (m) => console.error(m) },
 );
 const store = new LanceDbStore({ uri: settings.lancedbUri });
-const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+const redis = createRedisConnection(settings.redisUrl, { failFast: true });
 const server = await buildApiServer(
   { encoder, store, redis, queuePrefix: 'bench-api', logger: quiet },
   {

@@ -29,11 +29,7 @@ export class PrivateRedis {
   async stop(): Promise<void> {
     const child = this.process;
     this.process = undefined;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-    }
+    if (child) await killRedisServer(child);
   }
 
   async restart(downForMs = 500): Promise<void> {
@@ -48,29 +44,55 @@ export class PrivateRedis {
   }
 
   private async boot(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir];
-    this.process = spawn('redis-server', args, { stdio: 'ignore' });
-    this.process.once('error', (error) => {
-      throw new Error(`cannot start redis-server (is it installed? .ci/run installs it): ${error.message}`);
-    });
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      client.on('error', () => undefined); // refused while the server starts: expected, retried below
-      try {
-        await client.connect();
-        await client.ping();
-        return;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      } finally {
-        client.disconnect();
-      }
-    }
-    throw new Error(`redis-server did not answer on port ${this.port}`);
+    this.process = spawnRedisServer(this.port, this.dir);
+    await waitForRedis(this.port);
   }
 }
 
-function freePort(): Promise<number> {
+/** Starts `redis-server` on a loopback port, persisting nothing, with its files in `dir`. */
+export function spawnRedisServer(port: number, dir: string, extraArgs: readonly string[] = []): ChildProcess {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs];
+  const child = spawn('redis-server', args, { stdio: 'ignore' });
+  child.once('error', (error) => {
+    throw new Error(`cannot start redis-server (is it installed? .ci/run installs it): ${error.message}`);
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
+/** Servers still running; killed when the test process exits, so a crashed suite leaves none behind. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export async function killRedisServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** Resolves once the redis-server on `port` answers PING (it refuses connections while it starts). */
+export async function waitForRedis(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined); // refused while the server starts: expected, retried below
+    try {
+      await client.connect();
+      await client.ping();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      client.disconnect();
+    }
+  }
+  throw new Error(`redis-server did not answer on port ${port}`);
+}
+
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

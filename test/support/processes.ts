@@ -23,7 +23,7 @@ export function exited(child: ChildProcess): Promise<number | null> {
 }
 
 /** Runs an app to completion and returns its exit code and output. */
-export async function runApp(app: 'worker' | 'producer', args: string[], env: NodeJS.ProcessEnv) {
+export async function runApp(app: 'worker' | 'producer' | 'api', args: string[], env: NodeJS.ProcessEnv) {
   const child = startApp(app, args, env);
   const code = await exited(child);
   return { code, output: child.output() };

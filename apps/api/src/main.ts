@@ -4,10 +4,10 @@
  * requests in flight, then closes encoder, store and Redis.
  */
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { createLogger, loadEnv, onShutdown } from '@embedline/config';
 import { Encoder, resolveModel } from '@embedline/encoder';
 import { apiOptionsFromEnv, buildApiServer } from '@embedline/http';
+import { checkRedisSettings, createRedisConnection } from '@embedline/queue';
 import { openStore } from '@embedline/store';
 
 /** The search page and other static files (added by the search-page work; served when present). */
@@ -15,6 +15,8 @@ const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
 
 async function main(): Promise<void> {
   const env = loadEnv();
+  const redisSettings = { url: env.EMBEDLINE_REDIS_URL, cluster: env.EMBEDLINE_REDIS_CLUSTER, prefix: env.EMBEDLINE_QUEUE_PREFIX };
+  checkRedisSettings(redisSettings); // before the model loads: a bad setting fails at once
   const log = createLogger('api');
   const options = apiOptionsFromEnv(env, PUBLIC_DIR);
   const model = await resolveModel({
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
   const store = await openStore(env);
   // One retry per command, not BullMQ's "wait forever": a Redis outage must fail a status read or a
   // readiness probe, never hang a request.
-  const redis = new Redis(env.EMBEDLINE_REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  const redis = createRedisConnection(redisSettings.url, { cluster: redisSettings.cluster, failFast: true });
   redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
   const server = await buildApiServer(
     { encoder, store, redis, queuePrefix: env.EMBEDLINE_QUEUE_PREFIX, logger: log },

@@ -1,4 +1,26 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { EmbedlineEnv } from '@embedline/config';
+import { REDIS_FLAG_NAMES, checkRedisSettings, createRedisConnection, type RedisClient } from '@embedline/queue';
+
+/** Where the queues are; every command that reaches Redis takes these, as the worker does. */
+export interface RedisFlags {
+  redis: string;
+  redisCluster: boolean;
+  prefix: string;
+}
+
+export function withRedisOptions(command: Command, env: EmbedlineEnv): Command {
+  return command
+    .option('--redis <url>', 'Redis URL; with --redis-cluster, comma-separated seed node URLs (EMBEDLINE_REDIS_URL)', env.EMBEDLINE_REDIS_URL)
+    .option('--redis-cluster', 'Redis is a Redis Cluster; needs a {hash tag} prefix (EMBEDLINE_REDIS_CLUSTER)', env.EMBEDLINE_REDIS_CLUSTER)
+    .option('--prefix <prefix>', 'queue key prefix, e.g. {embedline} on a cluster (EMBEDLINE_QUEUE_PREFIX)', env.EMBEDLINE_QUEUE_PREFIX);
+}
+
+/** Checks the flags (a bad combination is a one-line error naming the flag) and connects. */
+export function connectRedis(flags: RedisFlags): RedisClient {
+  checkRedisSettings({ url: flags.redis, cluster: flags.redisCluster, prefix: flags.prefix }, REDIS_FLAG_NAMES);
+  return createRedisConnection(flags.redis, { cluster: flags.redisCluster });
+}
 
 export function positiveInt(value: string): number {
   const n = Number(value);

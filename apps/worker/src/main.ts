@@ -4,30 +4,39 @@
  * in hand and exits cleanly.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { createLogger, loadEnv, onShutdown } from '@embedline/config';
+import { createLogger, loadEnv, onShutdown, type EmbedlineEnv } from '@embedline/config';
 import { Encoder, resolveModel } from '@embedline/encoder';
 import { startShardWorkers } from '@embedline/pipeline';
-import { createRedisConnection } from '@embedline/queue';
+import { REDIS_FLAG_NAMES, checkRedisSettings, createRedisConnection } from '@embedline/queue';
 import { openStore } from '@embedline/store';
 
-const env = loadEnv();
-const program = new Command('embedline-worker')
-  .description('Embed shard jobs from the queue into the vector store.')
-  .option('--redis <url>', 'Redis URL (EMBEDLINE_REDIS_URL)', env.EMBEDLINE_REDIS_URL)
-  .option('--prefix <prefix>', 'queue key prefix (EMBEDLINE_QUEUE_PREFIX)', env.EMBEDLINE_QUEUE_PREFIX)
-  .option('--model-dir <dir>', 'sentence-transformers model folder (EMBEDLINE_MODEL_DIR)', env.EMBEDLINE_MODEL_DIR)
-  .option('--variant <name>', 'ONNX variant (EMBEDLINE_MODEL_VARIANT)', env.EMBEDLINE_MODEL_VARIANT)
-  .option('--provider <cpu|cuda|auto>', 'execution provider (EMBEDLINE_PROVIDER; auto = the GPU when usable)', env.EMBEDLINE_PROVIDER)
-  .option('--device-id <n>', 'GPU ordinal (EMBEDLINE_DEVICE_ID)', nonNegativeInt, env.EMBEDLINE_DEVICE_ID)
-  .option('--max-batch-tokens <n>', 'token budget per inference call (EMBEDLINE_MAX_BATCH_TOKENS)', nonNegativeInt, env.EMBEDLINE_MAX_BATCH_TOKENS)
-  .option('--inference-threads <n>', 'onnxruntime sessions in this process; 2-4 on a GPU (EMBEDLINE_INFERENCE_THREADS)', nonNegativeInt, env.EMBEDLINE_INFERENCE_THREADS)
-  .option('--tokenizer-threads <n>', 'threads that tokenize, 0 = this one; 8 on a GPU (EMBEDLINE_TOKENIZER_THREADS)', nonNegativeInt, env.EMBEDLINE_TOKENIZER_THREADS)
-  .option('--concurrency <n>', 'shards in flight (EMBEDLINE_WORKER_CONCURRENCY)', nonNegativeInt, env.EMBEDLINE_WORKER_CONCURRENCY)
-  .option('--export <dir>', 'also write each shard as Arrow IPC and Parquet files here, DIR/<collection>/<shard>.{arrow,parquet} (EMBEDLINE_EXPORT_DIR)', env.EMBEDLINE_EXPORT_DIR)
-  .action(run);
+/** Reads the environment inside the catch below, so a bad setting is one line, never a stack trace. */
+async function main(argv: string[]): Promise<void> {
+  const env = loadEnv();
+  await program(env).parseAsync(argv);
+}
+
+function program(env: EmbedlineEnv): Command {
+  return new Command('embedline-worker')
+    .description('Embed shard jobs from the queue into the vector store.')
+    .option('--redis <url>', 'Redis URL; with --redis-cluster, comma-separated seed node URLs (EMBEDLINE_REDIS_URL)', env.EMBEDLINE_REDIS_URL)
+    .option('--redis-cluster', 'Redis is a Redis Cluster; needs a {hash tag} prefix (EMBEDLINE_REDIS_CLUSTER)', env.EMBEDLINE_REDIS_CLUSTER)
+    .option('--prefix <prefix>', 'queue key prefix, e.g. {embedline} on a cluster (EMBEDLINE_QUEUE_PREFIX)', env.EMBEDLINE_QUEUE_PREFIX)
+    .option('--model-dir <dir>', 'sentence-transformers model folder (EMBEDLINE_MODEL_DIR)', env.EMBEDLINE_MODEL_DIR)
+    .option('--variant <name>', 'ONNX variant (EMBEDLINE_MODEL_VARIANT)', env.EMBEDLINE_MODEL_VARIANT)
+    .option('--provider <cpu|cuda|auto>', 'execution provider (EMBEDLINE_PROVIDER; auto = the GPU when usable)', env.EMBEDLINE_PROVIDER)
+    .option('--device-id <n>', 'GPU ordinal (EMBEDLINE_DEVICE_ID)', nonNegativeInt, env.EMBEDLINE_DEVICE_ID)
+    .option('--max-batch-tokens <n>', 'token budget per inference call (EMBEDLINE_MAX_BATCH_TOKENS)', nonNegativeInt, env.EMBEDLINE_MAX_BATCH_TOKENS)
+    .option('--inference-threads <n>', 'onnxruntime sessions in this process; 2-4 on a GPU (EMBEDLINE_INFERENCE_THREADS)', nonNegativeInt, env.EMBEDLINE_INFERENCE_THREADS)
+    .option('--tokenizer-threads <n>', 'threads that tokenize, 0 = this one; 8 on a GPU (EMBEDLINE_TOKENIZER_THREADS)', nonNegativeInt, env.EMBEDLINE_TOKENIZER_THREADS)
+    .option('--concurrency <n>', 'shards in flight (EMBEDLINE_WORKER_CONCURRENCY)', nonNegativeInt, env.EMBEDLINE_WORKER_CONCURRENCY)
+    .option('--export <dir>', 'also write each shard as Arrow IPC and Parquet files here, DIR/<collection>/<shard>.{arrow,parquet} (EMBEDLINE_EXPORT_DIR)', env.EMBEDLINE_EXPORT_DIR)
+    .action((flags: WorkerFlags) => run(flags, env));
+}
 
 interface WorkerFlags {
   redis: string;
+  redisCluster: boolean;
   prefix: string;
   modelDir?: string;
   variant: string;
@@ -40,7 +49,9 @@ interface WorkerFlags {
   export?: string;
 }
 
-async function run(flags: WorkerFlags): Promise<void> {
+async function run(flags: WorkerFlags, env: EmbedlineEnv): Promise<void> {
+  const redis = { url: flags.redis, cluster: flags.redisCluster, prefix: flags.prefix };
+  checkRedisSettings(redis, REDIS_FLAG_NAMES); // before the model loads: a bad setting fails at once
   const log = createLogger('worker');
   const model = await resolveModel({
     modelDir: flags.modelDir,
@@ -63,7 +74,7 @@ async function run(flags: WorkerFlags): Promise<void> {
     log,
   );
   const store = await openStore(env);
-  const connection = createRedisConnection(flags.redis);
+  const connection = createRedisConnection(redis.url, { cluster: redis.cluster });
   const workers = startShardWorkers({
     connection,
     prefix: flags.prefix,
@@ -74,7 +85,7 @@ async function run(flags: WorkerFlags): Promise<void> {
     lockDurationMs: env.EMBEDLINE_LOCK_DURATION_MS,
     log,
   });
-  log.info(`worker ready: queue prefix ${flags.prefix}, ${flags.concurrency} shards in flight`);
+  log.info(`worker ready: queue prefix ${flags.prefix}${redis.cluster ? ' on a Redis Cluster' : ''}, ${flags.concurrency} shards in flight`);
   // A drain cut short loses nothing: unfinished shards are re-run by another worker once their locks expire.
   onShutdown(log, { draining: 'finishing the shards in hand', graceMs: 120_000 }, async () => {
     await workers.close();
@@ -90,7 +101,7 @@ function nonNegativeInt(value: string): number {
   return n;
 }
 
-program.parseAsync(process.argv).catch((error: unknown) => {
+main(process.argv).catch((error: unknown) => {
   console.error(`embedline-worker: ${(error as Error).message}`);
   process.exit(1);
 });

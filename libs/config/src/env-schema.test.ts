@@ -41,4 +41,22 @@ describe('loadEnv', () => {
     assert.throws(() => loadEnv({ EMBEDLINE_API_PORT: '70000' }), /EMBEDLINE_API_PORT/);
     assert.throws(() => loadEnv({ EMBEDLINE_API_DEFAULT_COLLECTION: 'a:b' }), /EMBEDLINE_API_DEFAULT_COLLECTION/);
   });
+
+  test('Redis: one node by default; cluster mode and a {hash tag} prefix are accepted, bad prefixes named', () => {
+    const defaults = loadEnv({});
+    assert.equal(defaults.EMBEDLINE_REDIS_CLUSTER, false);
+    assert.equal(defaults.EMBEDLINE_QUEUE_PREFIX, 'embedline');
+    const cluster = loadEnv({
+      EMBEDLINE_REDIS_URL: 'redis://10.0.0.1:7000,redis://10.0.0.2:7000',
+      EMBEDLINE_REDIS_CLUSTER: 'true',
+      EMBEDLINE_QUEUE_PREFIX: '{embedline}',
+    });
+    assert.equal(cluster.EMBEDLINE_REDIS_CLUSTER, true);
+    assert.equal(cluster.EMBEDLINE_REDIS_URL, 'redis://10.0.0.1:7000,redis://10.0.0.2:7000');
+    for (const prefix of ['{embedline}', '{embedline}-blue', 'blue.{embedline}', 'e2e-main_1.x'])
+      assert.equal(loadEnv({ EMBEDLINE_QUEUE_PREFIX: prefix }).EMBEDLINE_QUEUE_PREFIX, prefix);
+    for (const prefix of ['', '{}', '{a}{b}', '{embedline', 'embed line', 'a:b'])
+      assert.throws(() => loadEnv({ EMBEDLINE_QUEUE_PREFIX: prefix }), /invalid environment: EMBEDLINE_QUEUE_PREFIX: .*at most one \{hash tag\}/, prefix);
+    assert.throws(() => loadEnv({ EMBEDLINE_REDIS_CLUSTER: 'yes' }), /EMBEDLINE_REDIS_CLUSTER/);
+  });
 });

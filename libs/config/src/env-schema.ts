@@ -14,9 +14,18 @@ const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v
  * override these values where an app offers them.
  */
 export const envSchema = z.object({
+  /** One Redis URL; with EMBEDLINE_REDIS_CLUSTER, comma-separated seed node URLs of a Redis Cluster. */
   EMBEDLINE_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-  /** BullMQ key prefix: one per deployment (and per test run). */
-  EMBEDLINE_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('embedline'),
+  /** Redis Cluster mode: needs a hash-tag prefix such as `{embedline}` (checked by @embedline/queue's checkRedisSettings). */
+  EMBEDLINE_REDIS_CLUSTER: flag.default(false),
+  /** BullMQ key prefix: one per deployment (and per test run); may hold one `{hash tag}`, e.g. `{embedline}`. */
+  EMBEDLINE_QUEUE_PREFIX: z
+    .string()
+    .regex(
+      /^(?:[A-Za-z0-9_.-]+|[A-Za-z0-9_.-]*\{[A-Za-z0-9_.-]+\}[A-Za-z0-9_.-]*)$/,
+      'letters, digits, "_", "." or "-", with at most one {hash tag} (e.g. embedline, or {embedline} for a Redis Cluster)',
+    )
+    .default('embedline'),
   EMBEDLINE_STORE: z.enum(['lancedb', 'qdrant']).default('lancedb'),
   EMBEDLINE_LANCEDB_DIR: z.string().default('.embedline/lancedb'),
   /** Ceiling of LanceDB's file-metadata cache per process, in MiB (LanceDB's own default is 1024). */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@embedline/queue';
 import type { VectorStore } from '@embedline/store';
 import type { ApiKeyring } from './api-keys.ts';
 import type { ApiMetrics } from './metrics.ts';
@@ -14,7 +14,7 @@ export interface TextLimits {
 /** What the route plugins share (built once by buildApiServer). */
 export interface RouteContext {
   readonly store: VectorStore;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly queuePrefix: string;
   readonly encoder: QueryEncoder;
   readonly search: SearchService;

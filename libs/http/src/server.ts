@@ -6,9 +6,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '@embedline/config';
 import { MemoryIndex } from '@embedline/memory-index';
+import type { RedisClient } from '@embedline/queue';
 import type { VectorStore } from '@embedline/store';
 import { API_KEY_HEADER } from './auth.ts';
 import { ApiKeyring } from './api-keys.ts';
@@ -29,8 +29,11 @@ import { withTimeout } from './with-timeout.ts';
 export interface ApiDeps {
   readonly encoder: EmbeddingModel;
   readonly store: VectorStore;
-  /** For the ingest manifest, queue depths, the dashboard and /readyz. Commands should fail, not hang, when Redis is down. */
-  readonly redis: Redis;
+  /**
+   * For the ingest manifest, queue depths, the dashboard and /readyz: one Redis or a cluster. Commands
+   * should fail, not hang, when Redis is down (`createRedisConnection(url, { failFast: true })`).
+   */
+  readonly redis: RedisClient;
   /** BullMQ key prefix of the pipeline (EMBEDLINE_QUEUE_PREFIX). */
   readonly queuePrefix: string;
   /** Request logs go here, secrets redacted (`createLogger('api')`; level `silent` in tests). */

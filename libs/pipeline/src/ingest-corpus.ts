@@ -1,16 +1,17 @@
 import { stat } from 'node:fs/promises';
 import { FlowProducer, Queue, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { openCorpus, type RejectedRecord } from '@embedline/corpus';
 import {
   IngestManifest,
   QUEUES,
   finalizeJobId,
   qualifiedQueueName,
+  queueOptions,
   sealJobId,
   shardJobId,
   shardKey,
   type FinalizeJobData,
+  type RedisClient,
   type ShardJobData,
 } from '@embedline/queue';
 import type { ShardLedger, VectorStore } from '@embedline/store';
@@ -52,7 +53,7 @@ export interface IngestOptions {
   readonly highWaterMark: number;
   /** Jobs per addBulk call. */
   readonly addChunk: number;
-  readonly connection: Redis;
+  readonly connection: RedisClient;
   readonly prefix: string;
   /** The store: its durable record of finished shards (survives a Redis loss), and whether the collection holds points. */
   readonly store: ShardLedger & Pick<VectorStore, 'describe'>;
@@ -99,10 +100,10 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
   const retry = shardRetryPolicy(options.retry);
   if (options.corpusUrl !== undefined) await checkCorpusUrl(options, size);
   const manifest = new IngestManifest(options.connection, options.prefix);
-  const queueOptions = { connection: options.connection, prefix: options.prefix };
-  const shards = new Queue<ShardJobData>(QUEUES.shards, queueOptions);
-  const flows = new FlowProducer(queueOptions);
-  const finalizeQueue = new Queue<FinalizeJobData>(QUEUES.finalize, queueOptions);
+  const bullmqOptions = queueOptions(options.connection, options.prefix);
+  const shards = new Queue<ShardJobData>(QUEUES.shards, bullmqOptions);
+  const flows = new FlowProducer(bullmqOptions);
+  const finalizeQueue = new Queue<FinalizeJobData>(QUEUES.finalize, bullmqOptions);
   try {
     const parentId = finalizeJobId(options.collection, fingerprint);
     const existing = await finalizeQueue.getJob(parentId);

@@ -1,6 +1,13 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { IngestManifest, QUEUES, deadLetterJobId, type DeadLetterData, type IngestSnapshot } from '@embedline/queue';
+import {
+  IngestManifest,
+  QUEUES,
+  deadLetterJobId,
+  queueOptions,
+  type DeadLetterData,
+  type IngestSnapshot,
+  type RedisClient,
+} from '@embedline/queue';
 
 export interface IngestStatus {
   readonly snapshot?: IngestSnapshot;
@@ -14,9 +21,8 @@ export interface IngestStatus {
 }
 
 /** Everything `status` prints, from Redis alone, so it works from any machine. */
-export async function readIngestStatus(connection: Redis, prefix: string, collection: string): Promise<IngestStatus> {
-  const shards = new Queue(QUEUES.shards, { connection, prefix });
-  const deadLetter = new Queue<DeadLetterData>(QUEUES.deadLetter, { connection, prefix });
+export async function readIngestStatus(connection: RedisClient, prefix: string, collection: string): Promise<IngestStatus> {
+  const { shards, deadLetter } = statusQueues(connection, prefix);
   try {
     const [snapshot, counts, dead] = await Promise.all([
       new IngestManifest(connection, prefix).read(collection),
@@ -35,6 +41,15 @@ export async function readIngestStatus(connection: Redis, prefix: string, collec
   } finally {
     await Promise.all([shards.close(), deadLetter.close()]);
   }
+}
+
+/** The shard and dead-letter queues, for reading (the caller closes them). */
+function statusQueues(connection: RedisClient, prefix: string) {
+  const bullmqOptions = queueOptions(connection, prefix);
+  return {
+    shards: new Queue(QUEUES.shards, bullmqOptions),
+    deadLetter: new Queue<DeadLetterData>(QUEUES.deadLetter, bullmqOptions),
+  };
 }
 
 function throughput(snapshot?: IngestSnapshot): Pick<IngestStatus, 'passagesPerSecond' | 'etaSeconds'> {
@@ -56,9 +71,8 @@ function stateOf(snapshot: IngestSnapshot | undefined, deadLetters: number): Ing
  * back in the queue, with its full retry budget again, and clears its dead-letter entry. The flow
  * parent still waits for these children, so finalize runs once they succeed.
  */
-export async function replayFailedShards(connection: Redis, prefix: string, collection: string): Promise<number> {
-  const shards = new Queue(QUEUES.shards, { connection, prefix });
-  const deadLetter = new Queue<DeadLetterData>(QUEUES.deadLetter, { connection, prefix });
+export async function replayFailedShards(connection: RedisClient, prefix: string, collection: string): Promise<number> {
+  const { shards, deadLetter } = statusQueues(connection, prefix);
   try {
     let replayed = 0;
     for (const job of await shards.getFailed(0, -1)) {

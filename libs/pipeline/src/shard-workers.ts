@@ -1,13 +1,14 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Encoder } from '@embedline/encoder';
 import {
   IngestManifest,
   QUEUES,
   deadLetterJobId,
   finalizeJobSchema,
+  queueOptions,
   shardQueueJobSchema,
   type DeadLetterData,
+  type RedisClient,
   type ShardJobData,
 } from '@embedline/queue';
 import type { ShardLedger, VectorStore } from '@embedline/store';
@@ -17,7 +18,7 @@ import { ShardMismatchError } from './errors/shard-mismatch-error.ts';
 import { finalizeIngest } from './finalize-ingest.ts';
 
 export interface ShardWorkersOptions {
-  readonly connection: Redis;
+  readonly connection: RedisClient;
   readonly prefix: string;
   readonly encoder: Encoder;
   readonly store: VectorStore & ShardLedger;
@@ -47,9 +48,9 @@ export interface ShardWorkers {
  * thread pool, so this event loop stays free to renew job locks: a busy worker is never "stalled".
  */
 export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
-  const queueOptions = { connection: options.connection, prefix: options.prefix };
+  const bullmqOptions = queueOptions(options.connection, options.prefix);
   const manifest = new IngestManifest(options.connection, options.prefix);
-  const deadLetter = new Queue<DeadLetterData>(QUEUES.deadLetter, queueOptions);
+  const deadLetter = new Queue<DeadLetterData>(QUEUES.deadLetter, bullmqOptions);
   const collections = new Set<string>();
   const dimension = options.encoder.describe().dimension;
 
@@ -88,7 +89,7 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
       }
     },
     {
-      ...queueOptions,
+      ...bullmqOptions,
       concurrency: options.concurrency,
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.lockDurationMs ?? 30_000,
@@ -108,7 +109,7 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
       options.log.info(`collection ${data.collection} finalized: ${result.stored} points stored`);
       return result;
     },
-    { ...queueOptions, concurrency: 1 },
+    { ...bullmqOptions, concurrency: 1 },
   );
   finalizeWorker.on('failed', (job, error) => options.log.error(`finalize ${job?.id}: ${error.message}`));
   finalizeWorker.on('error', (error) => options.log.error(`finalize worker: ${error.message}`));

@@ -17,5 +17,18 @@ export {
   type FinalizeJobData,
   type DeadLetterData,
 } from './job-data.ts';
-export { createRedisConnection } from './redis-connection.ts';
+export {
+  createRedisConnection,
+  queueOptions,
+  type RedisClient,
+  type RedisConnectionOptions,
+} from './redis-connection.ts';
+export {
+  checkRedisSettings,
+  RedisSettingsError,
+  REDIS_FLAG_NAMES,
+  type RedisSettings,
+  type RedisSettingNames,
+} from './redis-settings.ts';
+export { scanKeys } from './scan-keys.ts';
 export { IngestManifest, type IngestSnapshot } from './ingest-manifest.ts';

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { assertPrefixFits, type RedisClient } from './redis-connection.ts';
+import { scanKeys } from './scan-keys.ts';
 
 /** What `status` shows for one collection's ingest, readable from any machine with Redis access. */
 export interface IngestSnapshot {
@@ -25,10 +26,16 @@ export interface IngestSnapshot {
  * after a lost acknowledgement) still counts once.
  */
 export class IngestManifest {
+  /**
+   * Keys are `<prefix>:ingest:<collection>[:done|:writes]`: with the queues' hash-tag prefix on a
+   * cluster, one slot, so MULTI and the script below may touch several of them.
+   */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
-  ) {}
+  ) {
+    assertPrefixFits(redis, prefix);
+  }
 
   private key(collection: string): string {
     return `${this.prefix}:ingest:${collection}`;
@@ -136,8 +143,10 @@ export class IngestManifest {
     };
   }
 
+  /** Collections with an ingest recorded under this prefix. */
   async list(): Promise<string[]> {
-    const keys = await this.redis.keys(`${this.prefix}:ingest:*`);
-    return keys.filter((k) => !k.endsWith(':done') && !k.endsWith(':writes')).map((k) => k.slice(`${this.prefix}:ingest:`.length)).sort();
+    const head = `${this.prefix}:ingest:`;
+    const keys = await scanKeys(this.redis, `${head}*`);
+    return keys.filter((k) => !k.endsWith(':done') && !k.endsWith(':writes')).map((k) => k.slice(head.length)).sort();
   }
 }

@@ -1,14 +1,14 @@
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { loadEnv } from '@embedline/config';
+import type { EmbedlineEnv } from '@embedline/config';
 import { RejectsWriter, type RejectedRecord } from '@embedline/corpus';
 import { DEFAULT_SHARD_RETRY, ingestCorpus, readIngestStatus, replayFailedShards, type IngestProgress } from '@embedline/pipeline';
-import { createRedisConnection, parseCollectionName } from '@embedline/queue';
+import { parseCollectionName, type RedisClient } from '@embedline/queue';
 import { openStore } from '@embedline/store';
-import { formatDuration, nonNegativeInt, positiveInt } from '../options.ts';
+import { connectRedis, formatDuration, nonNegativeInt, positiveInt, withRedisOptions, type RedisFlags } from '../options.ts';
 import { formatStatus } from './status.ts';
 
-interface IngestFlags {
+interface IngestFlags extends RedisFlags {
   collection: string;
   format?: string;
   corpusUrl?: string;
@@ -23,13 +23,10 @@ interface IngestFlags {
   replayFailed?: boolean;
   resume?: boolean;
   progress: boolean;
-  redis: string;
-  prefix: string;
 }
 
-export function ingestCommand(): Command {
-  const env = loadEnv();
-  return new Command('ingest')
+export function ingestCommand(env: EmbedlineEnv): Command {
+  const command = new Command('ingest')
     .description('Split a corpus into shards and enqueue one embedding job per shard not yet done.')
     .argument('<corpus>', 'collection.tsv, *.jsonl, their .gz, *.arrow, *.parquet or a TREC <DOC> file')
     .requiredOption('--collection <name>', 'collection to fill')
@@ -45,34 +42,32 @@ export function ingestCommand(): Command {
     .option('--follow', 'after enqueuing, follow progress until the collection is finalized')
     .option('--resume', 'say what is already done before continuing (every ingest resumes anyway)')
     .option('--replay-failed', "re-queue this collection's shards that failed their last attempt, then exit")
-    .option('--no-progress', 'no progress bar (for logs)')
-    .option('--redis <url>', 'Redis URL (EMBEDLINE_REDIS_URL)', env.EMBEDLINE_REDIS_URL)
-    .option('--prefix <prefix>', 'queue key prefix (EMBEDLINE_QUEUE_PREFIX)', env.EMBEDLINE_QUEUE_PREFIX)
-    .action(async (corpus: string, flags: IngestFlags) => {
-      const collection = parseCollectionName(flags.collection);
-      const connection = createRedisConnection(flags.redis);
-      const store = await openStore(env);
-      try {
-        if (flags.replayFailed) {
-          const replayed = await replayFailedShards(connection, flags.prefix, collection);
-          console.log(`re-queued ${replayed} failed shard(s) of ${collection}`);
-          return;
-        }
-        if (flags.resume) console.log(formatStatus(collection, await readIngestStatus(connection, flags.prefix, collection)));
-        await runIngest(corpus, collection, flags, connection, store);
-        if (flags.follow) await follow(connection, flags.prefix, collection, flags.progress);
-      } finally {
-        await store.close();
-        await connection.quit();
+    .option('--no-progress', 'no progress bar (for logs)');
+  return withRedisOptions(command, env).action(async (corpus: string, flags: IngestFlags) => {
+    const collection = parseCollectionName(flags.collection);
+    const connection = connectRedis(flags);
+    const store = await openStore(env);
+    try {
+      if (flags.replayFailed) {
+        const replayed = await replayFailedShards(connection, flags.prefix, collection);
+        console.log(`re-queued ${replayed} failed shard(s) of ${collection}`);
+        return;
       }
-    });
+      if (flags.resume) console.log(formatStatus(collection, await readIngestStatus(connection, flags.prefix, collection)));
+      await runIngest(corpus, collection, flags, connection, store);
+      if (flags.follow) await follow(connection, flags.prefix, collection, flags.progress);
+    } finally {
+      await store.close();
+      await connection.quit();
+    }
+  });
 }
 
 async function runIngest(
   corpus: string,
   collection: string,
   flags: IngestFlags,
-  connection: ReturnType<typeof createRedisConnection>,
+  connection: RedisClient,
   store: Awaited<ReturnType<typeof openStore>>,
 ): Promise<void> {
   const rejectsPath = flags.rejects ?? `${corpus.replace(/\.[^/.]+$/, '')}.rejects.jsonl`;
@@ -132,7 +127,7 @@ function payload(p: IngestProgress, started: number) {
 }
 
 /** Polls the collection's status until finalize has run (or shards are stuck in the dead-letter queue). */
-async function follow(connection: ReturnType<typeof createRedisConnection>, prefix: string, collection: string, progress: boolean) {
+async function follow(connection: RedisClient, prefix: string, collection: string, progress: boolean) {
   const bar = progress && process.stderr.isTTY ? new SingleBar({ format: FOLLOW_FORMAT, etaBuffer: 20 }) : undefined;
   for (;;) {
     const status = await readIngestStatus(connection, prefix, collection);

@@ -1,26 +1,23 @@
 import { Command } from 'commander';
-import { loadEnv } from '@embedline/config';
+import type { EmbedlineEnv } from '@embedline/config';
 import { readIngestStatus, type IngestStatus } from '@embedline/pipeline';
-import { createRedisConnection, parseCollectionName } from '@embedline/queue';
-import { formatDuration } from '../options.ts';
+import { parseCollectionName } from '@embedline/queue';
+import { connectRedis, formatDuration, withRedisOptions, type RedisFlags } from '../options.ts';
 
-export function statusCommand(): Command {
-  const env = loadEnv();
-  return new Command('status')
+export function statusCommand(env: EmbedlineEnv): Command {
+  const command = new Command('status')
     .description("Show a collection's ingest: shards waiting/active/done/failed, throughput, ETA.")
     .argument('<collection>')
-    .option('--redis <url>', 'Redis URL', env.EMBEDLINE_REDIS_URL)
-    .option('--prefix <prefix>', 'queue key prefix', env.EMBEDLINE_QUEUE_PREFIX)
-    .option('--json', 'print JSON instead of text')
-    .action(async (collection: string, flags: { redis: string; prefix: string; json?: boolean }) => {
-      const connection = createRedisConnection(flags.redis);
-      try {
-        const status = await readIngestStatus(connection, flags.prefix, parseCollectionName(collection));
-        console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(collection, status));
-      } finally {
-        await connection.quit();
-      }
-    });
+    .option('--json', 'print JSON instead of text');
+  return withRedisOptions(command, env).action(async (collection: string, flags: RedisFlags & { json?: boolean }) => {
+    const connection = connectRedis(flags);
+    try {
+      const status = await readIngestStatus(connection, flags.prefix, parseCollectionName(collection));
+      console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(collection, status));
+    } finally {
+      await connection.quit();
+    }
+  });
 }
 
 export function formatStatus(collection: string, status: IngestStatus): string {

@@ -3,9 +3,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '@embedline/config';
-import { QUEUES } from '@embedline/queue';
+import { QUEUES, queueOptions, type RedisClient } from '@embedline/queue';
 import type { RouteContext } from '../context.ts';
 import { requireScope } from '../auth.ts';
 
@@ -33,9 +32,10 @@ export async function adminQueueRoutes(
 }
 
 /** The pipeline's queues (dashboard, queue-depth metrics) on the server's Redis connection. */
-export function pipelineQueues(redis: Redis, prefix: string, log: Logger): Queue[] {
+export function pipelineQueues(redis: RedisClient, prefix: string, log: Logger): Queue[] {
+  const bullmqOptions = queueOptions(redis, prefix);
   return Object.values(QUEUES).map((name) => {
-    const queue = new Queue(name, { connection: redis, prefix });
+    const queue = new Queue(name, bullmqOptions);
     // Connection errors surface where the queues are used (/readyz, metrics, dashboard); the server's
     // Redis client already logs them once.
     queue.on('error', (error) => log.debug({ err: error, queue: name }, 'queue connection error'));
