@@ -57,13 +57,15 @@ describe('pipeline end to end', { timeout: 600_000 }, () => {
   test('ingests 5,000 passages with 2 worker processes: every accepted id stored once, vectors equal the encoder', async () => {
     const { env, corpus } = scenario('main');
     const ids = writeTsvCorpus(corpus, 5000);
-    const workers = [startApp('worker', [], env), startApp('worker', [], env)];
+    const opsFlags = ['--metrics-port', '0', '--metrics-host', '127.0.0.1'];
+    const workers = [startApp('worker', opsFlags, env), startApp('worker', opsFlags, env)];
     try {
       const ingest = await runApp('producer', ['ingest', corpus, '--collection', 'main', '--no-progress', '--follow'], env);
       assert.equal(ingest.code, 0, ingest.output);
       assert.match(ingest.output, /accepted 5000 passages, rejected 0/);
       assert.match(ingest.output, /finalized .*: 5000 points stored/);
       for (const worker of workers) assert.match(worker.output(), /stored 250 passages/, 'both workers took shards');
+      await assertWorkerMetrics(workers.map((w) => w.output()), { collection: 'main', passages: 5000, shards: 20 });
     } finally {
       const codes = await Promise.all(workers.map((w) => stopApp(w)));
       assert.deepEqual(codes, [0, 0], 'workers stop cleanly on SIGTERM');
@@ -161,3 +163,31 @@ describe('pipeline end to end', { timeout: 600_000 }, () => {
     ]);
   });
 });
+
+/** Each worker's /healthz, /readyz and /metrics (port 0: the address its log gives); the counts add up across them. */
+async function assertWorkerMetrics(
+  outputs: string[],
+  expected: { collection: string; passages: number; shards: number },
+): Promise<void> {
+  let passages = 0;
+  let shards = 0;
+  let finalizes = 0;
+  for (const output of outputs) {
+    const base = /worker operations server on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+    assert.ok(base, `the worker logs its operations address:\n${output}`);
+    assert.deepEqual(await (await fetch(`${base}/healthz`)).json(), { status: 'ok' });
+    const ready = await fetch(`${base}/readyz`);
+    assert.equal(ready.status, 200, await ready.clone().text());
+    assert.equal(((await ready.json()) as { ready: boolean }).ready, true);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const labels = `collection="${expected.collection}"`;
+    passages += Number(new RegExp(`^embedline_worker_passages_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    shards += Number(new RegExp(`^embedline_worker_shards_total\\{${labels},outcome="stored"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    finalizes += Number(/^embedline_worker_finalize_duration_seconds_count\{outcome="finalized"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    assert.match(text, /^embedline_worker_active_shards 0$/m);
+    assert.match(text, /^embedline_worker_tokens_total\{kind="real"\} \d+/m);
+  }
+  assert.equal(passages, expected.passages, 'passages_total across the workers');
+  assert.equal(shards, expected.shards, 'stored shards across the workers');
+  assert.equal(finalizes, 1, 'one worker finalized the collection');
+}

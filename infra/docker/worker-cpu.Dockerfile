@@ -53,5 +53,8 @@ USER node
 ENV EMBEDLINE_MODEL_DIR=/opt/embedline/model \
     EMBEDLINE_MODEL_VARIANT=fp32 \
     EMBEDLINE_PROVIDER=cpu \
-    EMBEDLINE_LANCEDB_DIR=/var/lib/embedline/lancedb
+    EMBEDLINE_LANCEDB_DIR=/var/lib/embedline/lancedb \
+    EMBEDLINE_WORKER_METRICS_PORT=9464
+# /healthz, /readyz and /metrics (one worker process per container, so one fixed port).
+EXPOSE 9464
 ENTRYPOINT ["node", "--import", "tsx", "apps/worker/src/main.ts"]

@@ -91,5 +91,8 @@ ENV EMBEDLINE_MODEL_DIR=/opt/embedline/model \
     EMBEDLINE_MODEL_VARIANT=O4 \
     EMBEDLINE_PROVIDER=cuda \
     EMBEDLINE_DEVICE_ID=0 \
-    EMBEDLINE_LANCEDB_DIR=/var/lib/embedline/lancedb
+    EMBEDLINE_LANCEDB_DIR=/var/lib/embedline/lancedb \
+    EMBEDLINE_WORKER_METRICS_PORT=9464
+# /healthz, /readyz and /metrics (one worker process per container, so one fixed port).
+EXPOSE 9464
 ENTRYPOINT ["node", "--import", "tsx", "apps/worker/src/main.ts"]

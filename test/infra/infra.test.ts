@@ -235,7 +235,7 @@ describe('environment variables: exactly those the apps read (libs/config envSch
   });
 });
 
-describe('ports, probes and scrape annotations match the API', () => {
+describe('ports, probes and scrape annotations match the apps', () => {
   const objects = loadKubernetesObjects().map(({ object }) => object);
   const kustomization = loadKustomization();
   const apiDeployment = objects.find(
@@ -297,16 +297,37 @@ describe('ports, probes and scrape annotations match the API', () => {
     assert.equal(container.readinessProbe?.httpGet?.path, '/readyz');
   });
 
-  test('only the API image exposes a port (workers and producer serve nothing)', () => {
-    for (const image of ['producer', 'worker-cpu', 'worker-gpu']) {
-      const instructions = parseDockerfile(`infra/docker/${image}.Dockerfile`).stages.flatMap(
-        (s) => s.instructions,
-      );
-      assert.deepEqual(
-        instructions.filter((i) => i.keyword === 'EXPOSE'),
-        [],
-        image,
-      );
+  test('the producer image exposes no port', () => {
+    const instructions = parseDockerfile('infra/docker/producer.Dockerfile').stages.flatMap((s) => s.instructions);
+    assert.deepEqual(instructions.filter((i) => i.keyword === 'EXPOSE'), []);
+  });
+
+  test('workers serve /healthz, /readyz and /metrics on EMBEDLINE_WORKER_METRICS_PORT in every image, pod and service', () => {
+    for (const image of ['worker-cpu', 'worker-gpu']) {
+      const runtime = parseDockerfile(`infra/docker/${image}.Dockerfile`).stages.at(-1)?.instructions ?? [];
+      const env = new Map(runtime.filter((i) => i.keyword === 'ENV').flatMap((i) => [...envOf(i)]));
+      const port = Number(effectiveValue(env, 'EMBEDLINE_WORKER_METRICS_PORT'));
+      assert.ok(port > 0, `${image} sets EMBEDLINE_WORKER_METRICS_PORT`);
+      assert.deepEqual(runtime.filter((i) => i.keyword === 'EXPOSE').map((i) => Number(i.args)), [port], image);
+    }
+    const worker = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'embedline-worker-gpu') as KubeObject;
+    const workerTemplate = podTemplateOf(worker);
+    const workerContainer = workerTemplate?.spec.containers[0] as Container;
+    const port = Number(effectiveValue(containerEnvironment(workerContainer, objects, kustomization), 'EMBEDLINE_WORKER_METRICS_PORT'));
+    assert.ok(port > 0, 'the GPU worker pod sets EMBEDLINE_WORKER_METRICS_PORT');
+    assert.deepEqual(workerContainer.ports?.map((p) => p.containerPort), [port]);
+    assert.equal(workerTemplate?.metadata?.annotations?.['prometheus.io/port'], String(port));
+    assert.equal(workerTemplate?.metadata?.annotations?.['prometheus.io/scrape'], 'true');
+    assert.equal(workerTemplate?.metadata?.annotations?.['prometheus.io/path'], '/metrics');
+    assert.equal(workerContainer.livenessProbe?.httpGet?.path, '/healthz');
+    assert.equal(workerContainer.readinessProbe?.httpGet?.path, '/readyz');
+    const metricsPort = workerContainer.ports?.find((p) => p.containerPort === port);
+    assert.ok([port, metricsPort?.name].includes(workerContainer.livenessProbe?.httpGet?.port as string | number), 'liveness probes that port');
+    for (const name of ['worker', 'worker-gpu']) {
+      const service = compose().services[name] as ComposeService;
+      const composePort = Number(effectiveValue(composeEnv(service), 'EMBEDLINE_WORKER_METRICS_PORT'));
+      assert.ok(composePort > 0, `compose ${name} sets EMBEDLINE_WORKER_METRICS_PORT`);
+      assert.ok(service.healthcheck?.test.join(' ').includes(`:${composePort}/readyz`), `compose ${name} health-checks /readyz`);
     }
   });
 

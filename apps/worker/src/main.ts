@@ -6,9 +6,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createLogger, loadEnv, onShutdown, type EmbedlineEnv } from '@embedline/config';
 import { Encoder, resolveModel } from '@embedline/encoder';
-import { startShardWorkers } from '@embedline/pipeline';
-import { REDIS_FLAG_NAMES, checkRedisSettings, createRedisConnection } from '@embedline/queue';
-import { openStore } from '@embedline/store';
+import { buildOpsServer } from '@embedline/ops';
+import { WorkerMetrics, startShardWorkers, type ShardWorkers } from '@embedline/pipeline';
+import { REDIS_FLAG_NAMES, checkRedisSettings, createRedisConnection, type RedisClient } from '@embedline/queue';
+import { openStore, type VectorStore } from '@embedline/store';
 
 /** Reads the environment inside the catch below, so a bad setting is one line, never a stack trace. */
 async function main(argv: string[]): Promise<void> {
@@ -30,6 +31,8 @@ function program(env: EmbedlineEnv): Command {
     .option('--inference-threads <n>', 'onnxruntime sessions in this process; 2-4 on a GPU (EMBEDLINE_INFERENCE_THREADS)', nonNegativeInt, env.EMBEDLINE_INFERENCE_THREADS)
     .option('--tokenizer-threads <n>', 'threads that tokenize, 0 = this one; 8 on a GPU (EMBEDLINE_TOKENIZER_THREADS)', nonNegativeInt, env.EMBEDLINE_TOKENIZER_THREADS)
     .option('--concurrency <n>', 'shards in flight (EMBEDLINE_WORKER_CONCURRENCY)', nonNegativeInt, env.EMBEDLINE_WORKER_CONCURRENCY)
+    .option('--metrics-port <n>', 'serve /healthz, /readyz and /metrics on this port; 0 = a free one (EMBEDLINE_WORKER_METRICS_PORT; default none)', nonNegativeInt, env.EMBEDLINE_WORKER_METRICS_PORT)
+    .option('--metrics-host <host>', 'address the metrics port binds (EMBEDLINE_WORKER_METRICS_HOST)', env.EMBEDLINE_WORKER_METRICS_HOST)
     .option('--export <dir>', 'also write each shard as Arrow IPC and Parquet files here, DIR/<collection>/<shard>.{arrow,parquet} (EMBEDLINE_EXPORT_DIR)', env.EMBEDLINE_EXPORT_DIR)
     .action((flags: WorkerFlags) => run(flags, env));
 }
@@ -46,6 +49,8 @@ interface WorkerFlags {
   inferenceThreads: number;
   tokenizerThreads: number;
   concurrency: number;
+  metricsPort?: number;
+  metricsHost: string;
   export?: string;
 }
 
@@ -53,6 +58,16 @@ async function run(flags: WorkerFlags, env: EmbedlineEnv): Promise<void> {
   const redis = { url: flags.redis, cluster: flags.redisCluster, prefix: flags.prefix };
   checkRedisSettings(redis, REDIS_FLAG_NAMES); // before the model loads: a bad setting fails at once
   const log = createLogger('worker');
+  const metrics = new WorkerMetrics();
+  // Up before the model loads (minutes for a large one): liveness answers meanwhile, readiness says "loading".
+  const started: { encoder?: Encoder; store?: VectorStore; connection?: RedisClient; workers?: ShardWorkers } = {};
+  const ops = await startOpsServer(flags, metrics, {
+    model: () => started.encoder ?? Promise.reject(new Error('the model is still loading')),
+    redis: () => started.connection?.ping() ?? Promise.reject(new Error('not connected yet')),
+    store: () => started.store?.listCollections() ?? Promise.reject(new Error('not opened yet')),
+    queue: () => started.workers ?? Promise.reject(new Error('not consuming shards yet')),
+  });
+  if (ops !== undefined) log.info(`worker operations server on ${ops.address} (/healthz, /readyz, /metrics)`);
   const model = await resolveModel({
     modelDir: flags.modelDir,
     variant: flags.variant,
@@ -60,7 +75,7 @@ async function run(flags: WorkerFlags, env: EmbedlineEnv): Promise<void> {
     log: (m) => log.info(m),
   });
   if (model.warning !== undefined) log.warn(model.warning);
-  const encoder = await Encoder.load(
+  const encoder = (started.encoder = await Encoder.load(
     {
       modelDir: model.dir,
       variant: flags.variant,
@@ -72,10 +87,10 @@ async function run(flags: WorkerFlags, env: EmbedlineEnv): Promise<void> {
       intraOpThreads: env.EMBEDLINE_INTRA_OP_THREADS,
     },
     log,
-  );
-  const store = await openStore(env);
-  const connection = createRedisConnection(redis.url, { cluster: redis.cluster });
-  const workers = startShardWorkers({
+  ));
+  const store = (started.store = await openStore(env));
+  const connection = (started.connection = createRedisConnection(redis.url, { cluster: redis.cluster }));
+  const workers = (started.workers = startShardWorkers({
     connection,
     prefix: flags.prefix,
     encoder,
@@ -83,16 +98,37 @@ async function run(flags: WorkerFlags, env: EmbedlineEnv): Promise<void> {
     concurrency: flags.concurrency,
     exportDir: flags.export,
     lockDurationMs: env.EMBEDLINE_LOCK_DURATION_MS,
+    metrics,
     log,
-  });
+  }));
   log.info(`worker ready: queue prefix ${flags.prefix}${redis.cluster ? ' on a Redis Cluster' : ''}, ${flags.concurrency} shards in flight`);
   // A drain cut short loses nothing: unfinished shards are re-run by another worker once their locks expire.
   onShutdown(log, { draining: 'finishing the shards in hand', graceMs: 120_000 }, async () => {
+    delete started.workers; // not ready while draining
     await workers.close();
+    await ops?.close();
     await encoder.close();
     await store.close();
     await connection.quit();
   });
+}
+
+/** The operations endpoints, when a port is set; a port that cannot be bound stops the worker with one line. */
+async function startOpsServer(
+  flags: WorkerFlags,
+  metrics: WorkerMetrics,
+  readiness: Record<string, () => unknown>,
+): Promise<{ address: string; close(): Promise<void> } | undefined> {
+  if (flags.metricsPort === undefined) return undefined;
+  const server = buildOpsServer({ registry: metrics.registry, readiness });
+  try {
+    const address = await server.listen({ host: flags.metricsHost, port: flags.metricsPort });
+    return { address, close: () => server.close() };
+  } catch (error) {
+    throw new Error(
+      `--metrics-port (EMBEDLINE_WORKER_METRICS_PORT) ${flags.metricsPort} on ${flags.metricsHost}: ${(error as Error).message}`,
+    );
+  }
 }
 
 function nonNegativeInt(value: string): number {

@@ -47,6 +47,12 @@ export const envSchema = z.object({
   EMBEDLINE_WORKER_CONCURRENCY: int(1).default(2),
   /** How long a worker's claim on a shard lasts without renewal: a killed worker's shard is re-run after this. */
   EMBEDLINE_LOCK_DURATION_MS: int(1000).default(30000),
+  /**
+   * Port of the worker's operations server (/healthz, /readyz, /metrics); unset = none, 0 = a free port (logged).
+   * Off by default because several workers share a host (one per GPU): give each its own port.
+   */
+  EMBEDLINE_WORKER_METRICS_PORT: int(0).max(65535).optional(),
+  EMBEDLINE_WORKER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   /** Also write each shard as an Arrow IPC file under this folder. */
   EMBEDLINE_EXPORT_DIR: z.string().optional(),
   EMBEDLINE_SHARD_SIZE: int(1).default(1000),

@@ -23,7 +23,7 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { searchRoutes } from './routes/search.ts';
 import { SearchService } from './search-service.ts';
-import { withTimeout } from './with-timeout.ts';
+import { withTimeout } from '@embedline/ops';
 
 /** What the server runs on; the caller owns these and closes them after the server (see apps/api). */
 export interface ApiDeps {

@@ -19,3 +19,4 @@ export { fingerprintCorpus } from './corpus-fingerprint.ts';
 export { ShardMismatchError } from './errors/shard-mismatch-error.ts';
 export { StoredCountMismatchError } from './errors/stored-count-mismatch-error.ts';
 export { RemoteCorpusError } from './errors/remote-corpus-error.ts';
+export { WorkerMetrics, type ShardAttemptOutcome } from './worker-metrics.ts';

@@ -16,6 +16,7 @@ import { embedShard, type EmbedShardResult } from './embed-shard.ts';
 import { RemoteCorpusError } from './errors/remote-corpus-error.ts';
 import { ShardMismatchError } from './errors/shard-mismatch-error.ts';
 import { finalizeIngest } from './finalize-ingest.ts';
+import type { WorkerMetrics } from './worker-metrics.ts';
 
 export interface ShardWorkersOptions {
   readonly connection: RedisClient;
@@ -35,6 +36,8 @@ export interface ShardWorkersOptions {
    * free: inference is off-thread); a killed worker's shard goes back to the queue once it lapses.
    */
   readonly lockDurationMs?: number;
+  /** Counts shards, passages, tokens and finalize runs (served on the worker's /metrics). */
+  readonly metrics?: WorkerMetrics;
   readonly log: { info(message: string): void; warn(message: string): void; error(message: string): void };
 }
 
@@ -67,6 +70,7 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
       if (!parsed.success) throw new UnrecoverableError(`job ${job.id}: malformed shard job: ${parsed.error.message}`);
       if (parsed.data.kind === 'seal') return { sealed: true };
       await ensureCollection(parsed.data.collection);
+      const shardDone = options.metrics?.startShard();
       try {
         const result = await embedShard(parsed.data, {
           encoder: options.encoder,
@@ -77,11 +81,13 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
           batchPassages: options.batchPassages,
         });
         const { shardIndex, collection } = parsed.data;
+        shardDone?.({ collection, ...result });
         options.log.info(`shard ${shardIndex} of ${collection}: stored ${result.stored} passages${describeRejects(result)}`);
         // What BullMQ keeps as the job's return value: the counts, not the rejects themselves.
         const { rejects, ...counts } = result;
         return { ...counts, rejected: rejects.length };
       } catch (error) {
+        shardDone?.();
         // Retrying cannot help these: fail the shard at once, so it reaches the dead-letter queue with its error.
         if (error instanceof ShardMismatchError) throw new UnrecoverableError(error.message);
         if (error instanceof RemoteCorpusError && !error.retryable) throw new UnrecoverableError(error.message);
@@ -96,7 +102,7 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
     },
   );
   shardWorker.on('failed', (job, error) => {
-    if (job) void moveToDeadLetterIfFinal(job, error, deadLetter, options.log);
+    if (job) void moveToDeadLetterIfFinal(job, error, deadLetter, options.log, options.metrics);
   });
   shardWorker.on('error', (error) => options.log.error(`shard worker: ${error.message}`));
 
@@ -105,9 +111,16 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
     async (job: Job) => {
       const data = finalizeJobSchema.parse(job.data);
       await ensureCollection(data.collection);
-      const result = await finalizeIngest(data, { store: options.store, manifest });
-      options.log.info(`collection ${data.collection} finalized: ${result.stored} points stored`);
-      return result;
+      const stop = options.metrics?.finalizeSeconds.startTimer();
+      try {
+        const result = await finalizeIngest(data, { store: options.store, manifest });
+        stop?.({ outcome: 'finalized' });
+        options.log.info(`collection ${data.collection} finalized: ${result.stored} points stored`);
+        return result;
+      } catch (error) {
+        stop?.({ outcome: 'failed' });
+        throw error;
+      }
     },
     { ...bullmqOptions, concurrency: 1 },
   );
@@ -145,9 +158,12 @@ async function moveToDeadLetterIfFinal(
   error: Error,
   deadLetter: Queue<DeadLetterData>,
   log: ShardWorkersOptions['log'],
+  metrics: WorkerMetrics | undefined,
 ): Promise<void> {
+  const collection = (job.data as Partial<ShardJobData>).collection ?? 'unknown';
   try {
     if ((await job.getState()) !== 'failed') {
+      metrics?.shardFailed(collection, 'retrying');
       log.warn(`shard job ${job.id} failed (attempt ${job.attemptsMade}), will retry: ${error.message}`);
       return;
     }
@@ -164,6 +180,7 @@ async function moveToDeadLetterIfFinal(
       },
       { jobId: deadLetterJobId(job.id ?? ''), removeOnComplete: true },
     );
+    metrics?.shardFailed(collection, 'dead_lettered');
     log.error(`shard job ${job.id} failed for good after ${job.attemptsMade} attempts: ${error.message}`);
   } catch (recordError) {
     log.error(`could not record failed shard ${job.id}: ${(recordError as Error).message}`);

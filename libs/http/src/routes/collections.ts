@@ -6,7 +6,7 @@ import { requireScope } from '../auth.ts';
 import { UnknownCollectionError } from '../errors/unknown-collection-error.ts';
 import { collectionNameSchema, errorResponses } from '../schemas.ts';
 import { callStore } from '../store-access.ts';
-import { withTimeout } from '../with-timeout.ts';
+import { withTimeout } from '@embedline/ops';
 
 /** How long the collection routes wait for Redis before answering without the ingest status. */
 export const REDIS_TIMEOUT_MS = 2000;

@@ -1,21 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../context.ts';
-import { withTimeout } from '../with-timeout.ts';
-
-/** How long each readiness check may take. */
-export const READY_CHECK_TIMEOUT_MS = 2000;
-
-const checkSchema = {
-  type: 'object',
-  properties: { ok: { type: 'boolean' }, detail: { type: 'string' } },
-  required: ['ok'],
-} as const;
+import { checkResultSchema, runReadinessChecks } from '@embedline/ops';
 
 const readySchema = {
   type: 'object',
   properties: {
     ready: { type: 'boolean' },
-    checks: { type: 'object', properties: { model: checkSchema, store: checkSchema, redis: checkSchema } },
+    checks: { type: 'object', properties: { model: checkResultSchema, store: checkResultSchema, redis: checkResultSchema } },
   },
   required: ['ready', 'checks'],
 } as const;
@@ -47,23 +38,12 @@ export async function healthRoutes(app: FastifyInstance, ctx: RouteContext): Pro
     },
     async (_request, reply) => {
       const { dimension, modelDir } = ctx.encoder.describe();
-      const [store, redis] = await Promise.all([
-        check(() => ctx.store.listCollections(), 'store'),
-        check(() => ctx.redis.ping(), 'Redis'),
-      ]);
-      const checks = { model: { ok: true, detail: `${modelDir}, ${dimension}-d` }, store, redis };
-      const ready = store.ok && redis.ok;
+      const { ready, checks } = await runReadinessChecks({
+        store: () => ctx.store.listCollections(),
+        Redis: () => ctx.redis.ping(),
+      });
       if (!ready) reply.code(503).header('retry-after', '5');
-      return { ready, checks };
+      return { ready, checks: { model: { ok: true, detail: `${modelDir}, ${dimension}-d` }, store: checks.store, redis: checks.Redis } };
     },
   );
-}
-
-async function check(probe: () => Promise<unknown>, what: string): Promise<{ ok: boolean; detail?: string }> {
-  try {
-    await withTimeout(probe(), READY_CHECK_TIMEOUT_MS, what);
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, detail: (error as Error).message };
-  }
 }
