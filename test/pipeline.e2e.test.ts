@@ -73,6 +73,29 @@ describe('pipeline end to end', { timeout: 600_000 }, () => {
     await assertStoredExactlyOnce(env, 'main', ids);
   });
 
+  test('workers split by queue: one embeds shards, one finalizes without loading the model', async () => {
+    const { env, corpus } = scenario('roles');
+    const ids = writeTsvCorpus(corpus, 2000);
+    const embedder = startApp('worker', ['--queues', 'shards'], env);
+    const finalizer = startApp('worker', ['--queues', 'finalize'], env);
+    try {
+      const ingest = await runApp('producer', ['ingest', corpus, '--collection', 'roles', '--no-progress', '--follow'], env);
+      assert.equal(ingest.code, 0, ingest.output);
+      assert.match(ingest.output, /finalized .*: 2000 points stored/);
+      assert.match(finalizer.output(), /collection roles finalized: 2000 points stored/);
+      assert.match(finalizer.output(), /consuming finalize \(no model loaded\)/);
+      assert.doesNotMatch(finalizer.output(), /encoder ready|stored \d+ passages/, 'the finalizer embeds nothing');
+      assert.doesNotMatch(embedder.output(), /finalized/, 'the embedder finalizes nothing');
+      assert.match(embedder.output(), /stored 250 passages/);
+    } finally {
+      assert.deepEqual(await Promise.all([stopApp(embedder), stopApp(finalizer)]), [0, 0]);
+    }
+    await assertStoredExactlyOnce(env, 'roles', ids);
+    const bad = await runApp('worker', ['--queues', 'gpu'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.output, /--queues.*expected shards, finalize or both \(comma-separated\), got "gpu"/);
+  });
+
   test('a worker killed with SIGKILL mid-run: its shards are redone, every passage stored exactly once', async () => {
     const { env, corpus, status } = scenario('crash');
     const ids = writeTsvCorpus(corpus, 3000);

@@ -46,6 +46,11 @@ export interface IngestRunSettings {
   readonly cpuProfileDir?: string;
   /** The worker entry point: apps/worker/src/main.ts, or bench/pipeline/plumbing-worker.ts (no encoder). */
   readonly workerScript?: string;
+  /**
+   * Finalize in a process of its own (`apps/worker --queues finalize`, role "finalizer", no model loaded), the
+   * workers on `--queues shards`: as a fleet runs (infra/k8s/worker-finalize-deployment.yaml).
+   */
+  readonly finalizeWorker?: boolean;
   readonly extraEnv?: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly log: (message: string) => void;
@@ -114,10 +119,14 @@ export async function runIngest(settings: IngestRunSettings): Promise<IngestRunR
     const redisPid = Number(/process_id:(\d+)/.exec(await connection.info('server'))?.[1]);
     const redisCpuBefore = redisCpuSeconds(await connection.info('cpu'));
 
+    const embedderEnv = settings.finalizeWorker ? { ...env, EMBEDLINE_WORKER_QUEUES: 'shards' } : env;
     for (let i = 0; i < settings.workers; i++) {
       children.push(
-        startNode(settings, `worker-${i + 1}`, [settings.workerScript ?? 'apps/worker/src/main.ts'], env),
+        startNode(settings, `worker-${i + 1}`, [settings.workerScript ?? 'apps/worker/src/main.ts'], embedderEnv),
       );
+    }
+    if (settings.finalizeWorker) {
+      children.push(startNode(settings, 'finalizer', ['apps/worker/src/main.ts'], { ...env, EMBEDLINE_WORKER_QUEUES: 'finalize' }));
     }
     await Promise.all(children.map((w) => waitForOutput(w, 'worker ready', 180_000)));
 

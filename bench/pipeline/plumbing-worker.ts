@@ -51,6 +51,7 @@ const connection = createRedisConnection(env.EMBEDLINE_REDIS_URL);
 const workers = startShardWorkers({
   connection,
   prefix: env.EMBEDLINE_QUEUE_PREFIX,
+  queues: env.EMBEDLINE_WORKER_QUEUES,
   // Encoder is a class with private state; the pipeline only calls describe() and encode().
   encoder: standIn as unknown as Encoder,
   store,

@@ -6,7 +6,11 @@
  * figures are `--sizes 100000,1000000`.
  *
  *   npx tsx bench/pipeline/scale.ts [--sizes 25000,50000,100000] [--runs 1] [--workers 1] [--threads <cores/workers>]
- *        [--shard-size 1000] [--concurrency 2] [--high-water-mark 200] [--no-encoder]
+ *        [--shard-size 1000] [--concurrency 2] [--high-water-mark 200] [--no-encoder] [--finalize-worker]
+ *
+ * --finalize-worker runs finalize in a process of its own (`--queues finalize`, no model), the workers on
+ * `--queues shards`, as infra/k8s deploys them: the workers' peak is then the embedding fleet's, and the
+ * finalizer's peak (LanceDB's compaction and index build, which grow with the table) is reported apart.
  */
 import { parseArgs } from 'node:util';
 import { positiveInt } from '../encoder/protocol.ts';
@@ -45,6 +49,8 @@ interface ScaleRun extends Omit<IngestRunResult, 'memoryCurve'> {
   readonly run: number;
   readonly producerPeakRssMiB: number;
   readonly workerPeakRssMiB: number;
+  /** The finalize process's peak (with --finalize-worker; NaN without). */
+  readonly finalizerPeakRssMiB: number;
   /** Highest worker RSS sampled while passages were being stored (finalize's index build excluded). */
   readonly workerIngestPeakRssMiB: number;
   /** Worker RSS (largest of the workers) at 25/50/75/100% of the corpus stored: flat, or growing? */
@@ -69,19 +75,23 @@ for (const size of flags.sizes) {
       maxBatchTokens: 16384,
       inline: false,
       timeoutSeconds: flags.timeout,
+      finalizeWorker: flags.finalizeWorker,
       log,
       ...(flags.noEncoder
         ? { workerScript: 'bench/pipeline/plumbing-worker.ts', extraEnv: { BENCH_NULL_DIMENSION: '768' } }
         : {}),
     });
-    const peak = (role: string) =>
-      Math.max(...result.processes.filter((p) => p.role.startsWith(role)).map((p) => p.peakRssMiB));
+    const peak = (role: string) => {
+      const peaks = result.processes.filter((p) => p.role.startsWith(role)).map((p) => p.peakRssMiB);
+      return peaks.length === 0 ? Number.NaN : Math.max(...peaks);
+    };
     const entry: ScaleRun = {
       ...result,
       size,
       run,
       producerPeakRssMiB: peak('producer'),
       workerPeakRssMiB: peak('worker'),
+      finalizerPeakRssMiB: peak('finalizer'),
       workerIngestPeakRssMiB: ingestPeak(result.memoryCurve),
       workerRssByProgressMiB: rssByProgress(result.memoryCurve),
     };
@@ -89,7 +99,8 @@ for (const size of flags.sizes) {
     if (run === flags.runs && size !== flags.sizes.at(-1)) save(false);
     log(
       `size ${fmt(size)}, run ${run}: ${result.ingestSeconds.toFixed(1)} s (${fmt(result.passagesPerSecond)} passages/s), ` +
-        `finalize ${result.finalizeSeconds.toFixed(1)} s; peak RSS producer ${fmt(entry.producerPeakRssMiB)} MiB, worker ${fmt(entry.workerPeakRssMiB)} MiB`,
+        `finalize ${result.finalizeSeconds.toFixed(1)} s; peak RSS producer ${fmt(entry.producerPeakRssMiB)} MiB, worker ${fmt(entry.workerPeakRssMiB)} MiB` +
+        (flags.finalizeWorker ? `, finalizer ${fmt(entry.finalizerPeakRssMiB)} MiB` : ''),
     );
   }
 }
@@ -120,6 +131,7 @@ function summarize(complete: boolean) {
       producerSeconds: m((r) => r.producerSeconds),
       producerPeakRssMiB: m((r) => r.producerPeakRssMiB),
       workerPeakRssMiB: m((r) => r.workerPeakRssMiB),
+      finalizerPeakRssMiB: m((r) => r.finalizerPeakRssMiB),
       workerIngestPeakRssMiB: m((r) => r.workerIngestPeakRssMiB),
       redisUsedMemoryPeakMiB: m((r) => r.redis.usedMemoryPeakMiB),
       storeMiB: m((r) => r.storeMiB),
@@ -140,6 +152,9 @@ function summarize(complete: boolean) {
     linear: largest.passagesPerSecond / smallest.passagesPerSecond >= LINEAR_MIN_RATE_RATIO,
     producerPeakRatio: largest.producerPeakRssMiB / smallest.producerPeakRssMiB,
     workerPeakRatio: largest.workerPeakRssMiB / smallest.workerPeakRssMiB,
+    /** With --finalize-worker: the finalize process's peak at the largest size over the smallest (NaN without). */
+    finalizerPeakRatio: largest.finalizerPeakRssMiB / smallest.finalizerPeakRssMiB,
+    finalizeWorker: flags.finalizeWorker,
     /** The same while storing (finalize's index build, which a worker also runs, left out). */
     workerIngestPeakRatio: largest.workerIngestPeakRssMiB / smallest.workerIngestPeakRssMiB,
     producerMemoryFlat: largest.producerPeakRssMiB / smallest.producerPeakRssMiB <= FLAT_MAX_MEMORY_RATIO,
@@ -164,6 +179,7 @@ function save(complete: boolean): void {
       shardSize: flags.shardSize,
       highWaterMark: flags.highWaterMark,
       encoder: flags.noEncoder ? 'none (fixed 768-d vectors)' : model.description,
+      finalizeWorker: flags.finalizeWorker,
       corpus:
         'Vaswani abstracts repeated in order with distinct ids (~300 bytes each), TSV, byte-range shards',
     },
@@ -210,6 +226,9 @@ function render(summary: ReturnType<typeof summarize>, loadAverageAtEnd: number)
     `- Encoder: ${flags.noEncoder ? 'none (fixed 768-d vectors)' : model.description}; ${flags.workers} worker process(es) x ${flags.threads} thread(s), ${flags.concurrency} shards in flight each`,
     `- Corpus: Vaswani abstracts repeated with distinct ids (~300 bytes each), TSV, byte-range shards of ${flags.shardSize}; producer high-water mark ${flags.highWaterMark} waiting shards`,
     `- Ingest time: producer begins -> last shard stored (finalize listed apart); peak RSS: getrusage at exit of each process; ${flags.runs} run(s) per size${flags.runs > 1 ? ', medians' : ''}`,
+    flags.finalizeWorker
+      ? '- Finalize runs in a process of its own (`apps/worker --queues finalize`, no model loaded); the workers consume only shards'
+      : '- Finalize runs in one of the workers (the default: each worker consumes both queues)',
     '',
     '| passages | ingest s | passages/s | µs per passage | worker CPU µs per passage | finalize s | producer peak RSS MiB | worker peak RSS MiB (incl. finalize) | worker peak RSS while storing MiB | worker RSS at 25/50/75/100% MiB | Redis peak MiB | store MiB |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
@@ -231,8 +250,16 @@ function render(summary: ReturnType<typeof summarize>, loadAverageAtEnd: number)
       verdict(summary.producerMemoryFlat, 'flat', `grows (above ${FLAT_MAX_MEMORY_RATIO}x)`),
     `- Worker peak memory while storing: ${summary.workerIngestPeakRatio.toFixed(2)}x: ` +
       verdict(summary.workerIngestMemoryFlat, 'flat', `grows (above ${FLAT_MAX_MEMORY_RATIO}x)`) +
-      `; including finalize (the ANN index is built by a worker): ${summary.workerPeakRatio.toFixed(2)}x: ` +
+      (flags.finalizeWorker
+        ? `; whole run (the workers finalize nothing): ${summary.workerPeakRatio.toFixed(2)}x: `
+        : `; including finalize (the ANN index is built by a worker): ${summary.workerPeakRatio.toFixed(2)}x: `) +
       verdict(summary.workerMemoryFlat, 'flat', `grows (above ${FLAT_MAX_MEMORY_RATIO}x)`),
+    ...(flags.finalizeWorker
+      ? [
+          `- Finalize process peak: ${bySize.map((s) => `${fmt(s.finalizerPeakRssMiB)} MiB at ${fmt(s.size)}`).join(', ')} ` +
+            `(${summary.finalizerPeakRatio.toFixed(2)}x): LanceDB's compaction and IVF-PQ build, which grow with the table`,
+        ]
+      : []),
   ];
   return lines.join('\n');
 }
@@ -246,6 +273,7 @@ function readFlags() {
         runs: { type: 'string', default: '1' },
         'shard-size': { type: 'string', default: '1000' },
         'no-encoder': { type: 'boolean', default: false },
+        'finalize-worker': { type: 'boolean', default: false },
         timeout: { type: 'string', default: '7200' },
       },
       strict: true,
@@ -262,6 +290,7 @@ function readFlags() {
       ...processFlags(values),
       shardSize: positiveInt('shard-size', values['shard-size']),
       noEncoder: values['no-encoder'],
+      finalizeWorker: values['finalize-worker'],
       timeout: positiveInt('timeout', values.timeout),
     };
   } catch (error) {
@@ -279,5 +308,6 @@ function helpText(): string {
   --concurrency N       shards in flight per worker (2)
   --high-water-mark N   producer backpressure: waiting shards (200)
   --no-encoder          workers with no encoder (plumbing only, 768-d vectors)
+  --finalize-worker     finalize in a process of its own (--queues finalize), workers on --queues shards
   --timeout S           give up on one ingest after S seconds (7200)`;
 }

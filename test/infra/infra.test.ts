@@ -310,25 +310,42 @@ describe('ports, probes and scrape annotations match the apps', () => {
       assert.ok(port > 0, `${image} sets EMBEDLINE_WORKER_METRICS_PORT`);
       assert.deepEqual(runtime.filter((i) => i.keyword === 'EXPOSE').map((i) => Number(i.args)), [port], image);
     }
-    const worker = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'embedline-worker-gpu') as KubeObject;
-    const workerTemplate = podTemplateOf(worker);
-    const workerContainer = workerTemplate?.spec.containers[0] as Container;
-    const port = Number(effectiveValue(containerEnvironment(workerContainer, objects, kustomization), 'EMBEDLINE_WORKER_METRICS_PORT'));
-    assert.ok(port > 0, 'the GPU worker pod sets EMBEDLINE_WORKER_METRICS_PORT');
-    assert.deepEqual(workerContainer.ports?.map((p) => p.containerPort), [port]);
-    assert.equal(workerTemplate?.metadata?.annotations?.['prometheus.io/port'], String(port));
-    assert.equal(workerTemplate?.metadata?.annotations?.['prometheus.io/scrape'], 'true');
-    assert.equal(workerTemplate?.metadata?.annotations?.['prometheus.io/path'], '/metrics');
-    assert.equal(workerContainer.livenessProbe?.httpGet?.path, '/healthz');
-    assert.equal(workerContainer.readinessProbe?.httpGet?.path, '/readyz');
-    const metricsPort = workerContainer.ports?.find((p) => p.containerPort === port);
-    assert.ok([port, metricsPort?.name].includes(workerContainer.livenessProbe?.httpGet?.port as string | number), 'liveness probes that port');
+    for (const name of ['embedline-worker-gpu', 'embedline-worker-finalize']) {
+      const worker = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as KubeObject;
+      const workerTemplate = podTemplateOf(worker);
+      const workerContainer = workerTemplate?.spec.containers[0] as Container;
+      const port = Number(effectiveValue(containerEnvironment(workerContainer, objects, kustomization), 'EMBEDLINE_WORKER_METRICS_PORT'));
+      assert.ok(port > 0, `${name} sets EMBEDLINE_WORKER_METRICS_PORT`);
+      assert.deepEqual(workerContainer.ports?.map((p) => p.containerPort), [port], name);
+      assert.equal(workerTemplate?.metadata?.annotations?.['prometheus.io/port'], String(port), name);
+      assert.equal(workerTemplate?.metadata?.annotations?.['prometheus.io/scrape'], 'true', name);
+      assert.equal(workerTemplate?.metadata?.annotations?.['prometheus.io/path'], '/metrics', name);
+      assert.equal(workerContainer.livenessProbe?.httpGet?.path, '/healthz', name);
+      assert.equal(workerContainer.readinessProbe?.httpGet?.path, '/readyz', name);
+      const metricsPort = workerContainer.ports?.find((p) => p.containerPort === port);
+      assert.ok([port, metricsPort?.name].includes(workerContainer.livenessProbe?.httpGet?.port as string | number), `${name}: liveness probes that port`);
+    }
     for (const name of ['worker', 'worker-gpu']) {
       const service = compose().services[name] as ComposeService;
       const composePort = Number(effectiveValue(composeEnv(service), 'EMBEDLINE_WORKER_METRICS_PORT'));
       assert.ok(composePort > 0, `compose ${name} sets EMBEDLINE_WORKER_METRICS_PORT`);
       assert.ok(service.healthcheck?.test.join(' ').includes(`:${composePort}/readyz`), `compose ${name} health-checks /readyz`);
     }
+  });
+
+  test('GPU workers (scaled to zero by KEDA) only embed; one CPU Deployment without a GPU finalizes', () => {
+    const queuesOf = (deployment: KubeObject) => {
+      const container = podTemplateOf(deployment)?.spec.containers[0] as Container;
+      return String(effectiveValue(containerEnvironment(container, objects, kustomization), 'EMBEDLINE_WORKER_QUEUES') ?? 'shards,finalize');
+    };
+    const workers = objects.filter((o) => o.kind === 'Deployment' && o.metadata.name.startsWith('embedline-worker'));
+    const finalizers = workers.filter((w) => queuesOf(w).split(',').includes('finalize'));
+    assert.deepEqual(finalizers.map((w) => w.metadata.name), ['embedline-worker-finalize']);
+    assert.equal(queuesOf(workers.find((w) => w.metadata.name === 'embedline-worker-gpu') as KubeObject), 'shards');
+    const finalizer = finalizers[0] as KubeObject;
+    assert.equal((finalizer.spec as { replicas?: number }).replicas, 1);
+    const container = podTemplateOf(finalizer)?.spec.containers[0] as Container & { resources?: { limits?: Record<string, unknown> } };
+    assert.equal(container.resources?.limits?.['nvidia.com/gpu'], undefined, 'the finalizer asks for no GPU');
   });
 
   test('Redis and Qdrant addresses agree across compose, the ConfigMap and KEDA', () => {

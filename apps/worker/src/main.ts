@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createLogger, loadEnv, onShutdown, type EmbedlineEnv } from '@embedline/config';
 import { Encoder, resolveModel } from '@embedline/encoder';
 import { buildOpsServer } from '@embedline/ops';
-import { WorkerMetrics, startShardWorkers, type ShardWorkers } from '@embedline/pipeline';
+import { WORKER_QUEUES, WorkerMetrics, startShardWorkers, type ShardWorkers, type WorkerQueue } from '@embedline/pipeline';
 import { REDIS_FLAG_NAMES, checkRedisSettings, createRedisConnection, type RedisClient } from '@embedline/queue';
 import { openStore, type VectorStore } from '@embedline/store';
 
@@ -30,6 +30,7 @@ function program(env: EmbedlineEnv): Command {
     .option('--max-batch-tokens <n>', 'token budget per inference call (EMBEDLINE_MAX_BATCH_TOKENS)', nonNegativeInt, env.EMBEDLINE_MAX_BATCH_TOKENS)
     .option('--inference-threads <n>', 'onnxruntime sessions in this process; 2-4 on a GPU (EMBEDLINE_INFERENCE_THREADS)', nonNegativeInt, env.EMBEDLINE_INFERENCE_THREADS)
     .option('--tokenizer-threads <n>', 'threads that tokenize, 0 = this one; 8 on a GPU (EMBEDLINE_TOKENIZER_THREADS)', nonNegativeInt, env.EMBEDLINE_TOKENIZER_THREADS)
+    .option('--queues <list>', 'queues to consume: shards (embedding, loads the model), finalize (no model), or both (EMBEDLINE_WORKER_QUEUES)', queueList, env.EMBEDLINE_WORKER_QUEUES)
     .option('--concurrency <n>', 'shards in flight (EMBEDLINE_WORKER_CONCURRENCY)', nonNegativeInt, env.EMBEDLINE_WORKER_CONCURRENCY)
     .option('--metrics-port <n>', 'serve /healthz, /readyz and /metrics on this port; 0 = a free one (EMBEDLINE_WORKER_METRICS_PORT; default none)', nonNegativeInt, env.EMBEDLINE_WORKER_METRICS_PORT)
     .option('--metrics-host <host>', 'address the metrics port binds (EMBEDLINE_WORKER_METRICS_HOST)', env.EMBEDLINE_WORKER_METRICS_HOST)
@@ -48,6 +49,7 @@ interface WorkerFlags {
   maxBatchTokens: number;
   inferenceThreads: number;
   tokenizerThreads: number;
+  queues: WorkerQueue[];
   concurrency: number;
   metricsPort?: number;
   metricsHost: string;
@@ -61,13 +63,43 @@ async function run(flags: WorkerFlags, env: EmbedlineEnv): Promise<void> {
   const metrics = new WorkerMetrics();
   // Up before the model loads (minutes for a large one): liveness answers meanwhile, readiness says "loading".
   const started: { encoder?: Encoder; store?: VectorStore; connection?: RedisClient; workers?: ShardWorkers } = {};
+  const embedding = flags.queues.includes('shards');
   const ops = await startOpsServer(flags, metrics, {
-    model: () => started.encoder ?? Promise.reject(new Error('the model is still loading')),
+    ...(embedding ? { model: () => started.encoder ?? Promise.reject(new Error('the model is still loading')) } : {}),
     redis: () => started.connection?.ping() ?? Promise.reject(new Error('not connected yet')),
     store: () => started.store?.listCollections() ?? Promise.reject(new Error('not opened yet')),
-    queue: () => started.workers ?? Promise.reject(new Error('not consuming shards yet')),
+    queue: () => started.workers ?? Promise.reject(new Error('not consuming jobs yet')),
   });
   if (ops !== undefined) log.info(`worker operations server on ${ops.address} (/healthz, /readyz, /metrics)`);
+  const encoder = embedding ? (started.encoder = await loadEncoder(flags, env, log)) : undefined;
+  const store = (started.store = await openStore(env));
+  const connection = (started.connection = createRedisConnection(redis.url, { cluster: redis.cluster }));
+  const workers = (started.workers = startShardWorkers({
+    connection,
+    prefix: flags.prefix,
+    queues: flags.queues,
+    encoder,
+    store,
+    concurrency: flags.concurrency,
+    exportDir: flags.export,
+    lockDurationMs: env.EMBEDLINE_LOCK_DURATION_MS,
+    metrics,
+    log,
+  }));
+  const consuming = embedding ? `${flags.concurrency} shards in flight` : 'no model loaded';
+  log.info(`worker ready: queue prefix ${flags.prefix}${redis.cluster ? ' on a Redis Cluster' : ''}, consuming ${flags.queues.join(' and ')} (${consuming})`);
+  // A drain cut short loses nothing: unfinished shards are re-run by another worker once their locks expire.
+  onShutdown(log, { draining: 'finishing the shards in hand', graceMs: 120_000 }, async () => {
+    delete started.workers; // not ready while draining
+    await workers.close();
+    await ops?.close();
+    await encoder?.close();
+    await store.close();
+    await connection.quit();
+  });
+}
+
+async function loadEncoder(flags: WorkerFlags, env: EmbedlineEnv, log: ReturnType<typeof createLogger>): Promise<Encoder> {
   const model = await resolveModel({
     modelDir: flags.modelDir,
     variant: flags.variant,
@@ -75,7 +107,7 @@ async function run(flags: WorkerFlags, env: EmbedlineEnv): Promise<void> {
     log: (m) => log.info(m),
   });
   if (model.warning !== undefined) log.warn(model.warning);
-  const encoder = (started.encoder = await Encoder.load(
+  return Encoder.load(
     {
       modelDir: model.dir,
       variant: flags.variant,
@@ -87,30 +119,16 @@ async function run(flags: WorkerFlags, env: EmbedlineEnv): Promise<void> {
       intraOpThreads: env.EMBEDLINE_INTRA_OP_THREADS,
     },
     log,
-  ));
-  const store = (started.store = await openStore(env));
-  const connection = (started.connection = createRedisConnection(redis.url, { cluster: redis.cluster }));
-  const workers = (started.workers = startShardWorkers({
-    connection,
-    prefix: flags.prefix,
-    encoder,
-    store,
-    concurrency: flags.concurrency,
-    exportDir: flags.export,
-    lockDurationMs: env.EMBEDLINE_LOCK_DURATION_MS,
-    metrics,
-    log,
-  }));
-  log.info(`worker ready: queue prefix ${flags.prefix}${redis.cluster ? ' on a Redis Cluster' : ''}, ${flags.concurrency} shards in flight`);
-  // A drain cut short loses nothing: unfinished shards are re-run by another worker once their locks expire.
-  onShutdown(log, { draining: 'finishing the shards in hand', graceMs: 120_000 }, async () => {
-    delete started.workers; // not ready while draining
-    await workers.close();
-    await ops?.close();
-    await encoder.close();
-    await store.close();
-    await connection.quit();
-  });
+  );
+}
+
+function queueList(value: string): WorkerQueue[] {
+  const queues = value.split(',').map((q) => q.trim()).filter((q) => q !== '');
+  const unknown = queues.filter((q) => !(WORKER_QUEUES as readonly string[]).includes(q));
+  if (queues.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(`expected shards, finalize or both (comma-separated), got "${value}"`);
+  }
+  return queues as WorkerQueue[];
 }
 
 /** The operations endpoints, when a port is set; a port that cannot be bound stops the worker with one line. */

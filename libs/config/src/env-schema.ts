@@ -45,6 +45,19 @@ export const envSchema = z.object({
   /** Threads that tokenize; 0 = the inference caller's thread (CPU). A GPU needs several (docs/gpu.md). */
   EMBEDLINE_TOKENIZER_THREADS: int(0).default(0),
   EMBEDLINE_WORKER_CONCURRENCY: int(1).default(2),
+  /**
+   * Queues a worker consumes: `shards` (embedding; loads the model), `finalize` (compaction, index build, count
+   * check; no model), or both (the default). A fleet runs GPU workers on `shards` and one CPU worker on `finalize`.
+   */
+  EMBEDLINE_WORKER_QUEUES: z
+    .string()
+    .default('shards,finalize')
+    .transform((v) => v.split(',').map((item) => item.trim()).filter((item) => item.length > 0))
+    .pipe(
+      z
+        .array(z.enum(['shards', 'finalize'], { error: 'each queue is "shards" or "finalize"' }))
+        .min(1, 'name at least one queue: shards, finalize'),
+    ),
   /** How long a worker's claim on a shard lasts without renewal: a killed worker's shard is re-run after this. */
   EMBEDLINE_LOCK_DURATION_MS: int(1000).default(30000),
   /**

@@ -8,7 +8,13 @@ export {
   type ShardRetryPolicy,
 } from './ingest-corpus.ts';
 export { readIngestStatus, replayFailedShards, type IngestStatus } from './ingest-status.ts';
-export { startShardWorkers, type ShardWorkers, type ShardWorkersOptions } from './shard-workers.ts';
+export {
+  startShardWorkers,
+  WORKER_QUEUES,
+  type ShardWorkers,
+  type ShardWorkersOptions,
+  type WorkerQueue,
+} from './shard-workers.ts';
 export { embedShard, type EmbedShardDeps, type EmbedShardResult } from './embed-shard.ts';
 export { loadShardPassages, type LoadShardOptions } from './shard-passages.ts';
 export { exportShard, exportPaths } from './export-shard.ts';

@@ -8,6 +8,7 @@ import {
   queueOptions,
   shardQueueJobSchema,
   type DeadLetterData,
+  type FinalizeJobData,
   type RedisClient,
   type ShardJobData,
 } from '@embedline/queue';
@@ -18,10 +19,21 @@ import { ShardMismatchError } from './errors/shard-mismatch-error.ts';
 import { finalizeIngest } from './finalize-ingest.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
 
+/** The queues a worker process consumes: shards (embedding, needs the encoder), finalize (needs no model). */
+export type WorkerQueue = 'shards' | 'finalize';
+export const WORKER_QUEUES: readonly WorkerQueue[] = ['shards', 'finalize'];
+
 export interface ShardWorkersOptions {
   readonly connection: RedisClient;
   readonly prefix: string;
-  readonly encoder: Encoder;
+  /**
+   * Default both. A fleet can split them: GPU workers on `shards` (scaled on the queue, to zero), one CPU worker
+   * on `finalize` (no model loaded; finalize's compaction and index build need memory, not a GPU, and can outlast
+   * the GPU workers' scale-down).
+   */
+  readonly queues?: readonly WorkerQueue[];
+  /** Required with the `shards` queue. */
+  readonly encoder?: Encoder;
   readonly store: VectorStore & ShardLedger;
   /** Shards in flight per process: 2 lets the next shard encode while the previous one is written. */
   readonly concurrency: number;
@@ -51,18 +63,43 @@ export interface ShardWorkers {
  * thread pool, so this event loop stays free to renew job locks: a busy worker is never "stalled".
  */
 export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
+  const queues = new Set(options.queues ?? WORKER_QUEUES);
+  if (queues.size === 0) throw new Error('a worker must consume at least one queue (shards, finalize)');
+  if (queues.has('shards') && options.encoder === undefined) throw new Error('the shards queue needs an encoder');
   const bullmqOptions = queueOptions(options.connection, options.prefix);
   const manifest = new IngestManifest(options.connection, options.prefix);
   const deadLetter = new Queue<DeadLetterData>(QUEUES.deadLetter, bullmqOptions);
   const collections = new Set<string>();
-  const dimension = options.encoder.describe().dimension;
+  const dimension = options.encoder?.describe().dimension;
 
-  const ensureCollection = async (name: string) => {
-    if (collections.has(name)) return;
+  /** Creates the collection on first use; false when this process cannot (no encoder, so no dimension). */
+  const ensureCollection = async (name: string): Promise<boolean> => {
+    if (collections.has(name)) return true;
+    if (dimension === undefined) return false;
     await options.store.createCollection(name, { dimension });
     collections.add(name);
+    return true;
   };
 
+  const workers: Worker[] = [];
+  if (queues.has('shards')) workers.push(startEmbedding(options, options.encoder!, manifest, ensureCollection, deadLetter));
+  if (queues.has('finalize')) workers.push(startFinalizing(options, manifest, ensureCollection));
+  return {
+    // Worker.close() waits for the jobs in hand to finish, so SIGTERM never abandons a half-written shard.
+    close: async () => {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await deadLetter.close();
+    },
+  };
+}
+
+function startEmbedding(
+  options: ShardWorkersOptions,
+  encoder: Encoder,
+  manifest: IngestManifest,
+  ensureCollection: (name: string) => Promise<boolean>,
+  deadLetter: Queue<DeadLetterData>,
+): Worker {
   const shardWorker = new Worker(
     QUEUES.shards,
     async (job: Job): Promise<ShardOutcome | { sealed: true }> => {
@@ -73,7 +110,7 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
       const shardDone = options.metrics?.startShard();
       try {
         const result = await embedShard(parsed.data, {
-          encoder: options.encoder,
+          encoder,
           store: options.store,
           manifest,
           exportDir: options.exportDir,
@@ -95,7 +132,7 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
       }
     },
     {
-      ...bullmqOptions,
+      ...queueOptions(options.connection, options.prefix),
       concurrency: options.concurrency,
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.lockDurationMs ?? 30_000,
@@ -105,15 +142,21 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
     if (job) void moveToDeadLetterIfFinal(job, error, deadLetter, options.log, options.metrics);
   });
   shardWorker.on('error', (error) => options.log.error(`shard worker: ${error.message}`));
+  return shardWorker;
+}
 
+function startFinalizing(
+  options: ShardWorkersOptions,
+  manifest: IngestManifest,
+  ensureCollection: (name: string) => Promise<boolean>,
+): Worker {
   const finalizeWorker = new Worker(
     QUEUES.finalize,
     async (job: Job) => {
       const data = finalizeJobSchema.parse(job.data);
-      await ensureCollection(data.collection);
       const stop = options.metrics?.finalizeSeconds.startTimer();
       try {
-        const result = await finalizeIngest(data, { store: options.store, manifest });
+        const result = await finalizeCollection(data, options, manifest, ensureCollection);
         stop?.({ outcome: 'finalized' });
         options.log.info(`collection ${data.collection} finalized: ${result.stored} points stored`);
         return result;
@@ -122,18 +165,30 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
         throw error;
       }
     },
-    { ...bullmqOptions, concurrency: 1 },
+    { ...queueOptions(options.connection, options.prefix), concurrency: 1 },
   );
   finalizeWorker.on('failed', (job, error) => options.log.error(`finalize ${job?.id}: ${error.message}`));
   finalizeWorker.on('error', (error) => options.log.error(`finalize worker: ${error.message}`));
+  return finalizeWorker;
+}
 
-  return {
-    // Worker.close() waits for the jobs in hand to finish, so SIGTERM never abandons a half-written shard.
-    close: async () => {
-      await Promise.all([shardWorker.close(), finalizeWorker.close()]);
-      await deadLetter.close();
-    },
-  };
+/**
+ * An ingest that accepted no record has no shard, so no worker created its collection: an embedding worker
+ * creates it empty; a finalize-only worker (no model, no dimension) records the ingest as finalized with nothing
+ * stored. A collection missing although records were accepted is an error finalizeIngest reports.
+ */
+async function finalizeCollection(
+  data: FinalizeJobData,
+  options: ShardWorkersOptions,
+  manifest: IngestManifest,
+  ensureCollection: (name: string) => Promise<boolean>,
+): Promise<{ stored: number }> {
+  const created = await ensureCollection(data.collection);
+  if (!created && data.acceptedRecords === 0 && (await options.store.describe(data.collection)) === undefined) {
+    await manifest.markFinalized(data.collection, 0);
+    return { stored: 0 };
+  }
+  return finalizeIngest(data, { store: options.store, manifest });
 }
 
 type ShardOutcome = Omit<EmbedShardResult, 'rejects'> & { readonly rejected: number };
