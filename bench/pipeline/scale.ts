@@ -230,8 +230,8 @@ function render(summary: ReturnType<typeof summarize>, loadAverageAtEnd: number)
       ? '- Finalize runs in a process of its own (`apps/worker --queues finalize`, no model loaded); the workers consume only shards'
       : '- Finalize runs in one of the workers (the default: each worker consumes both queues)',
     '',
-    '| passages | ingest s | passages/s | µs per passage | worker CPU µs per passage | finalize s | producer peak RSS MiB | worker peak RSS MiB (incl. finalize) | worker peak RSS while storing MiB | worker RSS at 25/50/75/100% MiB | Redis peak MiB | store MiB |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+    `| passages | ingest s | passages/s | µs per passage | worker CPU µs per passage | finalize s | producer peak RSS MiB | worker peak RSS MiB (${flags.finalizeWorker ? 'whole run' : 'incl. finalize'}) | worker peak RSS while storing MiB | worker RSS at 25/50/75/100% MiB |${flags.finalizeWorker ? ' finalize worker peak RSS MiB |' : ''} Redis peak MiB | store MiB |`,
+    `|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|${flags.finalizeWorker ? '---:|' : ''}---:|---:|`,
     ...bySize.map((s) => {
       const run = runs.find((r) => r.size === s.size)!;
       const curve = ['25%', '50%', '75%', '100%']
@@ -239,7 +239,8 @@ function render(summary: ReturnType<typeof summarize>, loadAverageAtEnd: number)
         .join(' / ');
       return (
         `| ${fmt(s.size)} | ${s.ingestSeconds.toFixed(1)} | ${fmt(s.passagesPerSecond)} | ${s.microsecondsPerPassage.toFixed(0)} | ${s.workerCpuMicrosecondsPerPassage.toFixed(0)} | ${s.finalizeSeconds.toFixed(1)} | ` +
-        `${fmt(s.producerPeakRssMiB)} | ${fmt(s.workerPeakRssMiB)} | ${fmt(s.workerIngestPeakRssMiB)} | ${curve} | ${fmt(s.redisUsedMemoryPeakMiB, 1)} | ${fmt(s.storeMiB)} |`
+        `${fmt(s.producerPeakRssMiB)} | ${fmt(s.workerPeakRssMiB)} | ${fmt(s.workerIngestPeakRssMiB)} | ${curve} |` +
+        `${flags.finalizeWorker ? ` ${fmt(s.finalizerPeakRssMiB)} |` : ''} ${fmt(s.redisUsedMemoryPeakMiB, 1)} | ${fmt(s.storeMiB)} |`
       );
     }),
     '',

@@ -104,6 +104,8 @@ export interface SizeFigures {
   readonly passagesPerSecond: number;
   readonly producerPeakRssMiB: number;
   readonly workerPeakRssMiB: number;
+  /** The finalize process's peak, when the run finalized in a process of its own (scale.ts --finalize-worker). */
+  readonly finalizerPeakRssMiB?: number;
 }
 
 export function scaleFigures(results: unknown): SizeFigures[] {
@@ -112,6 +114,7 @@ export function scaleFigures(results: unknown): SizeFigures[] {
   return sizes.map((size) => {
     const mine = runs.filter((r) => num(r, 'size') === size);
     const m = (path: string) => median(mine.map((r) => num(r, path)));
+    const finalizer = median(mine.map((r) => optional(() => num(r, 'finalizerPeakRssMiB')) ?? Number.NaN));
     return {
       size,
       runs: mine.length,
@@ -119,6 +122,7 @@ export function scaleFigures(results: unknown): SizeFigures[] {
       passagesPerSecond: m('passagesPerSecond'),
       producerPeakRssMiB: m('producerPeakRssMiB'),
       workerPeakRssMiB: m('workerPeakRssMiB'),
+      ...(Number.isFinite(finalizer) ? { finalizerPeakRssMiB: finalizer } : {}),
     };
   });
 }
@@ -135,6 +139,8 @@ export function scaleSection(results: unknown): Section {
   const producerRatio = last.producerPeakRssMiB / first.producerPeakRssMiB;
   const workerRatio = last.workerPeakRssMiB / first.workerPeakRssMiB;
   const span = `${fmt(first.size)} -> ${fmt(last.size)} passages`;
+  const separateFinalize = first.finalizerPeakRssMiB !== undefined && last.finalizerPeakRssMiB !== undefined;
+  const finalizerRatio = (last.finalizerPeakRssMiB ?? Number.NaN) / (first.finalizerPeakRssMiB ?? Number.NaN);
   const headlines: Headline[] = [
     {
       area: `scale: passages/s, ${span}`,
@@ -149,22 +155,36 @@ export function scaleSection(results: unknown): Section {
       verdict: verdict(producerRatio <= flatMax),
     },
     {
-      area: `scale: worker peak RSS, ${span}`,
+      area: `scale: ${separateFinalize ? 'embedding ' : ''}worker peak RSS, ${span}`,
       figure: times(workerRatio),
       target: `<= ${flatMax}x (flat)`,
       verdict: verdict(workerRatio <= flatMax),
     },
+    ...(separateFinalize
+      ? [
+          {
+            area: `scale: finalize worker peak RSS, ${span}`,
+            figure: times(finalizerRatio),
+            target: `<= ${flatMax}x (flat)`,
+            verdict: verdict(finalizerRatio <= flatMax),
+          },
+        ]
+      : []),
   ];
   const encoder = optional(() => str(results, 'settings.encoder')) ?? 'unknown encoder';
   const lines = [
     ...common(results),
     `- Encoder: ${encoder}${complete ? '' : ' — **PARTIAL: the run stopped before its last size**'}`,
     '',
-    '| passages | runs | ingest s (median) | passages/s | producer peak RSS MiB | worker peak RSS MiB |',
-    '|---:|---:|---:|---:|---:|---:|',
+    ...(separateFinalize
+      ? ['- Finalize ran in a worker of its own (`--queues finalize`, no model); the embedding workers consumed only shards', '']
+      : []),
+    `| passages | runs | ingest s (median) | passages/s | producer peak RSS MiB | worker peak RSS MiB |${separateFinalize ? ' finalize worker peak RSS MiB |' : ''}`,
+    `|---:|---:|---:|---:|---:|---:|${separateFinalize ? '---:|' : ''}`,
     ...rows.map(
       (r) =>
-        `| ${fmt(r.size)} | ${r.runs} | ${fmt(r.ingestSeconds, 1)} | ${fmt(r.passagesPerSecond)} | ${fmt(r.producerPeakRssMiB)} | ${fmt(r.workerPeakRssMiB)} |`,
+        `| ${fmt(r.size)} | ${r.runs} | ${fmt(r.ingestSeconds, 1)} | ${fmt(r.passagesPerSecond)} | ${fmt(r.producerPeakRssMiB)} | ${fmt(r.workerPeakRssMiB)} |` +
+        (separateFinalize ? ` ${fmt(r.finalizerPeakRssMiB ?? Number.NaN)} |` : ''),
     ),
     '',
     ...headlines.map((h) => `- Target: ${h.area}: ${h.figure} (target ${h.target}) ${h.verdict}`),

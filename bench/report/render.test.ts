@@ -262,3 +262,21 @@ describe('writeReport', () => {
     assert.ok(!existsSync(join(out, 'plot-api-latency.svg')), 'a stale plot was left beside the report');
   });
 });
+
+describe('scale results with finalize in a worker of its own', () => {
+  it("reports the finalize worker's peak as its own target, beside the embedding workers'", async () => {
+    const { scaleSection } = await import('./pipeline-sections.ts');
+    const results = JSON.parse(readFileSync(join(FIXTURES, 'pipeline-scale.json'), 'utf8')) as {
+      runs: { size: number; finalizerPeakRssMiB?: number }[];
+    };
+    for (const run of results.runs) run.finalizerPeakRssMiB = run.size === results.runs[0]!.size ? 300 : 450;
+    const section = scaleSection(results);
+    const lines = section.lines.join('\n');
+    assert.match(lines, /Finalize ran in a worker of its own/);
+    assert.match(lines, /\| finalize worker peak RSS MiB \|/);
+    const finalize = section.headlines.find((h) => h.area.startsWith('scale: finalize worker peak RSS'));
+    assert.equal(finalize?.figure, '1.50x');
+    assert.match(finalize?.verdict ?? '', /MISS/);
+    assert.ok(section.headlines.some((h) => h.area.startsWith('scale: embedding worker peak RSS')));
+  });
+});
