@@ -1,7 +1,8 @@
 /**
  * embedline-worker: one process per GPU (or one for the CPU). Loads the encoder once, then embeds
  * shard jobs from the queue into the vector store until SIGTERM/SIGINT, when it finishes the shards
- * in hand and exits cleanly.
+ * in hand and exits cleanly. It also finalizes ingests, unless `--queues` says otherwise: a fleet runs
+ * its GPU workers on `shards` and one worker, with no model loaded, on `finalize`.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { createLogger, loadEnv, onShutdown, type EmbedlineEnv } from '@embedline/config';
