@@ -1,7 +1,7 @@
 /** The encoder areas: ours vs peers (bench/encoder), the CPU batch-budget sweep, and the GPU results (bench/gpu). */
 import { LABELS, TARGETS } from '../encoder/report.ts';
 import { mathLabel } from '../gpu/parity.ts';
-import { GPU_TARGET_PASSAGES_PER_SECOND } from '../gpu/report.ts';
+import { GPU_TARGET_PASSAGES_PER_SECOND, bestFp16 } from '../gpu/report.ts';
 import {
   describeMachineLine,
   field,
@@ -217,8 +217,7 @@ export function gpuSection(results: unknown, file: string, others: readonly stri
     ),
     '',
   ];
-  const fp16 = rows.filter((r) => r.variant === 'fp16');
-  const best = fp16.length > 0 ? Math.max(...fp16.map((r) => r.pps)) : Number.NaN;
+  const best = bestFp16(rows.map((r) => ({ variant: r.variant, passagesPerSecond: r.pps }))) ?? Number.NaN;
   // Older results have no peer.
   const peer = (results as { peer?: unknown }).peer;
   if (peer !== undefined && Number.isFinite(best)) {

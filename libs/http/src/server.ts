@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import type { Queue } from 'bullmq';
 import type { Logger } from '@embedline/config';
 import { MemoryIndex } from '@embedline/memory-index';
+import { withTimeout } from '@embedline/ops';
 import type { RedisClient } from '@embedline/queue';
 import type { VectorStore } from '@embedline/store';
 import { API_KEY_HEADER } from './auth.ts';
@@ -23,7 +24,6 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { searchRoutes } from './routes/search.ts';
 import { SearchService } from './search-service.ts';
-import { withTimeout } from '@embedline/ops';
 
 /** What the server runs on; the caller owns these and closes them after the server (see apps/api). */
 export interface ApiDeps {

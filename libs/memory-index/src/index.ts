@@ -1,3 +1,4 @@
 export { MemoryIndex, type MemoryIndexOptions, type MemoryIndexLogger } from './memory-index.ts';
-export { ResidentCollection, loadResident, OverBudgetError } from './resident-collection.ts';
+export { ResidentCollection, loadResident } from './resident-collection.ts';
+export { OverBudgetError } from './errors/over-budget-error.ts';
 export { DotTopK, CorpusMatrix, type TopKRows } from './dot-top-k.ts';

@@ -1,6 +1,7 @@
 import type { CollectionInfo, SearchHit, VectorStore } from '@embedline/store';
 import { DotTopK } from './dot-top-k.ts';
-import { loadResident, OverBudgetError, type ResidentCollection } from './resident-collection.ts';
+import { OverBudgetError } from './errors/over-budget-error.ts';
+import { loadResident, type ResidentCollection } from './resident-collection.ts';
 
 /** Where the index reports what it loads and skips (pino's and Fastify's loggers fit). */
 export interface MemoryIndexLogger {

@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { createMatrix, semanticSearch } from '@embedline/scoring';
 import type { EmbeddedRows } from '@embedline/store';
 import { DotTopK } from './dot-top-k.ts';
-import { loadResident, OverBudgetError } from './resident-collection.ts';
+import { OverBudgetError } from './errors/over-budget-error.ts';
+import { loadResident } from './resident-collection.ts';
 import { randomUnitVectors } from '@embedline/store/testing/random-vectors';
 
 /** A store scan of `rows`, in batches of `batch` rows. */

@@ -6,6 +6,7 @@ import {
   type SearchHit,
 } from '@embedline/store';
 import { CorpusMatrix, type DotTopK } from './dot-top-k.ts';
+import { OverBudgetError } from './errors/over-budget-error.ts';
 
 /** Rows fetched beyond topK, so that equal scores at the cut can be ordered by point id (as the stores do). */
 const TIE_MARGIN = 8;
@@ -90,16 +91,6 @@ interface RankedRow {
 function tiedAtCut(rows: readonly RankedRow[], topK: number): boolean {
   const kth = rows[topK - 1];
   return kth !== undefined && rows[rows.length - 1]!.score >= kth.score;
-}
-
-/** Thrown while loading when a collection turns out larger than the memory it may take. */
-export class OverBudgetError extends Error {
-  constructor(name: string, budgetBytes: number) {
-    super(
-      `collection "${name}" needs more than the memory index's ${(budgetBytes / 2 ** 20).toFixed(0)} MiB`,
-    );
-    this.name = 'OverBudgetError';
-  }
 }
 
 /**

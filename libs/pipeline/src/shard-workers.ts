@@ -72,7 +72,6 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
   const collections = new Set<string>();
   const dimension = options.encoder?.describe().dimension;
 
-  /** Creates the collection on first use; false when this process cannot (no encoder, so no dimension). */
   const ensureCollection = async (name: string): Promise<boolean> => {
     if (collections.has(name)) return true;
     if (dimension === undefined) return false;
@@ -81,9 +80,10 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
     return true;
   };
 
+  const shared: Shared = { bullmqOptions, manifest, ensureCollection };
   const workers: Worker[] = [];
-  if (queues.has('shards')) workers.push(startEmbedding(options, options.encoder!, manifest, ensureCollection, deadLetter));
-  if (queues.has('finalize')) workers.push(startFinalizing(options, manifest, ensureCollection));
+  if (queues.has('shards')) workers.push(startEmbedding(options, shared, options.encoder!, deadLetter));
+  if (queues.has('finalize')) workers.push(startFinalizing(options, shared));
   return {
     // Worker.close() waits for the jobs in hand to finish, so SIGTERM never abandons a half-written shard.
     close: async () => {
@@ -93,11 +93,18 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
   };
 }
 
+/** What the queue consumers of one process share. */
+interface Shared {
+  readonly bullmqOptions: ReturnType<typeof queueOptions>;
+  readonly manifest: IngestManifest;
+  /** Creates the collection on first use; false when this process cannot (no encoder, so no dimension). */
+  readonly ensureCollection: (name: string) => Promise<boolean>;
+}
+
 function startEmbedding(
   options: ShardWorkersOptions,
+  { bullmqOptions, manifest, ensureCollection }: Shared,
   encoder: Encoder,
-  manifest: IngestManifest,
-  ensureCollection: (name: string) => Promise<boolean>,
   deadLetter: Queue<DeadLetterData>,
 ): Worker {
   const shardWorker = new Worker(
@@ -132,7 +139,7 @@ function startEmbedding(
       }
     },
     {
-      ...queueOptions(options.connection, options.prefix),
+      ...bullmqOptions,
       concurrency: options.concurrency,
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.lockDurationMs ?? 30_000,
@@ -145,18 +152,14 @@ function startEmbedding(
   return shardWorker;
 }
 
-function startFinalizing(
-  options: ShardWorkersOptions,
-  manifest: IngestManifest,
-  ensureCollection: (name: string) => Promise<boolean>,
-): Worker {
+function startFinalizing(options: ShardWorkersOptions, shared: Shared): Worker {
   const finalizeWorker = new Worker(
     QUEUES.finalize,
     async (job: Job) => {
       const data = finalizeJobSchema.parse(job.data);
       const stop = options.metrics?.finalizeSeconds.startTimer();
       try {
-        const result = await finalizeCollection(data, options, manifest, ensureCollection);
+        const result = await finalizeCollection(data, options.store, shared);
         stop?.({ outcome: 'finalized' });
         options.log.info(`collection ${data.collection} finalized: ${result.stored} points stored`);
         return result;
@@ -165,7 +168,7 @@ function startFinalizing(
         throw error;
       }
     },
-    { ...queueOptions(options.connection, options.prefix), concurrency: 1 },
+    { ...shared.bullmqOptions, concurrency: 1 },
   );
   finalizeWorker.on('failed', (job, error) => options.log.error(`finalize ${job?.id}: ${error.message}`));
   finalizeWorker.on('error', (error) => options.log.error(`finalize worker: ${error.message}`));
@@ -179,16 +182,15 @@ function startFinalizing(
  */
 async function finalizeCollection(
   data: FinalizeJobData,
-  options: ShardWorkersOptions,
-  manifest: IngestManifest,
-  ensureCollection: (name: string) => Promise<boolean>,
+  store: VectorStore,
+  { manifest, ensureCollection }: Shared,
 ): Promise<{ stored: number }> {
   const created = await ensureCollection(data.collection);
-  if (!created && data.acceptedRecords === 0 && (await options.store.describe(data.collection)) === undefined) {
+  if (!created && data.acceptedRecords === 0 && (await store.describe(data.collection)) === undefined) {
     await manifest.markFinalized(data.collection, 0);
     return { stored: 0 };
   }
-  return finalizeIngest(data, { store: options.store, manifest });
+  return finalizeIngest(data, { store, manifest });
 }
 
 type ShardOutcome = Omit<EmbedShardResult, 'rejects'> & { readonly rejected: number };

@@ -38,11 +38,11 @@ export class InputBuffers {
     const mask = this.#view32('mask-int32', size);
     mask.fill(0);
     lengths.forEach((length, row) => mask.fill(1, row * seqLen, row * seqLen + length));
-    const zeros = this.#view32('zeros-int32', size).fill(0);
     return {
       inputIds: this.#as(types.inputIds, 'ids', ids),
       attentionMask: this.#as(types.attentionMask, 'mask', mask),
-      tokenTypeIds: this.#as(types.tokenTypeIds, 'types', zeros),
+      // Never written: fresh typed arrays are zeros, so the views stay zeros without work per batch.
+      tokenTypeIds: types.tokenTypeIds === 'int32' ? this.#view32('zeros', size) : this.#view64('zeros', size),
     };
   }
 
