@@ -27,6 +27,12 @@ import {
 
 const COLLECTION = 'bench';
 const POLL_MS = 100;
+/**
+ * The finalize process's environment, as infra/k8s/worker-finalize-deployment.yaml sets it: only the
+ * finalize queue, and two glibc malloc arenas (LanceDB's threads otherwise keep freed memory in up to
+ * 8 per core: +223 MiB instead of +130 finalizing 1M rows, bench/store/finalize-memory-probe.ts).
+ */
+const FINALIZER_ENV = { EMBEDLINE_WORKER_QUEUES: 'finalize', MALLOC_ARENA_MAX: '2' };
 
 export interface IngestRunSettings {
   readonly root: string;
@@ -126,7 +132,7 @@ export async function runIngest(settings: IngestRunSettings): Promise<IngestRunR
       );
     }
     if (settings.finalizeWorker) {
-      children.push(startNode(settings, 'finalizer', ['apps/worker/src/main.ts'], { ...env, EMBEDLINE_WORKER_QUEUES: 'finalize' }));
+      children.push(startNode(settings, 'finalizer', ['apps/worker/src/main.ts'], { ...env, ...FINALIZER_ENV }));
     }
     await Promise.all(children.map((w) => waitForOutput(w, 'worker ready', 180_000)));
 

@@ -1,47 +1,87 @@
 /**
  * What `LanceDbStore.finalize` adds to a process's peak RSS, by table size and vector width: writes FRAGMENTS
- * shards of ROWS rows (DIM-d random unit vectors, ~320-byte texts) through the store, reopens it as a fresh
- * process would, resets the kernel's peak-RSS mark (/proc/self/clear_refs) and finalizes. `noindex` skips the
- * IVF-PQ build (compaction and duplicate removal only). Linux only.
+ * shards of ROWS rows (DIM-d random unit vectors, ~320-byte texts) through the store, then finalizes in a
+ * fresh process, as the finalize worker does (`--queues finalize`): it opens the collection, counts it,
+ * resets the kernel's peak-RSS mark (/proc/self/clear_refs) and finalizes. `noindex` skips the IVF-PQ build
+ * (duplicate removal and compaction only). The finalizing process gets this process's environment: run it
+ * with `MALLOC_ARENA_MAX=2` to measure it as infra/k8s deploys the finalize worker; with `PROBE_TRACE=1` it
+ * prints its memory every 250 ms (with `LANCEDB_LOG=info`, LanceDB's log says which step runs). Linux only.
  *
  *   npx tsx bench/store/finalize-memory-probe.ts FRAGMENTS ROWS DIM [noindex]
  *
  * Measured figures: docs/operations.md, "The embedded store (LanceDB) on one machine".
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LanceDbStore, toRecordBatch } from '@embedline/store';
 import { randomUnitVectors } from '@embedline/store/testing/random-vectors';
 
-const [fragments, rows, dim] = process.argv.slice(2, 5).map(Number) as [number, number, number];
-const noIndex = process.argv[5] === 'noindex';
-if (![fragments, rows, dim].every((n) => Number.isInteger(n) && n > 0)) {
-  console.error('usage: finalize-memory-probe.ts FRAGMENTS ROWS DIM [noindex]');
-  process.exit(2);
+const COLLECTION = 'c';
+const TEXT = 'lorem ipsum dolor sit amet consectetur '.repeat(8);
+
+/** A /proc/self/status figure (kB there), in MiB. */
+function statusMiB(field: string): number {
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
 }
-const dir = join(tmpdir(), `finalize-memory-probe-${process.pid}`);
-const status = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
-const text = 'lorem ipsum dolor sit amet consectetur '.repeat(8);
-try {
+
+/** Every 250 ms on stderr: seconds into finalize, native (anonymous) and file-backed RSS, the JS heap. */
+function traceMemory(started: number): void {
+  const line = () => {
+    const seconds = ((Date.now() - started) / 1000).toFixed(2);
+    const heap = process.memoryUsage().heapTotal / 2 ** 20;
+    console.error(`${seconds} s: anon ${statusMiB('RssAnon').toFixed(0)} MiB, file ${statusMiB('RssFile').toFixed(0)} MiB, JS heap ${heap.toFixed(0)} MiB`);
+  };
+  setInterval(line, 250).unref();
+}
+
+async function finalizeHere(dir: string, noIndex: boolean): Promise<void> {
+  const store = new LanceDbStore({ uri: dir, ...(noIndex ? { indexThreshold: Number.MAX_SAFE_INTEGER } : {}) });
+  await store.count(COLLECTION);
+  const before = statusMiB('VmRSS');
+  writeFileSync('/proc/self/clear_refs', '5'); // peak RSS (VmHWM) := current RSS
+  const started = Date.now();
+  if (process.env['PROBE_TRACE'] !== undefined) traceMemory(started);
+  await store.finalize(COLLECTION);
+  const peak = statusMiB('VmHWM');
+  await store.close();
+  const seconds = (Date.now() - started) / 1000;
+  console.log(JSON.stringify({ rssBeforeMiB: Math.round(before), peakMiB: Math.round(peak), addedMiB: Math.round(peak - before), seconds }));
+}
+
+async function write(dir: string, fragments: number, rows: number, dim: number): Promise<void> {
   const writer = new LanceDbStore({ uri: dir });
-  await writer.createCollection('c', { dimension: dim });
+  await writer.createCollection(COLLECTION, { dimension: dim });
   for (let f = 0; f < fragments; f++) {
     const ids = Array.from({ length: rows }, (_, i) => String(f * rows + i));
     const vectors = randomUnitVectors(rows, dim, f + 1);
-    await writer.upsert('c', toRecordBatch({ ids, vectors, dimension: dim, texts: ids.map(() => text) }), { firstWrite: true });
+    await writer.upsert(COLLECTION, toRecordBatch({ ids, vectors, dimension: dim, texts: ids.map(() => TEXT) }), { firstWrite: true });
   }
   await writer.close();
-  const store = new LanceDbStore({ uri: dir, ...(noIndex ? { indexThreshold: Number.MAX_SAFE_INTEGER } : {}) });
-  await store.count('c');
-  const before = status('VmRSS');
-  writeFileSync('/proc/self/clear_refs', '5'); // peak RSS (VmHWM) := current RSS
-  const started = Date.now();
-  await store.finalize('c');
-  const peak = status('VmHWM');
-  await store.close();
-  const figures = { rows: fragments * rows, fragments, dim, index: !noIndex, rssBeforeMiB: Math.round(before) };
-  console.log(JSON.stringify({ ...figures, peakMiB: Math.round(peak), addedMiB: Math.round(peak - before), seconds: (Date.now() - started) / 1000 }));
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+}
+
+if (process.argv[2] === '--finalize') {
+  await finalizeHere(process.argv[3]!, process.argv[4] === 'noindex');
+} else {
+  const [fragments, rows, dim] = process.argv.slice(2, 5).map(Number) as [number, number, number];
+  const noIndex = process.argv[5] === 'noindex';
+  if (![fragments, rows, dim].every((n) => Number.isInteger(n) && n > 0)) {
+    console.error('usage: finalize-memory-probe.ts FRAGMENTS ROWS DIM [noindex]');
+    process.exit(2);
+  }
+  const dir = join(tmpdir(), `finalize-memory-probe-${process.pid}`);
+  try {
+    await write(dir, fragments, rows, dim);
+    const self = fileURLToPath(import.meta.url);
+    const args = ['--import', 'tsx', self, '--finalize', dir, ...(noIndex ? ['noindex'] : [])];
+    const child = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (child.status !== 0) throw new Error(`the finalizing process exited ${child.status}`);
+    const figures = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+    const setting = { rows: fragments * rows, fragments, dim, index: !noIndex, mallocArenaMax: process.env['MALLOC_ARENA_MAX'] ?? null };
+    console.log(JSON.stringify({ ...setting, ...figures }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

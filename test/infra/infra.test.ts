@@ -346,6 +346,8 @@ describe('ports, probes and scrape annotations match the apps', () => {
     assert.equal((finalizer.spec as { replicas?: number }).replicas, 1);
     const container = podTemplateOf(finalizer)?.spec.containers[0] as Container & { resources?: { limits?: Record<string, unknown> } };
     assert.equal(container.resources?.limits?.['nvidia.com/gpu'], undefined, 'the finalizer asks for no GPU');
+    const env = containerEnvironment(container, objects, kustomization);
+    assert.equal(env.get('MALLOC_ARENA_MAX'), '2', 'the finalizer bounds glibc malloc arenas (LanceDB memory)');
   });
 
   test('Redis and Qdrant addresses agree across compose, the ConfigMap and KEDA', () => {

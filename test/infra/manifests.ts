@@ -113,10 +113,12 @@ export function containerEnvironment(
 }
 
 const KNOWN_VARIABLES = new Set(Object.keys(envSchema.shape));
+/** Variables the runtime reads, not the apps, that a manifest may set: glibc's malloc arena count. */
+export const RUNTIME_VARIABLES = new Set(['MALLOC_ARENA_MAX']);
 
-/** Names in `env` that no Embedline app reads (not in libs/config's envSchema). */
+/** Names in `env` that neither an Embedline app (libs/config's envSchema) nor the runtime reads. */
 export function unknownVariables(env: Iterable<string>): string[] {
-  return [...env].filter((name) => !KNOWN_VARIABLES.has(name));
+  return [...env].filter((name) => !KNOWN_VARIABLES.has(name) && !RUNTIME_VARIABLES.has(name));
 }
 
 /** The problems envSchema finds in these values (a bad enum, a non-URL, a non-number), or []. */

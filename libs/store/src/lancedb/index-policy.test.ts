@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { defaultNprobes, needsRetrain, parseIndexName, planIvfPq } from './index-policy.ts';
+import {
+  MIN_SAMPLE_RATE,
+  defaultNprobes,
+  needsRetrain,
+  parseIndexName,
+  planIvfPq,
+  trainingSampleRate,
+} from './index-policy.ts';
 
 describe('IVF-PQ index policy', () => {
   test('about sqrt(rows) partitions; sub-vectors of 8 floats at 768 dimensions, 2 at 16', () => {
@@ -31,5 +38,14 @@ describe('IVF-PQ index policy', () => {
   test('probes 40 partitions, or 5% when there are more than 800', () => {
     assert.equal(defaultNprobes(141), 40);
     assert.equal(defaultNprobes(2974), 149);
+  });
+
+  test('trains the k-means on 256 vectors a partition while the sample fits its budget, then fewer', () => {
+    const msmarco = planIvfPq(8_841_823, 768).partitions;
+    assert.equal(trainingSampleRate(planIvfPq(1_000_000, 64).partitions, 64), 256);
+    assert.equal(trainingSampleRate(planIvfPq(100_000, 768).partitions, 768), 69);
+    // At MS MARCO scale the floor wins: 2,974 x 32 x 768 floats = 292 MB instead of 2.3 GB.
+    assert.equal(trainingSampleRate(msmarco, 768), MIN_SAMPLE_RATE);
+    assert.equal(trainingSampleRate(1000, 768, 1000 * 768 * 4 * 100), 100);
   });
 });

@@ -14,6 +14,13 @@ import { assertExactRanking, exactTopK } from '../testing/exact-reference.ts';
 import { perturb, randomUnitVectors, seededRandom, vectorForId } from '../testing/random-vectors.ts';
 import { LanceDbStore } from './lancedb-store.ts';
 
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+function withoutLanceBuffers(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { LANCE_DEFAULT_IO_BUFFER_SIZE: _io, LANCE_SHUFFLE_BATCH_BYTES: _shuffle, ...rest } = env;
+  return rest;
+}
+
 async function tempFolder(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'embedline-lancedb-'));
 }
@@ -56,6 +63,62 @@ describe('LanceDbStore', () => {
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
+  });
+
+  test('collections get stable row ids: ids follow write order and outlive compaction', async () => {
+    const folder = await tempFolder();
+    const uri = join(folder, 'db');
+    try {
+      const store = new LanceDbStore({ uri });
+      await store.createCollection('stable', { dimension: 4 });
+      for (const [shard, ids] of [['a', 'b'], ['c', 'd', 'e']].entries()) {
+        const vectors = randomUnitVectors(ids.length, 4, shard + 1);
+        await store.upsert('stable', toRecordBatch({ ids, vectors, dimension: 4, texts: ids }), { firstWrite: true });
+      }
+      const rowIds = async () => {
+        const db = await connect(uri);
+        const table = await db.openTable('stable');
+        const rows = (await table.query().select(['id']).withRowId().toArray()) as { id: string; _rowid: bigint }[];
+        table.close();
+        db.close();
+        return Object.fromEntries(rows.map((row) => [row.id, Number(row._rowid)]));
+      };
+      // Row addresses would put the second fragment's rows at 2^32 and up.
+      const written = await rowIds();
+      assert.deepEqual(written, { a: 0, b: 1, c: 2, d: 3, e: 4 });
+      await store.finalize('stable'); // compacts two fragments into one
+      assert.deepEqual(await rowIds(), written);
+      await store.close();
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('bounds Lance read-ahead and shuffle buffers, unless the environment set them', async () => {
+    const probe = [
+      "import { LanceDbStore } from './libs/store/src/lancedb/lancedb-store.ts';",
+      "const store = new LanceDbStore({ uri: process.argv[1] });",
+      "await store.listCollections(); await store.close();",
+      "console.log(process.env.LANCE_DEFAULT_IO_BUFFER_SIZE, process.env.LANCE_SHUFFLE_BATCH_BYTES);",
+    ].join('\n');
+    const run = (env: Record<string, string>) =>
+      new Promise<string>((resolve, reject) => {
+        const folder = mkdtempSync(join(tmpdir(), 'embedline-lancedb-env-'));
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe, join(folder, 'db')], {
+          cwd: REPO_ROOT,
+          env: { ...withoutLanceBuffers(process.env), ...env },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.on('error', reject);
+        child.on('exit', () => {
+          rmSync(folder, { recursive: true, force: true });
+          resolve(out.trim());
+        });
+      });
+    assert.equal(await run({}), `${64 * 2 ** 20} ${32 * 2 ** 20}`);
+    assert.equal(await run({ LANCE_DEFAULT_IO_BUFFER_SIZE: '1000', LANCE_SHUFFLE_BATCH_BYTES: '2000' }), '1000 2000');
   });
 
   test('refuses collection names LanceDB cannot hold, before LanceDB sees them', async () => {

@@ -24,6 +24,7 @@ import {
   needsRetrain,
   parseIndexName,
   planIvfPq,
+  trainingSampleRate,
   type IvfPqPlan,
 } from './index-policy.ts';
 
@@ -57,6 +58,11 @@ export interface LanceDbVectorIndex extends IvfPqPlan {
   readonly unindexedRows: number;
 }
 
+/** Bytes a Lance scan may read ahead of its consumer (Lance's default: 2 GiB). */
+const LANCE_IO_BUFFER_BYTES = 64 * 2 ** 20;
+/** Bytes of vectors an index build's shuffle holds before spilling them to disk (Lance's default: 128 MiB). */
+const LANCE_SHUFFLE_BATCH_BYTES = 32 * 2 ** 20;
+
 type LanceDb = typeof LanceDbModule;
 let lancedbModule: Promise<LanceDb> | undefined;
 
@@ -65,10 +71,23 @@ function loadLanceDb(): Promise<LanceDb> {
   // Lance 8 warns on every index-statistics call that centroids are still included by default; take
   // the announced future default (smaller statistics) unless the environment chose otherwise.
   process.env['LANCE_INCLUDE_VECTOR_CENTROIDS'] ??= 'false';
+  // Lance reads ahead up to 2 GiB per scan and buffers 128 MiB of vectors before each spill of an
+  // index build's shuffle: both were finalize memory that grew with the table (an index build over
+  // 1M rows read the whole vector column ahead). Bounded here; an operator's own setting wins.
+  process.env['LANCE_DEFAULT_IO_BUFFER_SIZE'] ??= String(LANCE_IO_BUFFER_BYTES);
+  process.env['LANCE_SHUFFLE_BATCH_BYTES'] ??= String(LANCE_SHUFFLE_BATCH_BYTES);
   lancedbModule ??= import('@lancedb/lancedb');
   return lancedbModule;
 }
 
+/**
+ * Collections are created with stable row ids. Without them, compaction maps every moved row's old
+ * address to its new one, in memory, for the whole rewrite: finalize's peak grew ~145 bytes a row
+ * (+145 MiB at 1M rows of 64-d, +334 MiB at 1M of 768-d). With them rows keep their ids and nothing is
+ * remapped (bench/store/finalize-memory-probe.ts). Only a new table can take them: collections created
+ * before keep working, with the old compaction cost.
+ */
+const STABLE_ROW_IDS = { new_table_enable_stable_row_ids: 'true' };
 /** Tag on the table version finalize left; the collection is finalized while that is the latest version. */
 const FINALIZED_TAG = 'embedline-finalized';
 /** Side table holding the shard ledger of a collection (see shard-ledger.ts). */
@@ -136,7 +155,10 @@ export class LanceDbStore implements VectorStore, ShardLedger {
       if (existing === undefined) {
         const db = await this.db();
         try {
-          const table = await db.createEmptyTable(name, tableSchema(dimension), { mode: 'create' });
+          const table = await db.createEmptyTable(name, tableSchema(dimension), {
+            mode: 'create',
+            storageOptions: STABLE_ROW_IDS,
+          });
           this.tables.set(name, Promise.resolve({ table, dimension }));
           return;
         } catch (error) {
@@ -232,6 +254,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
                     distanceType: 'dot',
                     numPartitions: wanted.partitions,
                     numSubVectors: wanted.subVectors,
+                    sampleRate: trainingSampleRate(wanted.partitions, dimension),
                   }),
                 }),
               this.retry,

@@ -45,7 +45,9 @@ export async function removeDuplicateIds(
 }
 
 async function duplicatedHashes(table: Table): Promise<Set<number>> {
-  let hashes = new Float64Array(1 << 16);
+  // Sized from the row count, so that it is not doubled (and copied) as it fills; grown only when
+  // writes landed between the count and the scan.
+  let hashes = new Float64Array(Math.max(1, await table.countRows()));
   let count = 0;
   for await (const batch of table.query().select(['id'])) {
     const ids = batch.getChild('id')!;
