@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { QueueKeys } from 'bullmq';
-import { QUEUES } from '@embedline/queue';
+import { QUEUES, checkRedisSettings } from '@embedline/queue';
 import { envOf, execForm, parseDockerfile } from './dockerfile.ts';
 import {
   INFRA_DIR,
@@ -30,6 +30,7 @@ import {
   invalidValues,
   loadKubernetesObjects,
   loadKustomization,
+  loadOverlay,
   podTemplateOf,
   unknownVariables,
   type Container,
@@ -660,5 +661,55 @@ describe('CLI flags used by infra/ and docs/operations.md exist', () => {
       }
     }
     assert.ok(checked >= 4, `docs/operations.md shows the producer and worker commands (found ${checked})`);
+  });
+});
+
+describe('Kubernetes on a Redis Cluster (infra/k8s/overlays/redis-cluster)', () => {
+  const base = loadKubernetesObjects().map(({ object }) => object);
+  const objects = loadOverlay('redis-cluster');
+  const kustomization = loadKustomization();
+  const scaledObjectOf = (all: KubeObject[]) =>
+    all.find((o) => o.kind === 'ScaledObject') as KubeObject & {
+      spec: { triggers: { type: string; metadata: Record<string, string>; authenticationRef: { name: string } }[] };
+    };
+
+  test('every object it renders is valid', () => {
+    for (const object of objects) {
+      assert.equal(validateKubernetesObject(object), undefined, `${object.kind} ${object.metadata.name}`);
+    }
+  });
+
+  test('apps run in cluster mode with a hash-tag prefix; KEDA watches the same wait list on the nodes', () => {
+    const worker = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'embedline-worker-gpu') as KubeObject;
+    const env = containerEnvironment(podTemplateOf(worker)?.spec.containers[0] as Container, objects, kustomization);
+    assert.deepEqual(invalidValues(env), []);
+    assert.equal(effectiveValue(env, 'EMBEDLINE_REDIS_CLUSTER'), true);
+    const prefix = String(effectiveValue(env, 'EMBEDLINE_QUEUE_PREFIX'));
+    const [trigger, ...others] = scaledObjectOf(objects).spec.triggers;
+    assert.equal(others.length, 0);
+    assert.equal(trigger?.type, 'redis-cluster');
+    assert.equal(trigger?.metadata.listName, new QueueKeys(prefix).getKeys(QUEUES.shards).wait);
+    // The nodes KEDA reads are seed nodes the apps would accept, with this prefix, in cluster mode.
+    const seeds = (trigger?.metadata.addresses ?? '').split(',').map((address) => `redis://${address}`);
+    assert.ok(seeds.length >= 3, 'KEDA is given several nodes, so one down does not blind it');
+    assert.doesNotThrow(() => checkRedisSettings({ url: seeds.join(','), cluster: true, prefix }));
+  });
+
+  test('only the trigger changes: scaling, target and credentials are the base ones', () => {
+    const [overlay, original] = [scaledObjectOf(objects), scaledObjectOf(base)];
+    const { triggers: overlayTriggers, ...overlaySpec } = overlay.spec;
+    const { triggers: baseTriggers, ...baseSpec } = original.spec;
+    assert.deepEqual(overlaySpec, baseSpec);
+    assert.equal(overlayTriggers[0]?.metadata.listLength, baseTriggers[0]?.metadata.listLength);
+    assert.deepEqual(overlayTriggers[0]?.authenticationRef, baseTriggers[0]?.authenticationRef);
+    assert.equal(objects.length, base.length);
+  });
+
+  test('a misspelt redis-cluster scaler key is caught', () => {
+    const broken = structuredClone(scaledObjectOf(objects));
+    const metadata = broken.spec.triggers[0]?.metadata as Record<string, string>;
+    metadata.adresses = metadata.addresses as string;
+    delete metadata.addresses;
+    assert.match(validateKubernetesObject(broken) ?? '', /adresses/);
   });
 });

@@ -59,12 +59,49 @@ export interface Kustomization {
 export const K8S_DIR = 'infra/k8s';
 export const KUSTOMIZATION = `${K8S_DIR}/kustomization.yaml`;
 export const QDRANT_VALUES = `${K8S_DIR}/qdrant/values.yaml`;
+export const OVERLAYS_DIR = `${K8S_DIR}/overlays`;
 
-/** Every Kubernetes object in infra/k8s (kustomization.yaml and the Helm values are not objects). */
+/**
+ * Every Kubernetes object of the base in infra/k8s (kustomization.yaml and the Helm values are not
+ * objects; overlays/ holds patches, see loadOverlay).
+ */
 export function loadKubernetesObjects(): { file: string; object: KubeObject }[] {
   return listFiles(`${INFRA_DIR}/k8s`, (name) => name.endsWith('.yaml'))
-    .filter((file) => file !== KUSTOMIZATION && file !== QDRANT_VALUES)
+    .filter((file) => file !== KUSTOMIZATION && file !== QDRANT_VALUES && !file.startsWith(`${OVERLAYS_DIR}/`))
     .flatMap((file) => readYamlDocuments(file).map((object) => ({ file, object: object as KubeObject })));
+}
+
+/**
+ * The objects an overlay of infra/k8s/overlays renders, as `kubectl apply -k` would for what the overlays
+ * here use: the base's objects, each patch merged into the object of the same kind and name. Patches are
+ * applied as JSON merge patches (RFC 7386: maps merge, lists are replaced), which is what kustomize does
+ * for custom resources and, for the maps of a ConfigMap, what its strategic merge does too.
+ */
+export function loadOverlay(name: string): KubeObject[] {
+  const dir = `${OVERLAYS_DIR}/${name}`;
+  const kustomization = readYaml(`${dir}/kustomization.yaml`) as { resources: string[]; patches: { path: string }[] };
+  if (JSON.stringify(kustomization.resources) !== JSON.stringify(['../..'])) {
+    throw new Error(`${dir}/kustomization.yaml: resources should be the base only (../..)`);
+  }
+  let objects = loadKubernetesObjects().map(({ object }) => object);
+  for (const { path } of kustomization.patches) {
+    const patch = readYaml(`${dir}/${path}`) as KubeObject;
+    const target = (o: KubeObject) => o.kind === patch.kind && o.metadata.name === patch.metadata.name;
+    if (!objects.some(target)) throw new Error(`${dir}/${path}: no ${patch.kind} ${patch.metadata.name} in the base`);
+    objects = objects.map((o) => (target(o) ? (mergePatch(o, patch) as KubeObject) : o));
+  }
+  return objects;
+}
+
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const merged: Record<string, unknown> =
+    target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else merged[key] = mergePatch(merged[key], value);
+  }
+  return merged;
 }
 
 export function loadKustomization(): Kustomization {

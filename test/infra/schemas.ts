@@ -62,6 +62,30 @@ const redisListTriggerMetadata = z.strictObject({
   unsafeSsl: z.enum(['true', 'false']).optional(),
 });
 
+/** The redis-cluster scaler's keys (KEDA docs, "Redis Lists (supports Redis Cluster)"). */
+const redisClusterListTriggerMetadata = z.strictObject({
+  addresses: z
+    .string()
+    .regex(/^[^:\s,]+:\d+(,[^:\s,]+:\d+)*$/, 'host:port, comma-separated')
+    .optional(),
+  addressesFromEnv: z.string().optional(),
+  hosts: z.string().optional(),
+  ports: z.string().optional(),
+  usernameFromEnv: z.string().optional(),
+  passwordFromEnv: z.string().optional(),
+  listName: z.string().min(1),
+  listLength: z.string().regex(/^[1-9]\d*$/, 'a positive whole number, as a string'),
+  activationListLength: z.string().regex(/^\d+$/, 'a whole number, as a string').optional(),
+  enableTLS: z.enum(['true', 'false']).optional(),
+  unsafeSsl: z.enum(['true', 'false']).optional(),
+});
+
+/** The trigger metadata schema per scaler type these manifests use. */
+const TRIGGER_METADATA: Record<string, z.ZodType> = {
+  redis: redisListTriggerMetadata,
+  'redis-cluster': redisClusterListTriggerMetadata,
+};
+
 export type KubernetesValidator = (manifest: { apiVersion: string; kind: string }) => string | undefined;
 
 /** Validates one Kubernetes object; returns a description of what is wrong, or undefined when valid. */
@@ -85,11 +109,12 @@ function validateKeda(manifest: { kind: string }): string | undefined {
       );
       scaledObject.validate();
       for (const trigger of scaledObject.spec.triggers) {
-        if (trigger.type !== 'redis')
-          return `trigger type "${trigger.type}": only the redis list scaler is expected here`;
-        const metadata = redisListTriggerMetadata.safeParse(trigger.metadata);
+        const schema = TRIGGER_METADATA[trigger.type];
+        if (schema === undefined)
+          return `trigger type "${trigger.type}": only the redis and redis-cluster list scalers are expected here`;
+        const metadata = schema.safeParse(trigger.metadata);
         if (!metadata.success)
-          return `redis trigger metadata: ${metadata.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+          return `${trigger.type} trigger metadata: ${metadata.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
       }
       return undefined;
     }
