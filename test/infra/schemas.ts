@@ -42,9 +42,21 @@ export function validateKubernetesDefinition(definition: string, value: unknown)
 
 /**
  * The KEDA CRD types trigger metadata as a free map of strings, so a misspelt key would be ignored by
- * KEDA at run time. The redis scaler's keys (KEDA docs, "Redis Lists" scaler) are checked here.
+ * KEDA at run time: the keys of the two Redis list scalers (KEDA docs, "Redis Lists" and "Redis Lists
+ * (supports Redis Cluster)") are checked here. These are the keys both take.
  */
+const listTriggerKeys = {
+  usernameFromEnv: z.string().optional(),
+  passwordFromEnv: z.string().optional(),
+  listName: z.string().min(1),
+  listLength: z.string().regex(/^[1-9]\d*$/, 'a positive whole number, as a string'),
+  activationListLength: z.string().regex(/^\d+$/, 'a whole number, as a string').optional(),
+  enableTLS: z.enum(['true', 'false']).optional(),
+  unsafeSsl: z.enum(['true', 'false']).optional(),
+};
+
 const redisListTriggerMetadata = z.strictObject({
+  ...listTriggerKeys,
   address: z
     .string()
     .regex(/^[^:\s]+:\d+$/, 'host:port')
@@ -52,18 +64,11 @@ const redisListTriggerMetadata = z.strictObject({
   addressFromEnv: z.string().optional(),
   host: z.string().optional(),
   port: z.string().optional(),
-  usernameFromEnv: z.string().optional(),
-  passwordFromEnv: z.string().optional(),
-  listName: z.string().min(1),
-  listLength: z.string().regex(/^[1-9]\d*$/, 'a positive whole number, as a string'),
-  activationListLength: z.string().regex(/^\d+$/, 'a whole number, as a string').optional(),
   databaseIndex: z.string().regex(/^\d+$/).optional(),
-  enableTLS: z.enum(['true', 'false']).optional(),
-  unsafeSsl: z.enum(['true', 'false']).optional(),
 });
 
-/** The redis-cluster scaler's keys (KEDA docs, "Redis Lists (supports Redis Cluster)"). */
 const redisClusterListTriggerMetadata = z.strictObject({
+  ...listTriggerKeys,
   addresses: z
     .string()
     .regex(/^[^:\s,]+:\d+(,[^:\s,]+:\d+)*$/, 'host:port, comma-separated')
@@ -71,13 +76,6 @@ const redisClusterListTriggerMetadata = z.strictObject({
   addressesFromEnv: z.string().optional(),
   hosts: z.string().optional(),
   ports: z.string().optional(),
-  usernameFromEnv: z.string().optional(),
-  passwordFromEnv: z.string().optional(),
-  listName: z.string().min(1),
-  listLength: z.string().regex(/^[1-9]\d*$/, 'a positive whole number, as a string'),
-  activationListLength: z.string().regex(/^\d+$/, 'a whole number, as a string').optional(),
-  enableTLS: z.enum(['true', 'false']).optional(),
-  unsafeSsl: z.enum(['true', 'false']).optional(),
 });
 
 /** The trigger metadata schema per scaler type these manifests use. */
