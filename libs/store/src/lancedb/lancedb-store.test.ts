@@ -21,6 +21,31 @@ function withoutLanceBuffers(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return rest;
 }
 
+/**
+ * Runs an ES module script (imports relative to the repository root) in a fresh Node process with a
+ * store folder as its argument, Lance's buffer variables taken from `env` only; resolves its stdout.
+ * Fails after 60 s rather than hang with a child that does.
+ */
+function runStoreScript(script: string, env: Record<string, string>): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const folder = mkdtempSync(join(tmpdir(), 'embedline-lancedb-child-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, join(folder, 'db')], {
+      cwd: REPO_ROOT,
+      env: { ...withoutLanceBuffers(process.env), ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 60_000,
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      rmSync(folder, { recursive: true, force: true });
+      if (code === 0) resolve(out.trim());
+      else reject(new Error(`the child process exited ${code ?? signal}: ${out}`));
+    });
+  });
+}
+
 async function tempFolder(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'embedline-lancedb-'));
 }
@@ -101,24 +126,29 @@ describe('LanceDbStore', () => {
       "await store.listCollections(); await store.close();",
       "console.log(process.env.LANCE_DEFAULT_IO_BUFFER_SIZE, process.env.LANCE_SHUFFLE_BATCH_BYTES);",
     ].join('\n');
-    const run = (env: Record<string, string>) =>
-      new Promise<string>((resolve, reject) => {
-        const folder = mkdtempSync(join(tmpdir(), 'embedline-lancedb-env-'));
-        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe, join(folder, 'db')], {
-          cwd: REPO_ROOT,
-          env: { ...withoutLanceBuffers(process.env), ...env },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        let out = '';
-        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-        child.on('error', reject);
-        child.on('exit', () => {
-          rmSync(folder, { recursive: true, force: true });
-          resolve(out.trim());
-        });
-      });
-    assert.equal(await run({}), `${64 * 2 ** 20} ${32 * 2 ** 20}`);
-    assert.equal(await run({ LANCE_DEFAULT_IO_BUFFER_SIZE: '1000', LANCE_SHUFFLE_BATCH_BYTES: '2000' }), '1000 2000');
+    assert.equal(await runStoreScript(probe, {}), `${64 * 2 ** 20} ${32 * 2 ** 20}`);
+    assert.equal(
+      await runStoreScript(probe, { LANCE_DEFAULT_IO_BUFFER_SIZE: '1000', LANCE_SHUFFLE_BATCH_BYTES: '2000' }),
+      '1000 2000',
+    );
+  });
+
+  test('a read-ahead bound far below one batch still reads it (no I/O deadlock)', async () => {
+    // 400 rows of 64 KB texts: batches of ~25 MB against a 1 MiB I/O budget.
+    const script = [
+      "import { LanceDbStore, toRecordBatch } from './libs/store/src/index.ts';",
+      "import { randomUnitVectors } from './libs/store/src/testing/random-vectors.ts';",
+      "const store = new LanceDbStore({ uri: process.argv[1] });",
+      "await store.createCollection('big', { dimension: 8 });",
+      "const ids = Array.from({ length: 400 }, (_, i) => String(i));",
+      "const texts = ids.map(() => 'x'.repeat(65536));",
+      "await store.upsert('big', toRecordBatch({ ids, vectors: randomUnitVectors(400, 8, 1), dimension: 8, texts }));",
+      "await store.finalize('big');",
+      "const hits = await store.search('big', Array.from(randomUnitVectors(1, 8, 2)), { topK: 400, withPayload: true });",
+      "console.log(hits.length, hits.every((hit) => hit.payload?.text?.length === 65536));",
+      "await store.close();",
+    ].join('\n');
+    assert.equal(await runStoreScript(script, { LANCE_DEFAULT_IO_BUFFER_SIZE: String(2 ** 20) }), '400 true');
   });
 
   test('refuses collection names LanceDB cannot hold, before LanceDB sees them', async () => {
