@@ -5,10 +5,10 @@
  * its GPU workers on `shards` and one worker, with no model loaded, on `finalize`.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { createLogger, loadEnv, onShutdown, type EmbedlineEnv } from '@embedline/config';
+import { createLogger, loadEnv, onShutdown, workerQueuesSchema, type EmbedlineEnv } from '@embedline/config';
 import { Encoder, resolveModel } from '@embedline/encoder';
 import { buildOpsServer } from '@embedline/ops';
-import { WORKER_QUEUES, WorkerMetrics, startShardWorkers, type ShardWorkers, type WorkerQueue } from '@embedline/pipeline';
+import { WorkerMetrics, startShardWorkers, type ShardWorkers, type WorkerQueue } from '@embedline/pipeline';
 import { REDIS_FLAG_NAMES, checkRedisSettings, createRedisConnection, type RedisClient } from '@embedline/queue';
 import { openStore, type VectorStore } from '@embedline/store';
 
@@ -123,13 +123,13 @@ async function loadEncoder(flags: WorkerFlags, env: EmbedlineEnv, log: ReturnTyp
   );
 }
 
+/** --queues takes what EMBEDLINE_WORKER_QUEUES takes, parsed by the same schema. */
 function queueList(value: string): WorkerQueue[] {
-  const queues = value.split(',').map((q) => q.trim()).filter((q) => q !== '');
-  const unknown = queues.filter((q) => !(WORKER_QUEUES as readonly string[]).includes(q));
-  if (queues.length === 0 || unknown.length > 0) {
+  const parsed = workerQueuesSchema.safeParse(value);
+  if (!parsed.success) {
     throw new InvalidArgumentError(`expected shards, finalize or both (comma-separated), got "${value}"`);
   }
-  return queues as WorkerQueue[];
+  return parsed.data;
 }
 
 /** The operations endpoints, when a port is set; a port that cannot be bound stops the worker with one line. */

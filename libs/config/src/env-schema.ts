@@ -13,6 +13,16 @@ const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v
  * the docs are checked against this schema so that they cannot drift apart. Command-line flags
  * override these values where an app offers them.
  */
+/** A comma-separated list of worker queues (`shards`, `finalize`): EMBEDLINE_WORKER_QUEUES and the worker's --queues. */
+export const workerQueuesSchema = z
+  .string()
+  .transform((v) => v.split(',').map((item) => item.trim()).filter((item) => item.length > 0))
+  .pipe(
+    z
+      .array(z.enum(['shards', 'finalize'], { error: 'each queue is "shards" or "finalize"' }))
+      .min(1, 'name at least one queue: shards, finalize'),
+  );
+
 export const envSchema = z.object({
   /** One Redis URL; with EMBEDLINE_REDIS_CLUSTER, comma-separated seed node URLs of a Redis Cluster. */
   EMBEDLINE_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
@@ -49,15 +59,7 @@ export const envSchema = z.object({
    * Queues a worker consumes: `shards` (embedding; loads the model), `finalize` (compaction, index build, count
    * check; no model), or both (the default). A fleet runs GPU workers on `shards` and one CPU worker on `finalize`.
    */
-  EMBEDLINE_WORKER_QUEUES: z
-    .string()
-    .default('shards,finalize')
-    .transform((v) => v.split(',').map((item) => item.trim()).filter((item) => item.length > 0))
-    .pipe(
-      z
-        .array(z.enum(['shards', 'finalize'], { error: 'each queue is "shards" or "finalize"' }))
-        .min(1, 'name at least one queue: shards, finalize'),
-    ),
+  EMBEDLINE_WORKER_QUEUES: workerQueuesSchema.default(['shards', 'finalize']),
   /** How long a worker's claim on a shard lasts without renewal: a killed worker's shard is re-run after this. */
   EMBEDLINE_LOCK_DURATION_MS: int(1000).default(30000),
   /**

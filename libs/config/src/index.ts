@@ -1,3 +1,3 @@
-export { envSchema, loadEnv, type EmbedlineEnv } from './env-schema.ts';
+export { envSchema, loadEnv, workerQueuesSchema, type EmbedlineEnv } from './env-schema.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { onShutdown, type ShutdownPolicy } from './shutdown.ts';
