@@ -1,5 +1,6 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { ModelSpec } from '../model/model-spec.ts';
+import { AsciiWordPiece } from './ascii-wordpiece.ts';
 
 /**
  * Tokenizes text exactly as sentence-transformers feeds it to the model: Hugging Face's tokenizer
@@ -13,6 +14,8 @@ import type { ModelSpec } from '../model/model-spec.ts';
 export class TextTokenizer {
   readonly maxSeqLength: number;
   private readonly tokenizer: Tokenizer;
+  /** Plain ASCII text skips tokenizers.js (same ids, several times faster): see ascii-wordpiece.ts. */
+  private readonly asciiFastPath: AsciiWordPiece | undefined;
   private readonly lowerCaseInput: boolean;
   private readonly prefixIds: readonly number[];
   private readonly suffixIds: readonly number[];
@@ -21,6 +24,7 @@ export class TextTokenizer {
 
   constructor(spec: Pick<ModelSpec, 'tokenizerJson' | 'tokenizerConfig' | 'maxSeqLength' | 'lowerCaseInput'>) {
     this.tokenizer = new Tokenizer(spec.tokenizerJson, spec.tokenizerConfig);
+    this.asciiFastPath = AsciiWordPiece.fromTokenizerJson(spec.tokenizerJson);
     this.maxSeqLength = spec.maxSeqLength;
     this.lowerCaseInput = spec.lowerCaseInput;
     // The template's special tokens around a text: [CLS] before and [SEP] after, for BERT-like models.
@@ -35,7 +39,8 @@ export class TextTokenizer {
   /** Token ids of one text, special tokens included, at most `maxSeqLength` of them. */
   encode(text: string): number[] {
     const budget = this.maxSeqLength - this.prefixIds.length - this.suffixIds.length;
-    const content = this.contentIds(this.prepare(text), budget);
+    const prepared = this.prepare(text);
+    const content = this.asciiFastPath?.tryEncode(prepared, budget) ?? this.contentIds(prepared, budget);
     return [...this.prefixIds, ...content.slice(0, budget), ...this.suffixIds];
   }
 
