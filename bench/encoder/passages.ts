@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { TextTokenizer, loadModelSpec } from '@embedline/encoder';
+import { seededRandom } from '@embedline/testing';
 
 export const PASSAGE_DEFAULTS = {
   seed: 20250601,
@@ -48,18 +49,6 @@ export function readTrecAbstracts(path: string): string[] {
   return docs;
 }
 
-/** Mulberry32: a tiny seeded PRNG, so the texts do not depend on the JS engine's Math.random. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function buildPassages(
   count: number,
   abstracts: readonly string[],
@@ -80,7 +69,7 @@ export function buildPassages(
     }
     return n;
   };
-  const random = mulberry32(PASSAGE_DEFAULTS.seed);
+  const random = seededRandom(PASSAGE_DEFAULTS.seed);
   const gaussian = (): number => {
     const u = 1 - random();
     const v = random();

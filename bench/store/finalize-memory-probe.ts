@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LanceDbStore, toRecordBatch } from '@embedline/store';
-import { randomUnitVectors } from '@embedline/store/testing/random-vectors';
+import { randomUnitVectors } from '@embedline/testing';
 
 const COLLECTION = 'c';
 const TEXT = 'lorem ipsum dolor sit amet consectetur '.repeat(8);

@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { seededRandom } from '@embedline/testing';
 import { fnv1a64, IdRegistry } from './id-registry.ts';
-
-/** A tiny deterministic PRNG (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('fnv1a64', () => {
   test('matches the published FNV-1a 64 test vectors, over UTF-8', () => {
@@ -46,7 +36,7 @@ describe('IdRegistry', () => {
   });
 
   test('agrees with an exact Map on a mix of in-order, out-of-order, huge, sparse and string ids', () => {
-    const next = random(42);
+    const next = seededRandom(42);
     const registry = new IdRegistry();
     const oracle = new Map<string, number>();
     let line = 0;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createMatrix, semanticSearch } from '@embedline/scoring';
 import { CorpusMatrix, DotTopK } from './dot-top-k.ts';
-import { randomUnitVectors } from '@embedline/store/testing/random-vectors';
+import { randomUnitVectors } from '@embedline/testing';
 
 describe('DotTopK', () => {
   let kernel: DotTopK;

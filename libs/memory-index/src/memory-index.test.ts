@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LanceDbStore, toRecordBatch, type VectorStore } from '@embedline/store';
 import { MemoryIndex, type MemoryIndexLogger } from './memory-index.ts';
-import { randomUnitVectors } from '@embedline/store/testing/random-vectors';
+import { randomUnitVectors } from '@embedline/testing';
 
 const DIMENSION = 8;
 const MiB = 2 ** 20;

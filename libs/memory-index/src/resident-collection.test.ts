@@ -5,7 +5,7 @@ import type { EmbeddedRows } from '@embedline/store';
 import { DotTopK } from './dot-top-k.ts';
 import { OverBudgetError } from './errors/over-budget-error.ts';
 import { loadResident } from './resident-collection.ts';
-import { randomUnitVectors } from '@embedline/store/testing/random-vectors';
+import { randomUnitVectors } from '@embedline/testing';
 
 /** A store scan of `rows`, in batches of `batch` rows. */
 async function* scanOf(ids: string[], vectors: Float32Array, dimension: number, batch: number) {

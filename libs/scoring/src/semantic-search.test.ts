@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { seededRandom } from '@embedline/testing';
 import { cosSim } from './cos-sim.ts';
 import { dotScore } from './dot-score.ts';
 import { createMatrix, matrixFromRows, matrixRow, type Matrix } from './matrix.ts';
@@ -191,7 +192,7 @@ describe('semanticSearch against a brute-force full sort (property test)', () =>
   ];
 
   test('200 random cases, chunk sizes and chunkings agree with the full sort', () => {
-    const random = mulberry32(20240611);
+    const random = seededRandom(20240611);
     const int = (n: number) => Math.floor(random() * n);
     for (let trial = 0; trial < 200; trial++) {
       const dim = 1 + int(9);
@@ -260,15 +261,4 @@ function shuffle<T>(items: T[], random: () => number): T[] {
     [items[i], items[j]] = [items[j]!, items[i]!];
   }
   return items;
-}
-
-/** A small seeded PRNG, so a failing case can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

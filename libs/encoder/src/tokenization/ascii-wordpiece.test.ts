@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { seededRandom } from '@embedline/testing';
 import { AsciiWordPiece } from './ascii-wordpiece.ts';
 
 const fixture = (path: string) => fileURLToPath(new URL(`../../fixtures/${path}`, import.meta.url));
@@ -14,18 +15,6 @@ const BUDGET = 382;
 /** What tokenizers.js gives, cut to the budget: the ids the fast path must reproduce. */
 function libraryIds(tokenizer: Tokenizer, text: string, budget = BUDGET): number[] {
   return tokenizer.encode(text, { add_special_tokens: false }).ids.slice(0, budget);
-}
-
-/** A deterministic generator (mulberry32), so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ALPHABET = [
@@ -97,7 +86,7 @@ describe('AsciiWordPiece', () => {
       const fastPath = AsciiWordPiece.fromTokenizerJson(json)!;
       const reference = new Tokenizer(json, { do_lower_case: true });
       for (let seed = 1; seed <= 10_000; seed++) {
-        const text = randomText(random(seed));
+        const text = randomText(seededRandom(seed));
         const ids = fastPath.tryEncode(text, BUDGET);
         if (ids === undefined) continue;
         assert.deepEqual(ids, libraryIds(reference, text), `${name}, seed ${seed}: ${JSON.stringify(text)}`);

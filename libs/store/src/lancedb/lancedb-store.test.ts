@@ -11,7 +11,7 @@ import { toRecordBatch } from '../embedded-batch.ts';
 import { CONCURRENT_DIMENSION, SHARDS, SHARD_SIZE, allConcurrentIds } from '../testing/concurrent-upserts.ts';
 import { runStoreConformance } from '../testing/conformance.ts';
 import { assertExactRanking, exactTopK } from '../testing/exact-reference.ts';
-import { perturb, randomUnitVectors, seededRandom, vectorForId } from '../testing/random-vectors.ts';
+import { perturb, randomUnitVectors, seededRandom, vectorForId } from '@embedline/testing';
 import { LanceDbStore } from './lancedb-store.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -137,7 +137,7 @@ describe('LanceDbStore', () => {
     // 400 rows of 64 KB texts: batches of ~25 MB against a 1 MiB I/O budget.
     const script = [
       "import { LanceDbStore, toRecordBatch } from './libs/store/src/index.ts';",
-      "import { randomUnitVectors } from './libs/store/src/testing/random-vectors.ts';",
+      "import { randomUnitVectors } from '@embedline/testing';",
       "const store = new LanceDbStore({ uri: process.argv[1] });",
       "await store.createCollection('big', { dimension: 8 });",
       "const ids = Array.from({ length: 400 }, (_, i) => String(i));",

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { toRecordBatch } from '../embedded-batch.ts';
-import { randomUnitVectors } from '../testing/random-vectors.ts';
+import { randomUnitVectors } from '@embedline/testing';
 import { LanceDbStore } from './lancedb-store.ts';
 import { idHash } from './remove-duplicates.ts';
 

@@ -6,7 +6,7 @@ import { toRecordBatch } from '../embedded-batch.ts';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
 import { pointId, stableUuid } from '../point-id.ts';
 import { runStoreConformance } from '../testing/conformance.ts';
-import { randomUnitVectors } from '../testing/random-vectors.ts';
+import { randomUnitVectors } from '@embedline/testing';
 import { FakeQdrant, type FakeQdrantOptions } from './contract/fake-qdrant.ts';
 import {
   QdrantFinalizeTimeoutError,

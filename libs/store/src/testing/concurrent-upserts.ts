@@ -1,6 +1,6 @@
 import { toRecordBatch } from '../embedded-batch.ts';
 import type { VectorStore } from '../vector-store.ts';
-import { vectorForId } from './random-vectors.ts';
+import { vectorForId } from '@embedline/testing';
 
 /**
  * The data of the cross-process write test: `SHARDS` shards of `SHARD_SIZE` points whose vectors are

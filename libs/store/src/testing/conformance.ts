@@ -6,7 +6,7 @@ import { DimensionMismatchError } from '../errors/dimension-mismatch-error.ts';
 import type { ShardLedger } from '../shard-ledger.ts';
 import type { VectorStore } from '../vector-store.ts';
 import { assertExactRanking, comparePointIds, exactTopK, type ReferencePoints } from './exact-reference.ts';
-import { perturb, randomUnitVectors, seededRandom } from './random-vectors.ts';
+import { perturb, randomUnitVectors, seededRandom } from '@embedline/testing';
 
 /** A fresh, empty store for one test; `cleanup` runs after the suite has closed it. */
 export type MakeStore = () => Promise<{ store: VectorStore & ShardLedger; cleanup: () => Promise<void> }>;

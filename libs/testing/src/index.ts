@@ -1,0 +1,1 @@
+export { gaussian, normalize, perturb, randomUnitVectors, seededRandom, vectorForId } from './random-vectors.ts';
