@@ -56,6 +56,17 @@ describe('AsciiWordPiece', () => {
     assert.deepEqual(fast.tryEncode('Hello, World!', BUDGET), [7592, 1010, 2088, 999]);
   });
 
+  test('leaves texts with an added token matched after normalizing (any case) to tokenizers.js', () => {
+    const added = [...(bertJson['added_tokens'] as object[])];
+    added.push({ id: 30522, content: 'covid19', single_word: false, lstrip: false, rstrip: false, normalized: true, special: false });
+    const json = { ...bertJson, added_tokens: added };
+    const withAdded = AsciiWordPiece.fromTokenizerJson(json)!;
+    const library = new Tokenizer(json, { do_lower_case: true });
+    assert.equal(withAdded.tryEncode('cases of COVID19 rose', BUDGET), undefined);
+    assert.ok(library.encode('cases of COVID19 rose', { add_special_tokens: false }).ids.includes(30522));
+    assert.deepEqual(withAdded.tryEncode('cases rose', BUDGET), libraryIds(library, 'cases rose'));
+  });
+
   test('stops at the budget with the first ids of the whole text', () => {
     const text = 'unbelievable tokenization '.repeat(200);
     assert.deepEqual(fast.tryEncode(text, 7), libraryIds(library, text, 7));

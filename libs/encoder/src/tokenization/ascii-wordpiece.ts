@@ -107,8 +107,11 @@ export class AsciiWordPiece {
    * left to right, each on its own, so the first ids never depend on the text after them.
    */
   tryEncode(text: string, budget: number): number[] | undefined {
-    if (!this.handles(text)) return undefined;
+    if (!isPlainAscii(text)) return undefined;
     const source = this.lowercase ? text.toLowerCase() : text;
+    // tokenizers.js matches added tokens (such as "[SEP]") before normalizing, or after it for those
+    // marked `normalized`: any of them in either form sends the text to tokenizers.js.
+    if (this.addedTokens.some((token) => text.includes(token) || source.includes(token))) return undefined;
     const ids: number[] = [];
     let wordStart = -1;
     for (let i = 0; i <= source.length && ids.length < budget; i++) {
@@ -124,15 +127,6 @@ export class AsciiWordPiece {
       if (kind === CharKind.Punctuation) this.pushWord(source, i, i + 1, ids);
     }
     return ids.length > budget ? ids.slice(0, budget) : ids;
-  }
-
-  private handles(text: string): boolean {
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      if (code >= 128 || CHAR_KINDS[code] === CharKind.Unhandled) return false;
-    }
-    // tokenizers.js matches added tokens (such as "[SEP]") in the raw text before normalizing.
-    return !(text.includes('[') && this.addedTokens.some((token) => text.includes(token)));
   }
 
   /** WordPiece: the longest vocabulary piece at each position; a word with an unknown rest is [UNK]. */
@@ -165,4 +159,13 @@ export class AsciiWordPiece {
       at = to;
     }
   }
+}
+
+/** Whether every character is one the fast path handles (printable ASCII, tab, LF, CR). */
+function isPlainAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 128 || CHAR_KINDS[code] === CharKind.Unhandled) return false;
+  }
+  return true;
 }
