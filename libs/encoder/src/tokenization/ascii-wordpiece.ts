@@ -1,10 +1,10 @@
 /**
- * A fast path for BERT tokenization of plain ASCII text, which is nearly every MS MARCO passage.
+ * A fast path for BERT tokenization of plain ASCII text, which most English passages are.
  *
- * Why by hand: Hugging Face's tokenizers.js tokenizes ~5.7k passages/s on one thread (260k tokens/s,
- * bench/encoder/tokenize.ts), so a GPU worker embedding ~28k passages/s needed five CPU threads just
- * to tokenize. For ASCII text the BERT pipeline is a few plain rules (lower-case, split on whitespace
- * and ASCII punctuation, greedy longest-match WordPiece), which run several times faster on char codes
+ * Why by hand: Hugging Face's tokenizers.js tokenizes 6-17k short passages/s on one thread, depending
+ * on the host (bench/encoder/tokenize.ts), so a GPU worker embedding ~28k passages/s needed several CPU
+ * threads just to tokenize. For ASCII text the BERT pipeline is a few plain rules (lower-case, split on
+ * whitespace and ASCII punctuation, greedy longest-match WordPiece), which run ~7x faster on char codes
  * than the general Unicode pipeline. Anything outside those rules (non-ASCII, control characters,
  * added tokens such as "[SEP]" in the text) returns undefined and goes to tokenizers.js, and
  * ascii-wordpiece.test.ts checks the fast path against tokenizers.js on the fixture corpora and on
