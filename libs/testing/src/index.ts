@@ -1,1 +1,8 @@
-export { gaussian, normalize, perturb, randomUnitVectors, seededRandom, vectorForId } from './random-vectors.ts';
+export {
+  gaussian,
+  normalize,
+  perturb,
+  randomUnitVectors,
+  seededRandom,
+  vectorForId,
+} from './random-vectors.ts';

@@ -20,9 +20,27 @@ function libraryIds(tokenizer: Tokenizer, text: string, budget = BUDGET): number
 const ALPHABET = [
   ...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.split(''),
   ...'!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~'.split(''),
-  ' ', ' ', ' ', '\t', '\n', '\r',
+  ' ',
+  ' ',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
 ];
-const FRAGMENTS = ['the ', 'un', 'believ', 'able', 'ing ', "don't ", 'e-mail', '3.14', '[SEP]', '[sep]', '[UNK] ', '##ing'];
+const FRAGMENTS = [
+  'the ',
+  'un',
+  'believ',
+  'able',
+  'ing ',
+  "don't ",
+  'e-mail',
+  '3.14',
+  '[SEP]',
+  '[sep]',
+  '[UNK] ',
+  '##ing',
+];
 
 /** Random ASCII built to hit the rules' edges: punctuation runs, subwords, added tokens, long words. */
 function randomText(next: () => number): string {
@@ -43,9 +61,15 @@ describe('AsciiWordPiece', () => {
 
   test('is built only for the BERT pipeline', () => {
     assert.ok(fast !== undefined);
-    assert.equal(AsciiWordPiece.fromTokenizerJson({ ...bertJson, pre_tokenizer: { type: 'Whitespace' } }), undefined);
+    assert.equal(
+      AsciiWordPiece.fromTokenizerJson({ ...bertJson, pre_tokenizer: { type: 'Whitespace' } }),
+      undefined,
+    );
     const model = bertJson['model'] as Record<string, unknown>;
-    assert.equal(AsciiWordPiece.fromTokenizerJson({ ...bertJson, model: { ...model, type: 'BPE' } }), undefined);
+    assert.equal(
+      AsciiWordPiece.fromTokenizerJson({ ...bertJson, model: { ...model, type: 'BPE' } }),
+      undefined,
+    );
   });
 
   test('leaves non-ASCII, control characters and added tokens to tokenizers.js', () => {
@@ -58,7 +82,15 @@ describe('AsciiWordPiece', () => {
 
   test('leaves texts with an added token matched after normalizing (any case) to tokenizers.js', () => {
     const added = [...(bertJson['added_tokens'] as object[])];
-    added.push({ id: 30522, content: 'covid19', single_word: false, lstrip: false, rstrip: false, normalized: true, special: false });
+    added.push({
+      id: 30522,
+      content: 'covid19',
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: true,
+      special: false,
+    });
     const json = { ...bertJson, added_tokens: added };
     const withAdded = AsciiWordPiece.fromTokenizerJson(json)!;
     const library = new Tokenizer(json, { do_lower_case: true });
@@ -85,14 +117,20 @@ describe('AsciiWordPiece', () => {
       fastPathed += 1;
       assert.deepEqual(ids, libraryIds(library, text), JSON.stringify(text.slice(0, 80)));
     }
-    assert.ok(fastPathed >= lines.length / 2, `only ${fastPathed} of ${lines.length} texts took the fast path`);
+    assert.ok(
+      fastPathed >= lines.length / 2,
+      `only ${fastPathed} of ${lines.length} texts took the fast path`,
+    );
   });
 
   test('gives the ids tokenizers.js gives on 30,000 random ASCII texts, cased and uncased', () => {
     for (const [json, name] of [
       [bertJson, 'bert-base-uncased'],
       [readJson('tiny-model/tokenizer.json'), 'tiny-model (4k vocabulary)'],
-      [{ ...bertJson, normalizer: { ...(bertJson['normalizer'] as object), lowercase: false } }, 'a cased normalizer'],
+      [
+        { ...bertJson, normalizer: { ...(bertJson['normalizer'] as object), lowercase: false } },
+        'a cased normalizer',
+      ],
     ] as const) {
       const fastPath = AsciiWordPiece.fromTokenizerJson(json)!;
       const reference = new Tokenizer(json, { do_lower_case: true });

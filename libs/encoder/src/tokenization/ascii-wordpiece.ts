@@ -70,7 +70,12 @@ export class AsciiWordPiece {
    * normalizer that cleans text, BERT pre-tokenizer, WordPiece with "##" continuations).
    */
   static fromTokenizerJson(json: Record<string, unknown>): AsciiWordPiece | undefined {
-    const { normalizer, pre_tokenizer: preTokenizer, model, added_tokens: added = [] } = json as TokenizerJson;
+    const {
+      normalizer,
+      pre_tokenizer: preTokenizer,
+      model,
+      added_tokens: added = [],
+    } = json as TokenizerJson;
     const bert =
       normalizer?.type === 'BertNormalizer' &&
       normalizer.clean_text === true &&
