@@ -244,11 +244,9 @@ describe('LanceDbStore', () => {
       assert.equal((await store.vectorIndex('grow'))?.name, 'vector_ivfpq_p32_m8');
       await load(1_000, 2_000);
       await store.finalize('grow');
-      assert.equal(
-        (await store.vectorIndex('grow'))?.name,
-        'vector_ivfpq_p32_m8',
-        '2x growth: kept, updated',
-      );
+      const kept = await store.vectorIndex('grow');
+      assert.equal(kept?.name, 'vector_ivfpq_p32_m8', '2x growth: kept, updated');
+      assert.deepEqual([kept.indexedRows, kept.unindexedRows], [2_000, 0], 'the new rows folded into the index');
       await load(2_000, 5_000);
       await store.finalize('grow');
       const index = await store.vectorIndex('grow');
@@ -306,6 +304,12 @@ describe('LanceDbStore', () => {
         unindexedRows: 0,
       });
       assert.equal((await store.describe('big'))?.finalized, true);
+      // Compaction runs after the index build: the four writes' fragments are one, still all indexed.
+      const db = await connect(join(folder, 'db'));
+      const table = await db.openTable('big');
+      assert.equal((await table.stats()).fragmentStats.numFragments, 1);
+      table.close();
+      db.close();
     });
 
     test('ANN search has recall@10 >= 0.9 against exact search, with exact scores', async (t) => {
