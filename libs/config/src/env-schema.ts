@@ -1,28 +1,30 @@
 import { z } from 'zod';
 
 const int = (min: number) => z.coerce.number().int().min(min);
-/** A comma-separated list; blanks around items and empty items are dropped. */
-const list = z
-  .string()
-  .default('')
-  .transform((v) => v.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+/** The items of a comma-separated list; blanks around items and empty items are dropped. */
+const splitList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+const list = z.string().default('').transform(splitList);
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
-/**
- * Every environment variable an Embedline app reads, in one place: the apps, infra/ manifests and
- * the docs are checked against this schema so that they cannot drift apart. Command-line flags
- * override these values where an app offers them.
- */
 /** A comma-separated list of worker queues (`shards`, `finalize`): EMBEDLINE_WORKER_QUEUES and the worker's --queues. */
 export const workerQueuesSchema = z
   .string()
-  .transform((v) => v.split(',').map((item) => item.trim()).filter((item) => item.length > 0))
+  .transform(splitList)
   .pipe(
     z
       .array(z.enum(['shards', 'finalize'], { error: 'each queue is "shards" or "finalize"' }))
       .min(1, 'name at least one queue: shards, finalize'),
   );
 
+/**
+ * Every environment variable an Embedline app reads, in one place: the apps, infra/ manifests and
+ * the docs are checked against this schema so that they cannot drift apart. Command-line flags
+ * override these values where an app offers them.
+ */
 export const envSchema = z.object({
   /** One Redis URL; with EMBEDLINE_REDIS_CLUSTER, comma-separated seed node URLs of a Redis Cluster. */
   EMBEDLINE_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),

@@ -135,9 +135,24 @@ export class AsciiWordPiece {
     const ids: number[] = [];
     if (isPlainAscii(text)) {
       this.pushAsciiWords(lowered, budget, ids);
-      return ids.length > budget ? ids.slice(0, budget) : ids;
+    } else if (tokenizeSegment === undefined || this.normalizedAddedTokens) {
+      return undefined;
+    } else if (!this.pushSegments(text, budget, ids, tokenizeSegment)) {
+      return undefined;
     }
-    if (tokenizeSegment === undefined || this.normalizedAddedTokens) return undefined;
+    return ids.length > budget ? ids.slice(0, budget) : ids;
+  }
+
+  /**
+   * Text with other characters than plain ASCII, stretch by stretch between ASCII whitespace; false
+   * when a stretch to leave to tokenizers.js is longer than MAX_SEGMENT_CHARS.
+   */
+  private pushSegments(
+    text: string,
+    budget: number,
+    ids: number[],
+    tokenizeSegment: SegmentTokenizer,
+  ): boolean {
     let start = 0;
     while (start < text.length && ids.length < budget) {
       if (CHAR_KINDS[text.charCodeAt(start)] === CharKind.Whitespace) {
@@ -150,13 +165,13 @@ export class AsciiWordPiece {
       if (isPlainAscii(segment)) {
         this.pushAsciiWords(this.lowercase ? segment.toLowerCase() : segment, budget, ids);
       } else if (segment.length > MAX_SEGMENT_CHARS) {
-        return undefined;
+        return false;
       } else {
         for (const id of tokenizeSegment(segment)) ids.push(id);
       }
       start = end;
     }
-    return ids.length > budget ? ids.slice(0, budget) : ids;
+    return true;
   }
 
   /** BERT's pre-tokenizer and WordPiece over plain ASCII, already lower-cased where the model wants it. */

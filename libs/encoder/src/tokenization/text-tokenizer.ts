@@ -41,8 +41,9 @@ export class TextTokenizer {
     const budget = this.maxSeqLength - this.prefixIds.length - this.suffixIds.length;
     const prepared = this.prepare(text);
     const content =
-      this.asciiFastPath?.tryEncode(prepared, budget, this.segmentIds) ?? this.contentIds(prepared, budget);
-    return [...this.prefixIds, ...content.slice(0, budget), ...this.suffixIds];
+      this.asciiFastPath?.tryEncode(prepared, budget, this.segmentIds) ??
+      this.contentIds(prepared, budget).slice(0, budget);
+    return [...this.prefixIds, ...content, ...this.suffixIds];
   }
 
   /** tokenizers.js on one stretch of text that the ASCII fast path leaves to it. */
