@@ -1,22 +1,27 @@
 #!/usr/bin/env python3
-"""Write a benchmark model: the real DistilBERT-base shape with seeded random weights.
+"""Write a benchmark model: a DistilBERT shape with seeded random weights and the real tokenizer.
 
-msmarco-distilbert-cos-v5 cannot be downloaded here, but its cost can be reproduced: this writes a
-sentence-transformers model of the same shape (6 layers, dim 768, 12 heads, hidden_dim 3072,
-512 positions, the real bert-base-uncased tokenizer from libs/encoder/fixtures/bert-base-uncased)
-in the same hub layout and with the same ONNX export as the tiny fixture model, so the encoder's
-loader reads it. It is also a transformers.js model folder (config.json, tokenizer.json,
-tokenizer_config.json, onnx/model.onnx).
+Two shapes (--shape), both with the real bert-base-uncased tokenizer from
+libs/encoder/fixtures/bert-base-uncased, in the same hub layout and with the same ONNX export as
+the tiny fixture model, so the encoder's loader reads them. Each folder is also a transformers.js
+model folder (config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx).
+
+- base (default): the real DistilBERT-base shape (6 layers, dim 768, 12 heads, hidden_dim 3072,
+  512 positions) -> .cache/models/bench-distilbert-base. msmarco-distilbert-cos-v5 cannot be
+  downloaded here, but its cost can be reproduced. About 530 MB.
+- nano: 1 layer, dim 32, 2 heads, hidden_dim 64, 512 positions -> .cache/models/bench-nano. An
+  encoder that is nearly free on a CPU, for the plumbing ceiling (bench/pipeline/plumbing.ts): the
+  tokenizer and the pipeline around the model cost what they cost with a real model. About 10 MB.
 
 Also writes reference-embeddings.json: 20 texts with their input_ids and the embeddings
-SentenceTransformer.encode() gives, for a quick parity check of the encoder on a full-size model.
+SentenceTransformer.encode() gives, for a quick parity check of the encoder on the model.
 
 The weights are random, so the embeddings mean nothing: use it for speed and memory, and for
-parity with sentence-transformers, never for retrieval quality. About 530 MB; not committed.
+parity with sentence-transformers, never for retrieval quality. Not committed.
 
 Usage (from the repository root):
 
-    tools/.venv/bin/python tools/reference/make_bench_model.py [--out DIR]
+    tools/.venv/bin/python tools/reference/make_bench_model.py [--shape base|nano] [--out DIR] [--variants fp16,O4]
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,14 +46,44 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402  (the sibling module, after the path tweak above)
 
 SEED = 20240607
-DEFAULT_OUT = common.REPO_ROOT / ".cache" / "models" / "bench-distilbert-base"
-# distilbert-base-uncased, the base of msmarco-distilbert-cos-v5.
-BASE_CONFIG = dict(
-    vocab_size=30522, dim=768, n_layers=6, n_heads=12, hidden_dim=3072, max_position_embeddings=512, pad_token_id=0
-)
-# ONNX vs PyTorch last_hidden_state; six 768-wide layers accumulate more float error than the
-# tiny model's two 64-wide ones.
-ONNX_ATOL = 1e-4
+MODELS_DIR = common.REPO_ROOT / ".cache" / "models"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One benchmark model: its DistilBERT shape, output folder name, and ONNX vs PyTorch tolerance."""
+
+    name: str
+    dim: int
+    n_layers: int
+    n_heads: int
+    hidden_dim: int
+    # Max |ONNX - PyTorch| of last_hidden_state allowed: more and wider layers accumulate more float error.
+    onnx_atol: float
+
+    @property
+    def default_out(self) -> Path:
+        return MODELS_DIR / self.name
+
+    def config(self) -> DistilBertConfig:
+        """DistilBERT's own initializer_range (0.02); the bert-base-uncased vocabulary and 512 positions."""
+        return DistilBertConfig(
+            vocab_size=30522,
+            dim=self.dim,
+            n_layers=self.n_layers,
+            n_heads=self.n_heads,
+            hidden_dim=self.hidden_dim,
+            max_position_embeddings=512,
+            pad_token_id=0,
+        )
+
+
+SHAPES = {
+    # distilbert-base-uncased, the base of msmarco-distilbert-cos-v5 (measured diff 2.4e-6).
+    "base": Shape("bench-distilbert-base", dim=768, n_layers=6, n_heads=12, hidden_dim=3072, onnx_atol=1e-4),
+    # Nearly free on a CPU; one 32-wide layer, as tight as the tiny fixture's limit.
+    "nano": Shape("bench-nano", dim=32, n_layers=1, n_heads=2, hidden_dim=64, onnx_atol=1e-5),
+}
 REQUIRED_FILES = [
     "modules.json", "sentence_bert_config.json", "config.json", "config_sentence_transformers.json",
     "1_Pooling/config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
@@ -84,14 +120,13 @@ def reference_texts() -> list[tuple[str, str]]:
     ]
 
 
-def build_model(work_dir: Path):
-    """Seeded random DistilBERT-base with the bert-base-uncased tokenizer, as a SentenceTransformer."""
+def build_model(work_dir: Path, shape: Shape):
+    """Seeded random DistilBERT of `shape` with the bert-base-uncased tokenizer, as a SentenceTransformer."""
     vocab_file = common.BERT_BASE_DIR / "vocab.txt"
     tokenizer = DistilBertTokenizer(vocab=load_vocab(str(vocab_file)), do_lower_case=True, model_max_length=512)
     torch.manual_seed(SEED)
-    config = DistilBertConfig(**BASE_CONFIG)  # DistilBERT's own initializer_range (0.02)
     hf_dir = work_dir / "hf"
-    DistilBertModel(config).eval().save_pretrained(str(hf_dir))
+    DistilBertModel(shape.config()).eval().save_pretrained(str(hf_dir))
     tokenizer.save_pretrained(str(hf_dir))
     return common.build_sentence_transformer(hf_dir), vocab_file
 
@@ -104,7 +139,7 @@ def check_tokenizer_matches_fixture(model, texts: list[str]) -> None:
         assert fixture.encode(text).ids == common.tokenize(model, text), f"tokenizer differs on {text[:60]!r}"
 
 
-def write_fp16(fp32: Path) -> Path:
+def write_fp16(fp32: Path, shape: Shape) -> Path:
     """onnx/model_fp16.onnx: fp16 weights and compute, int64 inputs and float32 output kept (as the tiny fixture's)."""
     from onnxruntime.transformers.float16 import convert_float_to_float16
 
@@ -114,13 +149,13 @@ def write_fp16(fp32: Path) -> Path:
     return fp16
 
 
-def write_o4(fp32: Path) -> Path:
+def write_o4(fp32: Path, shape: Shape) -> Path:
     """onnx/model_O4.onnx, the GPU variant the hub publishes for sentence-transformers models: Optimum's O4 is
     onnxruntime's transformer fusions (attention, skip-layer-norm, bias-GELU, approximate GELU) then fp16."""
     from onnxruntime.transformers.optimizer import optimize_model
 
     optimized = optimize_model(
-        str(fp32), model_type="bert", num_heads=BASE_CONFIG["n_heads"], hidden_size=BASE_CONFIG["dim"], opt_level=0
+        str(fp32), model_type="bert", num_heads=shape.n_heads, hidden_size=shape.dim, opt_level=0
     )
     optimized.convert_float_to_float16(keep_io_types=True)
     o4 = fp32.with_name("model_O4.onnx")
@@ -142,14 +177,23 @@ def prepare_out_dir(out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
+    parser.add_argument(
+        "--shape",
+        choices=sorted(SHAPES),
+        default="base",
+        help="base: DistilBERT-base (768-d, 6 layers); nano: 32-d, 1 layer, nearly free on a CPU (default: base)",
+    )
+    parser.add_argument(
+        "--out", type=Path, help=f"output folder (default: {MODELS_DIR}/<bench-distilbert-base|bench-nano>)"
+    )
     parser.add_argument(
         "--variants",
         default="",
         help="extra ONNX variants, comma-separated: fp16 (onnx/model_fp16.onnx), O4 (onnx/model_O4.onnx)",
     )
     args = parser.parse_args()
-    out: Path = args.out.resolve()
+    shape = SHAPES[args.shape]
+    out: Path = (args.out or shape.default_out).resolve()
     variants = [v for v in args.variants.split(",") if v]
     unknown = sorted(set(variants) - set(VARIANT_WRITERS))
     if unknown:
@@ -160,9 +204,9 @@ def main() -> None:
     cases = reference_texts()
     texts = [text for _, text in cases]
     prepare_out_dir(out)
-    print(f"building the model (seed {SEED})")
+    print(f"building {shape.name} (seed {SEED})")
     with tempfile.TemporaryDirectory() as tmp:
-        model, vocab_file = build_model(Path(tmp))
+        model, vocab_file = build_model(Path(tmp), shape)
         common.save_hub_layout(model, out, vocab_file)
     common.check_tokenizer_config(out)
     model = common.check_reload(out, model, texts)
@@ -176,14 +220,14 @@ def main() -> None:
     all_ids = [common.tokenize(model, text) for text in texts]
     diff = common.verify_onnx_against_torch(onnx_path, model, all_ids, batch_size=4)
     print(f"  model.onnx vs PyTorch last_hidden_state: max abs diff {diff:.2e}")
-    assert diff <= ONNX_ATOL, diff
+    assert diff <= shape.onnx_atol, diff
 
     print("writing reference-embeddings.json")
     embeddings = model.encode(texts, convert_to_numpy=True)
     delta = common.max_cosine_distance(common.onnx_embeddings(onnx_path, all_ids), embeddings)
     print(f"  model.onnx: max cosine distance to the sentence-transformers embeddings {delta:.3e}")
     document = {
-        "model": "bench-distilbert-base",
+        "model": shape.name,
         "generator": "tools/reference/make_bench_model.py",
         "versions": common.library_versions(),
         "max_seq_length": common.MAX_SEQ_LENGTH,
@@ -196,14 +240,14 @@ def main() -> None:
     (out / "reference-embeddings.json").write_text(json.dumps(document, ensure_ascii=False) + "\n", encoding="utf-8")
 
     for variant in variants:
-        path = VARIANT_WRITERS[variant](onnx_path)
+        path = VARIANT_WRITERS[variant](onnx_path, shape)
         delta = common.max_cosine_distance(common.onnx_embeddings(path, all_ids), embeddings)
         print(f"  {path.name}: max cosine distance to the sentence-transformers embeddings {delta:.3e}")
 
     missing = [name for name in REQUIRED_FILES if not (out / name).is_file()]
     assert not missing, f"missing from the model folder: {missing}"
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    print(f"wrote {out} ({size / 1e6:.0f} MB) in {time.time() - started:.1f}s")
+    print(f"wrote {out} ({size / 1e6:.1f} MB) in {time.time() - started:.1f}s")
     print(f"  ONNX: {json.dumps(common.describe_onnx(onnx_path))}")
     norms = np.linalg.norm(embeddings, axis=1)
     similarity = (embeddings @ embeddings.T)[~np.eye(len(texts), dtype=bool)]
