@@ -5,11 +5,13 @@ import { BUNDLED_REFERENCE_MODEL_DIR } from '@embedline/encoder';
 
 export const BENCH_MODEL_DIR = '.cache/models/bench-distilbert-base';
 export const BUILD_BENCH_MODEL = 'tools/.venv/bin/python tools/reference/make_bench_model.py';
+export const NANO_MODEL_DIR = '.cache/models/bench-nano';
+export const BUILD_NANO_MODEL = `${BUILD_BENCH_MODEL} --shape nano`;
 
 export interface BenchModel {
   readonly dir: string;
   /** Short name for file names and tables. */
-  readonly name: 'bench-distilbert-base' | 'tiny-model' | 'custom';
+  readonly name: 'bench-distilbert-base' | 'bench-nano' | 'tiny-model' | 'custom';
   readonly description: string;
 }
 
@@ -20,6 +22,32 @@ export function tinyModel(root: string): BenchModel {
     description: `${relative(root, BUNDLED_REFERENCE_MODEL_DIR) || BUNDLED_REFERENCE_MODEL_DIR} (64-d, 2 layers, 4k vocabulary, random weights: cheap, but on a CPU not free)`,
   };
 }
+
+/**
+ * The nano benchmark model (`make_bench_model.py --shape nano`) when it has been built: a real model
+ * whose encoder is nearly free on a CPU, so a pipeline running it measures the plumbing around a real
+ * encoder (tokenizer, batching, 32-d rows). Else undefined, after logging how to build it.
+ */
+export function nanoModel(root: string, log: (m: string) => void): BenchModel | undefined {
+  const dir = join(root, NANO_MODEL_DIR);
+  if (existsSync(join(dir, 'onnx', 'model.onnx'))) {
+    return {
+      dir,
+      name: 'bench-nano',
+      description: `${NANO_MODEL_DIR} (32-d, 1 layer, bert-base-uncased vocabulary, random weights: nearly free on a CPU, for the plumbing ceiling)`,
+    };
+  }
+  log(
+    `nano model ${NANO_MODEL_DIR} not found, so the rows that need it are skipped. Build it with: ` +
+      `${BUILD_NANO_MODEL}${venvHint(root)}`,
+  );
+  return undefined;
+}
+
+const venvHint = (root: string) =>
+  existsSync(join(root, 'tools/.venv/bin/python'))
+    ? ''
+    : ' (the tools venv tools/.venv is missing too: see tools/reference/README.md)';
 
 /**
  * The DistilBERT-base-shaped benchmark model when it has been built (it costs what
@@ -46,11 +74,9 @@ export function overheadModel(
       description: `${BENCH_MODEL_DIR} (DistilBERT-base shape, 768-d, random weights: costs what msmarco-distilbert-cos-v5 costs)`,
     };
   }
-  const venv = existsSync(join(root, 'tools/.venv/bin/python'));
   log(
     `benchmark model ${BENCH_MODEL_DIR} not found; using the TINY fixture model instead, so the encoder is nearly ` +
-      `free and the ratio measures plumbing, not a real encoder. Build it with: ${BUILD_BENCH_MODEL}` +
-      (venv ? '' : ' (the tools venv tools/.venv is missing too: see tools/reference/README.md)'),
+      `free and the ratio measures plumbing, not a real encoder. Build it with: ${BUILD_BENCH_MODEL}${venvHint(root)}`,
   );
   return tinyModel(root);
 }
