@@ -5,7 +5,8 @@
  * resets the kernel's peak-RSS mark (/proc/self/clear_refs) and finalizes. `noindex` skips the IVF-PQ build
  * (duplicate removal and compaction only). The finalizing process gets this process's environment: run it
  * with `MALLOC_ARENA_MAX=2` to measure it as infra/k8s deploys the finalize worker; with `PROBE_TRACE=1` it
- * prints its memory every 250 ms (with `LANCEDB_LOG=info`, LanceDB's log says which step runs). Linux only.
+ * prints its memory every 250 ms (`PROBE_TRACE=40`: every 40 ms), stamped with the wall clock so that
+ * `LANCEDB_LOG=info`'s log says which step runs. Linux only.
  *
  *   npx tsx bench/store/finalize-memory-probe.ts FRAGMENTS ROWS DIM [noindex]
  *
@@ -27,14 +28,18 @@ function statusMiB(field: string): number {
   return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
 }
 
-/** Every 250 ms on stderr: seconds into finalize, native (anonymous) and file-backed RSS, the JS heap. */
-function traceMemory(started: number): void {
+/**
+ * Every `intervalMs` on stderr: the wall clock (to line up with LanceDB's log), seconds into finalize,
+ * native (anonymous) and file-backed RSS, the JS heap.
+ */
+function traceMemory(started: number, intervalMs: number): void {
   const line = () => {
-    const seconds = ((Date.now() - started) / 1000).toFixed(2);
+    const now = new Date();
+    const seconds = ((now.getTime() - started) / 1000).toFixed(2);
     const heap = process.memoryUsage().heapTotal / 2 ** 20;
-    console.error(`${seconds} s: anon ${statusMiB('RssAnon').toFixed(0)} MiB, file ${statusMiB('RssFile').toFixed(0)} MiB, JS heap ${heap.toFixed(0)} MiB`);
+    console.error(`${now.toISOString()} ${seconds} s: anon ${statusMiB('RssAnon').toFixed(0)} MiB, file ${statusMiB('RssFile').toFixed(0)} MiB, JS heap ${heap.toFixed(0)} MiB`);
   };
-  setInterval(line, 250).unref();
+  setInterval(line, intervalMs).unref();
 }
 
 async function finalizeHere(dir: string, noIndex: boolean): Promise<void> {
@@ -43,7 +48,8 @@ async function finalizeHere(dir: string, noIndex: boolean): Promise<void> {
   const before = statusMiB('VmRSS');
   writeFileSync('/proc/self/clear_refs', '5'); // peak RSS (VmHWM) := current RSS
   const started = Date.now();
-  if (process.env['PROBE_TRACE'] !== undefined) traceMemory(started);
+  const trace = process.env['PROBE_TRACE'];
+  if (trace !== undefined) traceMemory(started, Number(trace) >= 10 ? Number(trace) : 250);
   await store.finalize(COLLECTION);
   const peak = statusMiB('VmHWM');
   await store.close();

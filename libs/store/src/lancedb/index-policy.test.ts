@@ -42,8 +42,11 @@ describe('IVF-PQ index policy', () => {
 
   test('trains the k-means on 256 vectors a partition while the sample fits its budget, then fewer', () => {
     const msmarco = planIvfPq(8_841_823, 768).partitions;
-    assert.equal(trainingSampleRate(planIvfPq(1_000_000, 64).partitions, 64), 256);
-    assert.equal(trainingSampleRate(planIvfPq(100_000, 768).partitions, 768), 69);
+    assert.equal(trainingSampleRate(planIvfPq(100_000, 64).partitions, 64), 207);
+    // 1,000 partitions x 65 x 64 floats: 16.6 MB, where 256 a partition would hold 64 MB.
+    assert.equal(trainingSampleRate(planIvfPq(1_000_000, 64).partitions, 64), 65);
+    assert.equal(trainingSampleRate(planIvfPq(100_000, 768).partitions, 768), MIN_SAMPLE_RATE);
+    assert.equal(trainingSampleRate(planIvfPq(20_000, 64).partitions, 64), 256);
     // At MS MARCO scale the floor wins: 2,974 x 32 x 768 floats = 292 MB instead of 2.3 GB.
     assert.equal(trainingSampleRate(msmarco, 768), MIN_SAMPLE_RATE);
     assert.equal(trainingSampleRate(1000, 768, 1000 * 768 * 4 * 100), 100);

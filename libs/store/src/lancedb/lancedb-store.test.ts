@@ -126,7 +126,7 @@ describe('LanceDbStore', () => {
       "await store.listCollections(); await store.close();",
       "console.log(process.env.LANCE_DEFAULT_IO_BUFFER_SIZE, process.env.LANCE_SHUFFLE_BATCH_BYTES);",
     ].join('\n');
-    assert.equal(await runStoreScript(probe, {}), `${64 * 2 ** 20} ${32 * 2 ** 20}`);
+    assert.equal(await runStoreScript(probe, {}), `${64 * 2 ** 20} ${4 * 2 ** 20}`);
     assert.equal(
       await runStoreScript(probe, { LANCE_DEFAULT_IO_BUFFER_SIZE: '1000', LANCE_SHUFFLE_BATCH_BYTES: '2000' }),
       '1000 2000',

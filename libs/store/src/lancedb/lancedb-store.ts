@@ -60,8 +60,15 @@ export interface LanceDbVectorIndex extends IvfPqPlan {
 
 /** Bytes a Lance scan may read ahead of its consumer (Lance's default: 2 GiB). */
 const LANCE_IO_BUFFER_BYTES = 64 * 2 ** 20;
-/** Bytes of vectors an index build's shuffle holds before spilling them to disk (Lance's default: 128 MiB). */
-const LANCE_SHUFFLE_BATCH_BYTES = 32 * 2 ** 20;
+/**
+ * Bytes of transformed rows an index build's shuffle gathers before it sorts and spills them (Lance's
+ * default: 128 MiB). Lance copies a gathered batch twice (concatenation, then sorting by partition), so
+ * the build's peak is about 3x this. At 32 MiB a 1M x 64-d table's whole shuffle (28 MB of PQ codes and
+ * row ids) was one batch, held and copied at the end of the scan: +110 MiB for a moment, the largest
+ * step of finalize (bench/store/finalize-memory-probe.ts). 4 MiB bounds it; the price is more, smaller
+ * reads of the local spill file when partitions are read back.
+ */
+const LANCE_SHUFFLE_BATCH_BYTES = 4 * 2 ** 20;
 
 type LanceDb = typeof LanceDbModule;
 let lancedbModule: Promise<LanceDb> | undefined;

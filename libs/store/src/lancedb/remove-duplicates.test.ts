@@ -14,7 +14,8 @@ describe('appends and duplicate removal (LanceDB)', () => {
     const store = new LanceDbStore({ uri: join(folder, 'db') });
     try {
       await store.createCollection('docs', { dimension: 8 });
-      const ids = Array.from({ length: 2500 }, (_, i) => (i % 2 ? `doc-${i}` : String(i)));
+      // Numeric, ASCII and non-ASCII ids (hashed from their UTF-8 bytes).
+      const ids = Array.from({ length: 2500 }, (_, i) => (i % 5 === 3 ? `ïd-${i}` : i % 2 ? `doc-${i}` : String(i)));
       const batch = (from: number, to: number, text: string) =>
         toRecordBatch({
           ids: ids.slice(from, to),
@@ -33,6 +34,8 @@ describe('appends and duplicate removal (LanceDB)', () => {
       assert.equal(texts.get('doc-1001'), 'second doc-1001');
       assert.equal(texts.get('2200'), 'first 2200');
       assert.equal(texts.get('doc-999'), 'first doc-999');
+      assert.equal(texts.get('ïd-1003'), 'second ïd-1003');
+      assert.equal(texts.get('ïd-2203'), 'first ïd-2203');
     } finally {
       await store.close();
       await rm(folder, { recursive: true, force: true });
@@ -44,5 +47,7 @@ describe('appends and duplicate removal (LanceDB)', () => {
     const hashes = new Set(Array.from({ length: 100_000 }, (_, i) => idHash(String(i))));
     assert.equal(hashes.size, 100_000);
     for (const h of hashes) assert.ok(Number.isSafeInteger(h) && h >= 0 && h < 2 ** 52);
+    assert.notEqual(idHash('naïve'), idHash('naive'));
+    assert.notEqual(idHash('ï'), idHash('i'));
   });
 });

@@ -1,4 +1,5 @@
 import type { Table } from '@lancedb/lancedb';
+import type { Utf8, Vector } from 'apache-arrow';
 
 /** Row ids deleted per commit: keeps each delete's predicate (and its commit) small. */
 const DELETE_CHUNK = 1000;
@@ -11,7 +12,9 @@ const DELETE_CHUNK = 1000;
  *
  * Two passes over the `id` column, so memory stays small at MS MARCO scale: first a 52-bit hash of
  * every id (8 bytes a row, sorted; equal neighbours are candidates), then the exact ids of the
- * candidate rows only. Hand-written because LanceDB's JS API has no GROUP BY.
+ * candidate rows only. Ids are hashed from the column's UTF-8 bytes, so the first pass decodes no id
+ * into a JS string (8.8M of them at MS MARCO scale); only candidates are decoded. Hand-written because
+ * LanceDB's JS API has no GROUP BY.
  */
 export async function removeDuplicateIds(
   table: Table,
@@ -21,15 +24,15 @@ export async function removeDuplicateIds(
   if (candidates.size === 0) return 0;
   const rowsById = new Map<string, bigint[]>();
   for await (const batch of table.query().select(['id']).withRowId()) {
-    const ids = batch.getChild('id')!;
+    const ids = batch.getChild('id') as Vector<Utf8>;
     const rowIds = batch.getChild('_rowid')!;
-    for (let i = 0; i < batch.numRows; i++) {
-      const id = ids.get(i) as string;
-      if (!candidates.has(idHash(id))) continue;
+    forEachIdHash(ids, (hash, row) => {
+      if (!candidates.has(hash)) return;
+      const id = ids.get(row)!;
       const rows = rowsById.get(id) ?? [];
-      rows.push(rowIds.get(i) as bigint);
+      rows.push(rowIds.get(row) as bigint);
       rowsById.set(id, rows);
-    }
+    });
   }
   const extra: bigint[] = [];
   for (const rows of rowsById.values()) {
@@ -50,13 +53,12 @@ async function duplicatedHashes(table: Table): Promise<Set<number>> {
   let hashes = new Float64Array(Math.max(1, await table.countRows()));
   let count = 0;
   for await (const batch of table.query().select(['id'])) {
-    const ids = batch.getChild('id')!;
     if (count + batch.numRows > hashes.length) {
       const grown = new Float64Array(Math.max(hashes.length * 2, count + batch.numRows));
       grown.set(hashes.subarray(0, count));
       hashes = grown;
     }
-    for (let i = 0; i < batch.numRows; i++) hashes[count++] = idHash(ids.get(i) as string);
+    forEachIdHash(batch.getChild('id') as Vector<Utf8>, (hash) => (hashes[count++] = hash));
   }
   const sorted = hashes.subarray(0, count).sort();
   const duplicated = new Set<number>();
@@ -64,14 +66,29 @@ async function duplicatedHashes(table: Table): Promise<Set<number>> {
   return duplicated;
 }
 
-/** Two FNV-1a passes with different offsets, joined into a 52-bit integer (exact in a double). */
+/** Calls `visit` with the hash of every id of a Utf8 column and its row in the column, in order. */
+function forEachIdHash(ids: Vector<Utf8>, visit: (hash: number, row: number) => void): void {
+  let row = 0;
+  for (const chunk of ids.data) {
+    const { values, valueOffsets } = chunk;
+    for (let i = 0; i < chunk.length; i++) visit(bytesHash(values, valueOffsets[i]!, valueOffsets[i + 1]!), row++);
+  }
+}
+
+/** The hash finalize gives an id: that of its UTF-8 bytes. */
 export function idHash(id: string): number {
+  const bytes = new TextEncoder().encode(id);
+  return bytesHash(bytes, 0, bytes.length);
+}
+
+/** Two FNV-1a passes with different offsets over bytes[start, end), joined into a 52-bit integer (exact in a double). */
+function bytesHash(bytes: Uint8Array, start: number, end: number): number {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < id.length; i++) {
-    const unit = id.charCodeAt(i);
-    a = Math.imul(a ^ unit, 0x01000193);
-    b = Math.imul(b ^ unit, 0x01000193);
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    a = Math.imul(a ^ byte, 0x01000193);
+    b = Math.imul(b ^ byte, 0x01000193);
   }
   return (a >>> 0) * 2 ** 20 + ((b >>> 0) & 0xfffff);
 }
