@@ -24,9 +24,10 @@ export function tinyModel(root: string): BenchModel {
 }
 
 /**
- * The nano benchmark model (`make_bench_model.py --shape nano`) when it has been built: a real model
- * whose encoder is nearly free on a CPU, so a pipeline running it measures the plumbing around a real
- * encoder (tokenizer, batching, 32-d rows). Else undefined, after logging how to build it.
+ * The nano benchmark model (`make_bench_model.py --shape nano`) when it has been built: the cheapest
+ * real model we make, so a pipeline running it measures the plumbing around a real encoder (tokenizer,
+ * batching, 32-d rows). Cheaper than the tiny model, but on a 2-core CPU still not free (onnxruntime
+ * alone: ~1M tokens/s). Else undefined, after logging how to build it.
  */
 export function nanoModel(root: string, log: (m: string) => void): BenchModel | undefined {
   const dir = join(root, NANO_MODEL_DIR);
@@ -34,7 +35,7 @@ export function nanoModel(root: string, log: (m: string) => void): BenchModel | 
     return {
       dir,
       name: 'bench-nano',
-      description: `${NANO_MODEL_DIR} (32-d, 1 layer, bert-base-uncased vocabulary, random weights: nearly free on a CPU, for the plumbing ceiling)`,
+      description: `${NANO_MODEL_DIR} (32-d, 1 layer, bert-base-uncased vocabulary, random weights: the cheapest real encoder, for the plumbing ceiling)`,
     };
   }
   log(
@@ -75,8 +76,8 @@ export function overheadModel(
     };
   }
   log(
-    `benchmark model ${BENCH_MODEL_DIR} not found; using the TINY fixture model instead, so the encoder is nearly ` +
-      `free and the ratio measures plumbing, not a real encoder. Build it with: ${BUILD_BENCH_MODEL}${venvHint(root)}`,
+    `benchmark model ${BENCH_MODEL_DIR} not found; using the TINY fixture model instead, so the encoder is cheap ` +
+      `and the ratio measures mostly plumbing, not a real encoder. Build it with: ${BUILD_BENCH_MODEL}${venvHint(root)}`,
   );
   return tinyModel(root);
 }

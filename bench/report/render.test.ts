@@ -98,6 +98,11 @@ describe('buildReport with every area present', () => {
       plumbing,
       /\| pipeline, tiny model \(64-d\) \| 25,000 \/ 21,000 \/ 30,000 \| 25,000 \| 41\.67x \|/,
     );
+    assert.match(plumbing, /\| encoder only, nano model \| 2,000 \/ 2,500 \/ 3,000 \| 2,500 \| 4\.17x \|/);
+    assert.match(
+      summaryRow(markdown, 'plumbing, nano model'),
+      /12,000 passages\/s \| >= 20,000 \| \*\*MISS\*\*/,
+    );
     assert.match(
       summaryRow(markdown, 'plumbing, no encoder'),
       /45,000 passages\/s \| >= 20,000 \| \*\*PASS\*\*/,
