@@ -9,8 +9,8 @@ model folder (config.json, tokenizer.json, tokenizer_config.json, onnx/model.onn
 - base (default): the real DistilBERT-base shape (6 layers, dim 768, 12 heads, hidden_dim 3072,
   512 positions) -> .cache/models/bench-distilbert-base. msmarco-distilbert-cos-v5 cannot be
   downloaded here, but its cost can be reproduced. About 530 MB.
-- nano: 1 layer, dim 32, 2 heads, hidden_dim 64, 512 positions -> .cache/models/bench-nano. An
-  encoder that is nearly free on a CPU, for the plumbing ceiling (bench/pipeline/plumbing.ts): the
+- nano: 1 layer, dim 32, 2 heads, hidden_dim 64, 512 positions -> .cache/models/bench-nano. The
+  cheapest real encoder, for the plumbing ceiling (bench/pipeline/plumbing.ts): the
   tokenizer and the pipeline around the model cost what they cost with a real model. About 10 MB.
 
 Also writes reference-embeddings.json: 20 texts with their input_ids and the embeddings
@@ -81,7 +81,7 @@ class Shape:
 SHAPES = {
     # distilbert-base-uncased, the base of msmarco-distilbert-cos-v5 (measured diff 2.4e-6).
     "base": Shape("bench-distilbert-base", dim=768, n_layers=6, n_heads=12, hidden_dim=3072, onnx_atol=1e-4),
-    # Nearly free on a CPU; one 32-wide layer, as tight as the tiny fixture's limit.
+    # The cheapest real encoder; one 32-wide layer, as tight as the tiny fixture's limit.
     "nano": Shape("bench-nano", dim=32, n_layers=1, n_heads=2, hidden_dim=64, onnx_atol=1e-5),
 }
 REQUIRED_FILES = [
@@ -181,7 +181,7 @@ def main() -> None:
         "--shape",
         choices=sorted(SHAPES),
         default="base",
-        help="base: DistilBERT-base (768-d, 6 layers); nano: 32-d, 1 layer, nearly free on a CPU (default: base)",
+        help="base: DistilBERT-base (768-d, 6 layers); nano: 32-d, 1 layer, the cheapest real encoder (default: base)",
     )
     parser.add_argument(
         "--out", type=Path, help=f"output folder (default: {MODELS_DIR}/<bench-distilbert-base|bench-nano>)"
