@@ -4,9 +4,11 @@
  * 1,000 rows through the store, finalizes (IVF-PQ index from 10k rows), then asks QUERIES held-out
  * vectors for their top 10 and compares with exact dot-product top 10 computed here. It answers whether
  * the store's index settings (k-means sample, partitions, nprobes, refine) cost recall at a size the
- * unit tests do not reach. Prints one JSON line; takes ~3 minutes at 1M x 64-d on 2 cores.
+ * unit tests do not reach. SEARCH lists `nprobes:refineFactor` pairs to try on the same finalized table
+ * (`default` = the store's defaults). Prints one JSON line per pair; ~3 minutes at 1M x 64-d on 2 cores.
  *
- *   npx tsx bench/store/recall-probe.ts [ROWS=1000000] [DIM=64] [QUERIES=200] [CLUSTERS=1000]
+ *   npx tsx bench/store/recall-probe.ts [ROWS=1000000] [DIM=64] [QUERIES=200] [CLUSTERS=1000] [SEARCH=default]
+ *   e.g. ... 1000000 64 200 1000 default,100:10,50:50
  */
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,7 @@ import { gaussian, normalize, seededRandom } from '@embedline/testing';
 const [rows, dim, queries, clusters] = [1_000_000, 64, 200, 1000].map((fallback, i) =>
   Number(process.argv[2 + i] ?? fallback),
 ) as [number, number, number, number];
+const searches = (process.argv[6] ?? 'default').split(',').map(searchSettings);
 /** Noise of norm ~0.6 around unit centres: clusters that overlap, as topics of a corpus do. */
 const NOISE = 0.6;
 const SHARD = 1000;
@@ -35,6 +38,14 @@ function clusteredVectors(count: number, seed: number, centres: Float32Array): F
     normalize(row);
   }
   return out;
+}
+
+/** `default`, or `nprobes:refineFactor` as LanceDbStore options. */
+function searchSettings(text: string): { nprobes?: number; refineFactor?: number } {
+  if (text === 'default') return {};
+  const [nprobes, refineFactor] = text.split(':').map(Number);
+  if (!Number.isInteger(nprobes) || !Number.isInteger(refineFactor)) throw new Error(`SEARCH: ${text} is not nprobes:refineFactor`);
+  return { nprobes: nprobes!, refineFactor: refineFactor! };
 }
 
 function exactTopK(all: Float32Array, query: Float32Array): Set<string> {
@@ -64,15 +75,24 @@ try {
   await store.finalize(COLLECTION);
   const finalizeSeconds = (Date.now() - finalizeStarted) / 1000;
   const held = clusteredVectors(queries, 13, centres);
-  let found = 0;
-  for (let q = 0; q < queries; q++) {
-    const query = held.subarray(q * dim, (q + 1) * dim);
-    const hits = await store.search(COLLECTION, query, { topK: K });
-    const exact = exactTopK(all, query);
-    found += hits.filter((hit) => exact.has(hit.id)).length;
-  }
+  const exact = Array.from({ length: queries }, (_, q) => exactTopK(all, held.subarray(q * dim, (q + 1) * dim)));
   const index = await store.vectorIndex(COLLECTION);
-  console.log(JSON.stringify({ rows, dim, clusters, queries, index, finalizeSeconds, recallAt10: found / (queries * K) }));
+  for (const settings of searches) {
+    const searcher = new LanceDbStore({ uri: dir, ...settings });
+    let found = 0;
+    const millis: number[] = [];
+    for (let q = 0; q < queries; q++) {
+      const started = performance.now();
+      const hits = await searcher.search(COLLECTION, held.subarray(q * dim, (q + 1) * dim), { topK: K });
+      millis.push(performance.now() - started);
+      found += hits.filter((hit) => exact[q]!.has(hit.id)).length;
+    }
+    await searcher.close();
+    const recallAt10 = found / (queries * K);
+    // The first queries load the index into the cache: the median is the steady state.
+    const medianSearchMs = Number(millis.sort((a, b) => a - b)[Math.floor(millis.length / 2)]!.toFixed(2));
+    console.log(JSON.stringify({ rows, dim, clusters, queries, index, finalizeSeconds, search: settings, recallAt10, medianSearchMs }));
+  }
 } finally {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
