@@ -57,7 +57,7 @@ const LABEL: Record<Variant, string> = {
 };
 const MODEL_NAME: Record<ModelVariant, string> = { 'tiny-model': 'tiny model', 'nano-model': 'nano model' };
 /** The row closest to the issue's "encoder nearly free" figure with a real encoder. */
-const NEARLY_FREE: Variant = 'nano-model';
+const CHEAPEST_REAL_ENCODER: Variant = 'nano-model';
 
 const flags = readFlags();
 const models = benchModels();
@@ -225,7 +225,7 @@ const summary = {
   /** The model of each model row. */
   models: Object.fromEntries(modelVariants.map((v) => [v, models[v]!.description])),
   /** The row closest to the issue's "encoder nearly free" figure; undefined when the nano model is not built. */
-  nearlyFreeEncoderRow: ifRan(NEARLY_FREE, () => NEARLY_FREE),
+  nearlyFreeEncoderRow: ifRan(CHEAPEST_REAL_ENCODER, () => CHEAPEST_REAL_ENCODER),
   /** Encoder only, tiny model (the encoderOnly* keys predate the nano model). */
   encoderOnlyPassagesPerSecond: encoderOnlyRate('tiny-model'),
   encoderOnlyPassagesPerSecondPerProcess: encoderOnlyRate('tiny-model') / flags.workers,
@@ -319,7 +319,7 @@ function render(loadAverageAtEnd: number): string {
 
 function verdictLine(variant: Variant): string {
   const r = rate(variant);
-  const mark = variant === NEARLY_FREE ? ' <- the cheapest real encoder' : '';
+  const mark = variant === CHEAPEST_REAL_ENCODER ? ' <- the cheapest real encoder' : '';
   return `- Target: ${LABEL[variant]}: ${fmt(r)} passages/s per worker (target >= ${fmt(TARGET_PER_WORKER)}) ${passFail(r >= TARGET_PER_WORKER)}${mark}`;
 }
 

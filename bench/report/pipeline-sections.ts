@@ -65,7 +65,7 @@ export function plumbingSection(results: unknown): Section {
     .map((r) => optional(() => num(r, 'nanoEncoderOnly.passagesPerSecond')))
     .filter((v): v is number => v !== undefined);
   const variants = [
-    ['nano-model', 'pipeline, nano model (32-d, nearly free encoder)', 'nano model'],
+    ['nano-model', 'pipeline, nano model (32-d, cheapest real encoder)', 'nano model'],
     ['tiny-model', 'pipeline, tiny model (64-d)', 'tiny model'],
     ['no-encoder', 'pipeline, no encoder (fixed 768-d vectors)', 'no encoder'],
   ] as const;

@@ -14,8 +14,9 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LanceDbStore, toRecordBatch } from '@embedline/store';
-import { TopKHeap } from '@embedline/scoring';
+import { createMatrix, semanticSearch } from '@embedline/scoring';
 import { gaussian, normalize, seededRandom } from '@embedline/testing';
+import { median } from '../pipeline/results.ts';
 
 const [rows, dim, queries, clusters] = [1_000_000, 64, 200, 1000].map((fallback, i) =>
   Number(process.argv[2 + i] ?? fallback),
@@ -48,16 +49,6 @@ function searchSettings(text: string): { nprobes?: number; refineFactor?: number
   return { nprobes: nprobes!, refineFactor: refineFactor! };
 }
 
-function exactTopK(all: Float32Array, query: Float32Array): Set<string> {
-  const heap = new TopKHeap(K);
-  for (let r = 0; r < rows; r++) {
-    let dot = 0;
-    for (let d = 0; d < dim; d++) dot += all[r * dim + d]! * query[d]!;
-    heap.offer(dot, r);
-  }
-  return new Set(heap.drain().map((hit) => String(hit.corpusId)));
-}
-
 const random = seededRandom(7);
 const centres = new Float32Array(clusters * dim).map(() => gaussian(random));
 for (let c = 0; c < clusters; c++) normalize(centres.subarray(c * dim, (c + 1) * dim));
@@ -75,7 +66,10 @@ try {
   await store.finalize(COLLECTION);
   const finalizeSeconds = (Date.now() - finalizeStarted) / 1000;
   const held = clusteredVectors(queries, 13, centres);
-  const exact = Array.from({ length: queries }, (_, q) => exactTopK(all, held.subarray(q * dim, (q + 1) * dim)));
+  // Point ids are the row numbers, so exact hits' corpus ids are the ids the store returns.
+  const exact = semanticSearch(createMatrix(held, queries, dim), createMatrix(all, rows, dim), { topK: K }).map(
+    (hits) => new Set(hits.map((hit) => String(hit.corpusId))),
+  );
   const index = await store.vectorIndex(COLLECTION);
   for (const settings of searches) {
     const searcher = new LanceDbStore({ uri: dir, ...settings });
@@ -90,7 +84,7 @@ try {
     await searcher.close();
     const recallAt10 = found / (queries * K);
     // The first queries load the index into the cache: the median is the steady state.
-    const medianSearchMs = Number(millis.sort((a, b) => a - b)[Math.floor(millis.length / 2)]!.toFixed(2));
+    const medianSearchMs = Number(median(millis).toFixed(2));
     console.log(JSON.stringify({ rows, dim, clusters, queries, index, finalizeSeconds, search: settings, recallAt10, medianSearchMs }));
   }
 } finally {
