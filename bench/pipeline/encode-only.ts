@@ -35,6 +35,7 @@ const { values } = parseArgs({
     part: { type: 'string', default: '1' },
     parts: { type: 'string', default: '1' },
     warmup: { type: 'string', default: '32' },
+    spinning: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -54,6 +55,7 @@ const encoder = await Encoder.load(
     provider: 'cpu',
     intraOpThreads: positiveInt('threads', values.threads),
     maxBatchTokens: positiveInt('max-batch-tokens', values['max-batch-tokens']),
+    intraOpSpinning: values.spinning,
   },
   { info() {}, warn: (message) => console.error(`[encode-only] ${message}`) },
 );

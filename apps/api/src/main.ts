@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       deviceId: env.EMBEDLINE_DEVICE_ID,
       maxBatchTokens: env.EMBEDLINE_MAX_BATCH_TOKENS,
       intraOpThreads: env.EMBEDLINE_INTRA_OP_THREADS,
+      intraOpSpinning: env.EMBEDLINE_INTRA_OP_SPINNING,
     },
     log,
   );

@@ -118,6 +118,7 @@ async function loadEncoder(flags: WorkerFlags, env: EmbedlineEnv, log: ReturnTyp
       inferenceThreads: flags.inferenceThreads,
       tokenizerThreads: flags.tokenizerThreads,
       intraOpThreads: env.EMBEDLINE_INTRA_OP_THREADS,
+      intraOpSpinning: env.EMBEDLINE_INTRA_OP_SPINNING,
     },
     log,
   );

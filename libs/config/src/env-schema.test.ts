@@ -15,6 +15,8 @@ describe('loadEnv', () => {
     const env = loadEnv({ EMBEDLINE_DEVICE_ID: '3', EMBEDLINE_ALLOW_REFERENCE_MODEL: '0' });
     assert.equal(env.EMBEDLINE_DEVICE_ID, 3);
     assert.equal(env.EMBEDLINE_ALLOW_REFERENCE_MODEL, false);
+    assert.equal(loadEnv({}).EMBEDLINE_INTRA_OP_SPINNING, false);
+    assert.equal(loadEnv({ EMBEDLINE_INTRA_OP_SPINNING: 'true' }).EMBEDLINE_INTRA_OP_SPINNING, true);
   });
 
   test('a bad value names the variable', () => {

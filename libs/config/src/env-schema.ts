@@ -52,6 +52,8 @@ export const envSchema = z.object({
   EMBEDLINE_DEVICE_ID: int(0).default(0),
   EMBEDLINE_MAX_BATCH_TOKENS: int(1).default(16384),
   EMBEDLINE_INTRA_OP_THREADS: int(0).default(0),
+  /** Whether onnxruntime's idle intra-op threads busy-wait for the next operator (encoder option intraOpSpinning). */
+  EMBEDLINE_INTRA_OP_SPINNING: flag.default(false),
   /** onnxruntime sessions per process: 1 for a CPU; 2-4 on a GPU overlap host-side work with the GPU (docs/gpu.md). */
   EMBEDLINE_INFERENCE_THREADS: int(1).default(1),
   /** Threads that tokenize; 0 = the inference caller's thread (CPU). A GPU needs several (docs/gpu.md). */

@@ -18,6 +18,14 @@ export const encoderOptionsSchema = z.object({
   intraOpThreads: z.number().int().min(0).default(0),
   interOpThreads: z.number().int().min(1).default(1),
   /**
+   * Whether onnxruntime's idle intra-op threads busy-wait for the next operator instead of sleeping (its own
+   * default is to spin). Off: on 2 CPU cores the same throughput for 25-45% less CPU with small models (a pipeline
+   * worker shares its cores with Redis, LanceDB and the producer), no change with a DistilBERT-base-sized one;
+   * spinning saves ~0.15 ms a single-query call on the tiny fixture model, nothing measurable on the base-sized
+   * one (docs/operations.md, "CPU workers").
+   */
+  intraOpSpinning: z.boolean().default(false),
+  /**
    * Where mean pooling runs: `graph` appends it to the ONNX graph at load (only [batch, dim] leaves onnxruntime:
    * what a GPU needs), `host` pools the [batch, length, dim] hidden states in the inference thread.
    */

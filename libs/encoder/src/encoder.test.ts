@@ -7,6 +7,7 @@ import { threadId } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import { Field, FixedSizeList, Float32, makeData, makeVector } from 'apache-arrow';
 import { Encoder } from './encoder.ts';
+import type { EncoderOptions } from './encoder-options.ts';
 import { EncoderInputError } from './errors/encoder-input-error.ts';
 import { ModelLoadError } from './errors/model-load-error.ts';
 import { BUNDLED_REFERENCE_MODEL_DIR } from './model/resolve-model.ts';
@@ -197,6 +198,21 @@ describe('Encoder configuration', () => {
 
   test('options are validated', async () => {
     await assert.rejects(Encoder.load({ modelDir: BUNDLED_REFERENCE_MODEL_DIR, maxBatchTokens: 0 }, quietLogger), /invalid encoder options: maxBatchTokens: /);
+    const spinning = { modelDir: BUNDLED_REFERENCE_MODEL_DIR, intraOpSpinning: 'yes' } as unknown as EncoderOptions;
+    await assert.rejects(Encoder.load(spinning, quietLogger), /invalid encoder options: intraOpSpinning: /);
+  });
+
+  test('spinning or sleeping intra-op threads give the same embeddings, bit for bit', async () => {
+    const texts = ['short', 'a somewhat longer text about vector search and retrieval', 'x '.repeat(300)];
+    const options = { modelDir: BUNDLED_REFERENCE_MODEL_DIR, intraOpThreads: 2 };
+    const sleeping = await Encoder.load(options, quietLogger);
+    const spinning = await Encoder.load({ ...options, intraOpSpinning: true }, quietLogger);
+    try {
+      assert.deepEqual((await spinning.encode(texts)).vectors, (await sleeping.encode(texts)).vectors);
+    } finally {
+      await sleeping.close();
+      await spinning.close();
+    }
   });
 });
 

@@ -66,6 +66,7 @@ export class Encoder {
         deviceId: resolved.deviceId,
         intraOpThreads: resolved.intraOpThreads,
         interOpThreads: resolved.interOpThreads,
+        intraOpSpinning: resolved.intraOpSpinning,
       },
     };
     const pool = new Piscina<InferenceTask, SessionInfo | Float32Array>({

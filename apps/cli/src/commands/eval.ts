@@ -140,6 +140,7 @@ export async function runEval(
         deviceId: env.EMBEDLINE_DEVICE_ID,
         maxBatchTokens: env.EMBEDLINE_MAX_BATCH_TOKENS,
         intraOpThreads: env.EMBEDLINE_INTRA_OP_THREADS,
+        intraOpSpinning: env.EMBEDLINE_INTRA_OP_SPINNING,
       },
       log,
     );

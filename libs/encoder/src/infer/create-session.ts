@@ -29,13 +29,7 @@ export async function createSession(
   pooling: PoolingRequest = { pooling: 'host', dimension: 0, normalize: false },
 ): Promise<LoadedSession> {
   const model = modelSource(onnxPath, pooling);
-  const base: ort.InferenceSession.SessionOptions = {
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    intraOpNumThreads: execution.intraOpThreads,
-    interOpNumThreads: execution.interOpThreads,
-    logSeverityLevel: 3,
-  };
+  const base = baseSessionOptions(execution);
   let fallbackReason: string | undefined;
   let session: ort.InferenceSession | undefined;
   if (execution.provider === 'auto') fallbackReason = gpuUnavailableReason();
@@ -57,6 +51,19 @@ export async function createSession(
   const graph = describeGraph(onnxPath, session);
   const info = model.pooled ? { ...graph, outputName: POOLED_OUTPUT, pooling: 'graph' as const } : { ...graph, pooling: 'host' as const };
   return { session, info: { provider, fallbackReason, threadId, ...info } };
+}
+
+/** Session options for either provider. */
+export function baseSessionOptions(execution: ExecutionOptions): ort.InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: execution.intraOpThreads,
+    interOpNumThreads: execution.interOpThreads,
+    logSeverityLevel: 3,
+    // onnxruntime's session config entry session.intra_op.allow_spinning (its default: spin).
+    extra: { session: { intra_op: { allow_spinning: execution.intraOpSpinning ? '1' : '0' } } },
+  };
 }
 
 /**

@@ -11,6 +11,8 @@ export interface ExecutionOptions {
   readonly intraOpThreads: number;
   /** Threads across independent operators; 1 is best for BERT-like graphs. */
   readonly interOpThreads: number;
+  /** Whether idle intra-op threads spin (busy-wait) for the next operator instead of sleeping. */
+  readonly intraOpSpinning: boolean;
 }
 
 /** What the inference thread reports once its session is up. */
