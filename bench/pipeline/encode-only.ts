@@ -6,7 +6,10 @@
  * together), times encode(all its texts) once and prints the result as its last stdout line.
  *
  *   node --import tsx bench/pipeline/encode-only.ts --corpus F.tsv --model DIR --threads 2
- *        --max-batch-tokens 16384 [--part 1 --parts 2] [--warmup 32]
+ *        --max-batch-tokens 16384 [--part 1 --parts 2] [--warmup 32] [--spinning]
+ *
+ * `--spinning`: onnxruntime's intra-op threads busy-wait between operators (the workers' default is to sleep,
+ * EMBEDLINE_INTRA_OP_SPINNING=0), to compare the two.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
