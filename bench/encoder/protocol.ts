@@ -83,6 +83,12 @@ export function positiveInt(name: string, value: string): number {
   return n;
 }
 
+export function nonNegativeInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number >= 0, got "${value}"`);
+  return n;
+}
+
 export function readPassageTexts(path: string): string[] {
   return readFileSync(path, 'utf8')
     .split('\n')

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { EncodeOnlyResult } from './encode-only.ts';
+import { CPU_DEVICE, type EncoderDevice } from './process-flags.ts';
 
 export interface BaselineSettings {
   readonly root: string;
@@ -16,6 +17,8 @@ export interface BaselineSettings {
   readonly processes: number;
   readonly threads: number;
   readonly maxBatchTokens: number;
+  /** As the pipeline's workers embed (default: fp32 on the CPU). */
+  readonly device?: EncoderDevice;
 }
 
 export interface BaselineResult {
@@ -42,6 +45,7 @@ export async function runEncodeBaseline(settings: BaselineSettings): Promise<Bas
         ...['--corpus', settings.corpusPath, '--model', settings.modelDir],
         ...['--threads', String(settings.threads), '--max-batch-tokens', String(settings.maxBatchTokens)],
         ...['--part', String(i + 1), '--parts', String(settings.processes)],
+        ...deviceArgs(settings.device ?? CPU_DEVICE),
       ],
       { cwd: settings.root, stdio: ['pipe', 'pipe', 'pipe'] },
     ),
@@ -92,4 +96,11 @@ export async function runEncodeBaseline(settings: BaselineSettings): Promise<Bas
     for (const child of children)
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
+}
+
+function deviceArgs(device: EncoderDevice): string[] {
+  return [
+    ...['--provider', device.provider, '--variant', device.variant],
+    ...['--inference-threads', String(device.inferenceThreads), '--tokenizer-threads', String(device.tokenizerThreads)],
+  ];
 }

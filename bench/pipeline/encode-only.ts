@@ -1,12 +1,13 @@
 /**
  * One encoder-only baseline process: the same encoder, model and settings a pipeline worker uses
- * (apps/worker passes modelDir, fp32, provider cpu, intraOpThreads, maxBatchTokens; everything else
- * is the library default), on its part of the same corpus file. It loads the model, warms up, prints
+ * (apps/worker passes modelDir, variant, provider, intraOpThreads, inference and tokenizer threads,
+ * maxBatchTokens; everything else is the library default), on its part of the same corpus file. It loads the model, warms up, prints
  * READY, waits for "go" on stdin (so several parts start together, as the pipeline's workers run
  * together), times encode(all its texts) once and prints the result as its last stdout line.
  *
  *   node --import tsx bench/pipeline/encode-only.ts --corpus F.tsv --model DIR --threads 2
  *        --max-batch-tokens 16384 [--part 1 --parts 2] [--warmup 32] [--spinning]
+ *        [--provider cpu|cuda] [--variant fp32] [--inference-threads 1] [--tokenizer-threads 0]
  *
  * `--spinning`: onnxruntime's intra-op threads busy-wait between operators (the workers' default is to sleep,
  * EMBEDLINE_INTRA_OP_SPINNING=0), to compare the two.
@@ -15,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Encoder } from '@embedline/encoder';
-import { positiveInt, seconds } from '../encoder/protocol.ts';
+import { nonNegativeInt, positiveInt, seconds } from '../encoder/protocol.ts';
 import { parseTsvTexts } from './corpora.ts';
 
 export interface EncodeOnlyResult {
@@ -39,6 +40,10 @@ const { values } = parseArgs({
     parts: { type: 'string', default: '1' },
     warmup: { type: 'string', default: '32' },
     spinning: { type: 'boolean', default: false },
+    provider: { type: 'string', default: 'cpu' },
+    variant: { type: 'string', default: 'fp32' },
+    'inference-threads': { type: 'string', default: '1' },
+    'tokenizer-threads': { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -54,8 +59,10 @@ const loadStart = process.hrtime.bigint();
 const encoder = await Encoder.load(
   {
     modelDir: values.model,
-    variant: 'fp32',
-    provider: 'cpu',
+    variant: values.variant,
+    provider: providerFlag(values.provider),
+    inferenceThreads: positiveInt('inference-threads', values['inference-threads']),
+    tokenizerThreads: nonNegativeInt('tokenizer-threads', values['tokenizer-threads']),
     intraOpThreads: positiveInt('threads', values.threads),
     maxBatchTokens: positiveInt('max-batch-tokens', values['max-batch-tokens']),
     intraOpSpinning: values.spinning,
@@ -86,3 +93,8 @@ const report: EncodeOnlyResult = {
   paddedTokens: result.stats.paddedTokens,
 };
 process.stdout.write(`${JSON.stringify(report)}\n`);
+
+function providerFlag(value: string): 'cpu' | 'cuda' {
+  if (value !== 'cpu' && value !== 'cuda') throw new Error(`--provider must be cpu or cuda, got "${value}"`);
+  return value;
+}

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { IngestManifest, createRedisConnection } from '@embedline/queue';
 import { PrivateRedis } from '../../test/support/private-redis.ts';
 import type { CorpusFile } from './corpora.ts';
+import { CPU_DEVICE, type EncoderDevice } from './process-flags.ts';
 import {
   MemorySampler,
   readProcCpuSeconds,
@@ -46,6 +47,8 @@ export interface IngestRunSettings {
   readonly shardSize: number;
   readonly highWaterMark: number;
   readonly maxBatchTokens: number;
+  /** How the workers embed (default: fp32 on the CPU, one session, tokenizing on the main thread). */
+  readonly device?: EncoderDevice;
   /** Passages inside the jobs instead of byte ranges of the shared corpus file. */
   readonly inline: boolean;
   /** Write V8 CPU profiles of the producer and workers here (node --cpu-prof). */
@@ -251,8 +254,7 @@ function workerEnv(settings: IngestRunSettings, redisUrl: string, dir: string, r
     EMBEDLINE_STORE: 'lancedb',
     EMBEDLINE_LANCEDB_DIR: join(dir, 'lancedb'),
     EMBEDLINE_MODEL_DIR: settings.modelDir,
-    EMBEDLINE_MODEL_VARIANT: 'fp32',
-    EMBEDLINE_PROVIDER: 'cpu',
+    ...deviceEnv(settings.device ?? CPU_DEVICE),
     EMBEDLINE_INTRA_OP_THREADS: String(settings.threads),
     EMBEDLINE_MAX_BATCH_TOKENS: String(settings.maxBatchTokens),
     EMBEDLINE_WORKER_CONCURRENCY: String(settings.concurrency),
@@ -371,3 +373,13 @@ function profilesByRole(children: readonly Child[], dir: string): Record<string,
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 const tail = (text: string): string => text.trim().split('\n').slice(-15).join('\n');
+
+/** The worker's view of an EncoderDevice. */
+function deviceEnv(device: EncoderDevice) {
+  return {
+    EMBEDLINE_MODEL_VARIANT: device.variant,
+    EMBEDLINE_PROVIDER: device.provider,
+    EMBEDLINE_INFERENCE_THREADS: String(device.inferenceThreads),
+    EMBEDLINE_TOKENIZER_THREADS: String(device.tokenizerThreads),
+  };
+}

@@ -7,10 +7,11 @@
  *
  *   npx tsx bench/pipeline/overhead.ts [--runs 3] [--passages N] [--workers 1] [--threads <cores/workers>]
  *        [--shard-size N] [--concurrency 2] [--max-batch-tokens 16384] [--model DIR] [--inline]
+ *        [--provider cpu|cuda] [--variant fp32] [--inference-threads 1] [--tokenizer-threads 0]
  */
 import { parseArgs } from 'node:util';
 import { positiveInt } from '../encoder/protocol.ts';
-import { PROCESS_FLAG_OPTIONS, processFlags } from './process-flags.ts';
+import { DEVICE_FLAG_HELP, PROCESS_FLAG_OPTIONS, describeDevice, processFlags } from './process-flags.ts';
 import { marcoLikeCorpus } from './corpora.ts';
 import { runEncodeBaseline, type BaselineResult } from './encode-baseline.ts';
 import { runIngest, type IngestRunResult } from './ingest-run.ts';
@@ -69,6 +70,7 @@ for (let run = 1; run <= flags.runs; run++) {
     processes: flags.workers,
     threads: flags.threads,
     maxBatchTokens: flags.maxBatchTokens,
+    device: flags.device,
   });
   log(
     `run ${run}/${flags.runs}: encoder only: ${encoderOnly.seconds.toFixed(2)} s, ${fmt(encoderOnly.passagesPerSecond, 1)} passages/s`,
@@ -84,6 +86,7 @@ for (let run = 1; run <= flags.runs; run++) {
     shardSize,
     highWaterMark: flags.highWaterMark,
     maxBatchTokens: flags.maxBatchTokens,
+    device: flags.device,
     inline: flags.inline,
     timeoutSeconds: flags.timeout,
     log,
@@ -181,7 +184,7 @@ function render(loadAverageAtEnd: number): string {
     ...machineLines(machine, loadAverageAtEnd),
     `- Model: ${model.description}${tiny ? ' **(fallback: the encoder is nearly free, so this ratio is the plumbing ratio, not the real-model overhead)**' : ''}`,
     `- Passages: ${corpus.description}; tokens incl. [CLS]/[SEP]: median ${t.median}, p90 ${t.p90}, max ${t.max}, total ${fmt(t.total)}`,
-    `- Layout (both sides): ${flags.workers} process(es) x ${flags.threads} onnxruntime thread(s), fp32, maxBatchTokens ${flags.maxBatchTokens}; ` +
+    `- Layout (both sides): ${flags.workers} process(es) x ${flags.threads} onnxruntime thread(s), ${describeDevice(flags.device)}, maxBatchTokens ${flags.maxBatchTokens}; ` +
       `pipeline: shards of ${shardSize} (${runs[0]?.pipeline.shards ?? '?'} shards, byte ranges${flags.inline ? ' -> inline passages' : ''}), ${flags.concurrency} in flight per worker, private redis-server, LanceDB in a temp folder`,
     `- Runs: ${flags.runs}, interleaved (encoder-only, pipeline, ...); medians. Encoder-only: model loaded and warmed up, then encode(all) timed. ` +
       'Pipeline: workers started and models loaded first; timed from the producer beginning the ingest (manifest startedAt) to the last shard stored and acknowledged (lastDoneAt)',
@@ -253,5 +256,6 @@ function helpText(): string {
   --max-batch-tokens N   encoder token budget per inference call (16384, the worker's default)
   --model DIR            model folder (default: .cache/models/bench-distilbert-base if built, else the tiny fixture model)
   --inline               passages inside the jobs instead of byte ranges
+${DEVICE_FLAG_HELP}
   --timeout S            give up on one pipeline run after S seconds (3600)`;
 }

@@ -22,7 +22,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { positiveInt } from '../encoder/protocol.ts';
-import { PROCESS_FLAG_OPTIONS, processFlags } from './process-flags.ts';
+import { DEVICE_FLAG_HELP, PROCESS_FLAG_OPTIONS, describeDevice, processFlags } from './process-flags.ts';
 import { abstractsCorpus } from './corpora.ts';
 import { runEncodeBaseline, type BaselineResult } from './encode-baseline.ts';
 import { runIngest, type IngestRunResult, type IngestRunSettings } from './ingest-run.ts';
@@ -97,6 +97,7 @@ const settingsFor = (variant: Variant, cpuProfileDir?: string): IngestRunSetting
   shardSize: flags.shardSize,
   highWaterMark: flags.highWaterMark,
   maxBatchTokens: MAX_BATCH_TOKENS,
+  device: flags.device,
   inline: flags.inline,
   timeoutSeconds: flags.timeout,
   cpuProfileDir,
@@ -129,6 +130,7 @@ async function encodeBaseline(tag: string, variant: ModelVariant): Promise<Basel
     processes: flags.workers,
     threads: flags.threads,
     maxBatchTokens: MAX_BATCH_TOKENS,
+    device: flags.device,
   });
   log(`${tag}: encoder only (${MODEL_NAME[variant]}): ${fmt(result.passagesPerSecond)} passages/s`);
   return result;
@@ -298,7 +300,7 @@ function render(loadAverageAtEnd: number): string {
     '',
     ...machineLines(machine, loadAverageAtEnd),
     `- Corpus: ${corpus.description}; TSV, shards of ${flags.shardSize} as byte ranges${flags.inline ? ' (inline)' : ''}, ${flags.concurrency} in flight per worker`,
-    `- Layout: ${flags.workers} worker process(es) x ${flags.threads} onnxruntime thread(s); private redis-server; LanceDB in a temp folder; ${flags.runs} runs, interleaved; medians`,
+    `- Layout: ${flags.workers} worker process(es) x ${flags.threads} onnxruntime thread(s), ${describeDevice(flags.device)}; private redis-server; LanceDB in a temp folder; ${flags.runs} runs, interleaved; medians`,
     `- Timed from the producer beginning the ingest to the last shard stored and acknowledged (finalize excluded)`,
     '',
     '| what | passages/s per worker (median) | seconds per run | vs 20k/s target | passages per worker CPU-second | CPU s per 1k passages: workers / producer (incl. its start-up) / redis |',
@@ -390,6 +392,7 @@ options:
   --concurrency N       shards in flight per worker (2)
   --high-water-mark N   producer backpressure (200)
   --inline              passages inside the jobs instead of byte ranges
+${DEVICE_FLAG_HELP}
   --no-null             skip the no-encoder row
   --profile             one more run per row under node --cpu-prof; report where the time goes
   --timeout S           give up on one pipeline run after S seconds (3600)`;

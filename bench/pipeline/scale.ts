@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import { positiveInt } from '../encoder/protocol.ts';
-import { PROCESS_FLAG_OPTIONS, processFlags } from './process-flags.ts';
+import { DEVICE_FLAG_HELP, PROCESS_FLAG_OPTIONS, describeDevice, processFlags } from './process-flags.ts';
 import { abstractsCorpus } from './corpora.ts';
 import { runIngest, type IngestRunResult } from './ingest-run.ts';
 import type { MemorySample } from './memory-sampler.ts';
@@ -73,6 +73,7 @@ for (const size of flags.sizes) {
       shardSize: flags.shardSize,
       highWaterMark: flags.highWaterMark,
       maxBatchTokens: 16384,
+      device: flags.device,
       inline: false,
       timeoutSeconds: flags.timeout,
       finalizeWorker: flags.finalizeWorker,
@@ -223,7 +224,7 @@ function render(summary: ReturnType<typeof summarize>, loadAverageAtEnd: number)
     `# Scale: ingest time and peak memory vs corpus size${summary.complete ? '' : ' (PARTIAL: sizes still running)'}`,
     '',
     ...machineLines(machine, loadAverageAtEnd),
-    `- Encoder: ${flags.noEncoder ? 'none (fixed 768-d vectors)' : model.description}; ${flags.workers} worker process(es) x ${flags.threads} thread(s), ${flags.concurrency} shards in flight each`,
+    `- Encoder: ${flags.noEncoder ? 'none (fixed 768-d vectors)' : model.description}; ${flags.workers} worker process(es) x ${flags.threads} thread(s), ${describeDevice(flags.device)}, ${flags.concurrency} shards in flight each`,
     `- Corpus: Vaswani abstracts repeated with distinct ids (~300 bytes each), TSV, byte-range shards of ${flags.shardSize}; producer high-water mark ${flags.highWaterMark} waiting shards`,
     `- Ingest time: producer begins -> last shard stored (finalize listed apart); peak RSS: getrusage at exit of each process; ${flags.runs} run(s) per size${flags.runs > 1 ? ', medians' : ''}`,
     flags.finalizeWorker
@@ -309,6 +310,7 @@ function helpText(): string {
   --concurrency N       shards in flight per worker (2)
   --high-water-mark N   producer backpressure: waiting shards (200)
   --no-encoder          workers with no encoder (plumbing only, 768-d vectors)
+${DEVICE_FLAG_HELP}
   --finalize-worker     finalize in a process of its own (--queues finalize), workers on --queues shards
   --timeout S           give up on one ingest after S seconds (7200)`;
 }
