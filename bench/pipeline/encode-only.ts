@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { Encoder } from '@embedline/encoder';
 import { nonNegativeInt, positiveInt, seconds } from '../encoder/protocol.ts';
 import { parseTsvTexts } from './corpora.ts';
+import { providerFlag } from './process-flags.ts';
 
 export interface EncodeOnlyResult {
   readonly part: number;
@@ -93,8 +94,3 @@ const report: EncodeOnlyResult = {
   paddedTokens: result.stats.paddedTokens,
 };
 process.stdout.write(`${JSON.stringify(report)}\n`);
-
-function providerFlag(value: string): 'cpu' | 'cuda' {
-  if (value !== 'cpu' && value !== 'cuda') throw new Error(`--provider must be cpu or cuda, got "${value}"`);
-  return value;
-}

@@ -60,12 +60,16 @@ export function processFlags(values: ProcessFlagValues) {
   };
 }
 
+/** `--provider`'s value, checked. */
+export function providerFlag(value: string): EncoderDevice['provider'] {
+  if (value !== 'cpu' && value !== 'cuda') throw new Error(`--provider must be cpu or cuda, got "${value}"`);
+  return value;
+}
+
 function deviceFlags(values: ProcessFlagValues): EncoderDevice {
-  if (values.provider !== 'cpu' && values.provider !== 'cuda')
-    throw new Error(`--provider must be cpu or cuda, got "${values.provider}"`);
   if (!/^[A-Za-z0-9_.-]+$/.test(values.variant)) throw new Error(`--variant "${values.variant}" is not a model variant name`);
   return {
-    provider: values.provider,
+    provider: providerFlag(values.provider),
     variant: values.variant,
     inferenceThreads: positiveInt('inference-threads', values['inference-threads']),
     tokenizerThreads: nonNegativeInt('tokenizer-threads', values['tokenizer-threads']),
