@@ -1,9 +1,10 @@
 /**
  * One encoder-only baseline process: the same encoder, model and settings a pipeline worker uses
  * (apps/worker passes modelDir, variant, provider, intraOpThreads, inference and tokenizer threads,
- * maxBatchTokens; everything else is the library default), on its part of the same corpus file. It loads the model, warms up, prints
- * READY, waits for "go" on stdin (so several parts start together, as the pipeline's workers run
- * together), times encode(all its texts) once and prints the result as its last stdout line.
+ * maxBatchTokens; everything else is the library default), on its part of the same corpus file. It
+ * loads the model, warms up, prints READY, waits for "go" on stdin (so several parts start together,
+ * as the pipeline's workers run together), times encode(all its texts) once and prints the result as
+ * its last stdout line.
  *
  *   node --import tsx bench/pipeline/encode-only.ts --corpus F.tsv --model DIR --threads 2
  *        --max-batch-tokens 16384 [--part 1 --parts 2] [--warmup 32] [--spinning]
