@@ -20,6 +20,7 @@ import { Encoder } from '@embedline/encoder';
 import { nonNegativeInt, positiveInt, seconds } from '../encoder/protocol.ts';
 import { parseTsvTexts } from './corpora.ts';
 import { providerFlag } from './process-flags.ts';
+import { fail } from './results.ts';
 
 export interface EncodeOnlyResult {
   readonly part: number;
@@ -32,47 +33,18 @@ export interface EncodeOnlyResult {
   readonly paddedTokens: number;
 }
 
-const { values } = parseArgs({
-  options: {
-    corpus: { type: 'string' },
-    model: { type: 'string' },
-    threads: { type: 'string', default: '1' },
-    'max-batch-tokens': { type: 'string', default: '16384' },
-    part: { type: 'string', default: '1' },
-    parts: { type: 'string', default: '1' },
-    warmup: { type: 'string', default: '32' },
-    spinning: { type: 'boolean', default: false },
-    provider: { type: 'string', default: 'cpu' },
-    variant: { type: 'string', default: 'fp32' },
-    'inference-threads': { type: 'string', default: '1' },
-    'tokenizer-threads': { type: 'string', default: '0' },
-  },
-  strict: true,
-});
-if (values.corpus === undefined || values.model === undefined)
-  throw new Error('--corpus and --model are required');
-const part = positiveInt('part', values.part);
-const parts = positiveInt('parts', values.parts);
-const all = parseTsvTexts(readFileSync(values.corpus, 'utf8'));
-const size = Math.ceil(all.length / parts);
-const texts = all.slice((part - 1) * size, part * size);
+const settings = readSettings();
+const all = parseTsvTexts(readFileSync(settings.corpus, 'utf8'));
+const size = Math.ceil(all.length / settings.parts);
+const texts = all.slice((settings.part - 1) * size, settings.part * size);
 
 const loadStart = process.hrtime.bigint();
-const encoder = await Encoder.load(
-  {
-    modelDir: values.model,
-    variant: values.variant,
-    provider: providerFlag(values.provider),
-    inferenceThreads: positiveInt('inference-threads', values['inference-threads']),
-    tokenizerThreads: nonNegativeInt('tokenizer-threads', values['tokenizer-threads']),
-    intraOpThreads: positiveInt('threads', values.threads),
-    maxBatchTokens: positiveInt('max-batch-tokens', values['max-batch-tokens']),
-    intraOpSpinning: values.spinning,
-  },
-  { info() {}, warn: (message) => console.error(`[encode-only] ${message}`) },
-);
+const encoder = await Encoder.load(settings.encoder, {
+  info() {},
+  warn: (message) => console.error(`[encode-only] ${message}`),
+});
 const loadSeconds = seconds(loadStart);
-await encoder.encode(texts.slice(0, positiveInt('warmup', values.warmup)));
+await encoder.encode(texts.slice(0, settings.warmup));
 
 process.stdout.write('READY\n');
 for await (const line of createInterface({ input: process.stdin })) {
@@ -86,7 +58,7 @@ const elapsed = seconds(start);
 const cpu = process.cpuUsage(cpuStart);
 await encoder.close();
 const report: EncodeOnlyResult = {
-  part,
+  part: settings.part,
   passages: result.count,
   seconds: elapsed,
   cpuSeconds: (cpu.user + cpu.system) / 1e6,
@@ -95,3 +67,45 @@ const report: EncodeOnlyResult = {
   paddedTokens: result.stats.paddedTokens,
 };
 process.stdout.write(`${JSON.stringify(report)}\n`);
+
+/** The flags, checked before anything loads: a bad one is a one-line error, exit 2. */
+function readSettings() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        corpus: { type: 'string' },
+        model: { type: 'string' },
+        threads: { type: 'string', default: '1' },
+        'max-batch-tokens': { type: 'string', default: '16384' },
+        part: { type: 'string', default: '1' },
+        parts: { type: 'string', default: '1' },
+        warmup: { type: 'string', default: '32' },
+        spinning: { type: 'boolean', default: false },
+        provider: { type: 'string', default: 'cpu' },
+        variant: { type: 'string', default: 'fp32' },
+        'inference-threads': { type: 'string', default: '1' },
+        'tokenizer-threads': { type: 'string', default: '0' },
+      },
+      strict: true,
+    });
+    if (values.corpus === undefined || values.model === undefined) throw new Error('--corpus and --model are required');
+    return {
+      corpus: values.corpus,
+      part: positiveInt('part', values.part),
+      parts: positiveInt('parts', values.parts),
+      warmup: positiveInt('warmup', values.warmup),
+      encoder: {
+        modelDir: values.model,
+        variant: values.variant,
+        provider: providerFlag(values.provider),
+        inferenceThreads: positiveInt('inference-threads', values['inference-threads']),
+        tokenizerThreads: nonNegativeInt('tokenizer-threads', values['tokenizer-threads']),
+        intraOpThreads: positiveInt('threads', values.threads),
+        maxBatchTokens: positiveInt('max-batch-tokens', values['max-batch-tokens']),
+        intraOpSpinning: values.spinning,
+      },
+    };
+  } catch (error) {
+    return fail('encode-only', (error as Error).message);
+  }
+}
