@@ -78,14 +78,16 @@ export function parseSystemArgs(argv: readonly string[] = process.argv.slice(2))
 }
 
 export function positiveInt(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`);
-  return n;
+  return integerFlag(name, value, 1, 'a positive integer');
 }
 
 export function nonNegativeInt(name: string, value: string): number {
+  return integerFlag(name, value, 0, 'a whole number >= 0');
+}
+
+function integerFlag(name: string, value: string, min: number, what: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number >= 0, got "${value}"`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be ${what}, got "${value}"`);
   return n;
 }
 

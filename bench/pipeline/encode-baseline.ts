@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { EncodeOnlyResult } from './encode-only.ts';
-import { CPU_DEVICE, type EncoderDevice } from './process-flags.ts';
+import { CPU_DEVICE, deviceFlagArgs, type EncoderDevice } from './process-flags.ts';
 
 export interface BaselineSettings {
   readonly root: string;
@@ -45,7 +45,7 @@ export async function runEncodeBaseline(settings: BaselineSettings): Promise<Bas
         ...['--corpus', settings.corpusPath, '--model', settings.modelDir],
         ...['--threads', String(settings.threads), '--max-batch-tokens', String(settings.maxBatchTokens)],
         ...['--part', String(i + 1), '--parts', String(settings.processes)],
-        ...deviceArgs(settings.device ?? CPU_DEVICE),
+        ...deviceFlagArgs(settings.device ?? CPU_DEVICE),
       ],
       { cwd: settings.root, stdio: ['pipe', 'pipe', 'pipe'] },
     ),
@@ -96,11 +96,4 @@ export async function runEncodeBaseline(settings: BaselineSettings): Promise<Bas
     for (const child of children)
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
-}
-
-function deviceArgs(device: EncoderDevice): string[] {
-  return [
-    ...['--provider', device.provider, '--variant', device.variant],
-    ...['--inference-threads', String(device.inferenceThreads), '--tokenizer-threads', String(device.tokenizerThreads)],
-  ];
 }

@@ -17,9 +17,9 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Encoder } from '@embedline/encoder';
-import { nonNegativeInt, positiveInt, seconds } from '../encoder/protocol.ts';
+import { positiveInt, seconds } from '../encoder/protocol.ts';
 import { parseTsvTexts } from './corpora.ts';
-import { providerFlag } from './process-flags.ts';
+import { DEVICE_FLAG_OPTIONS, deviceFlags } from './process-flags.ts';
 import { fail } from './results.ts';
 
 export interface EncodeOnlyResult {
@@ -81,10 +81,7 @@ function readSettings() {
         parts: { type: 'string', default: '1' },
         warmup: { type: 'string', default: '32' },
         spinning: { type: 'boolean', default: false },
-        provider: { type: 'string', default: 'cpu' },
-        variant: { type: 'string', default: 'fp32' },
-        'inference-threads': { type: 'string', default: '1' },
-        'tokenizer-threads': { type: 'string', default: '0' },
+        ...DEVICE_FLAG_OPTIONS,
       },
       strict: true,
     });
@@ -96,10 +93,7 @@ function readSettings() {
       warmup: positiveInt('warmup', values.warmup),
       encoder: {
         modelDir: values.model,
-        variant: values.variant,
-        provider: providerFlag(values.provider),
-        inferenceThreads: positiveInt('inference-threads', values['inference-threads']),
-        tokenizerThreads: nonNegativeInt('tokenizer-threads', values['tokenizer-threads']),
+        ...deviceFlags(values),
         intraOpThreads: positiveInt('threads', values.threads),
         maxBatchTokens: positiveInt('max-batch-tokens', values['max-batch-tokens']),
         intraOpSpinning: values.spinning,

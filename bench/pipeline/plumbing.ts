@@ -5,8 +5,8 @@
  *
  * - nano model (32-d, 1 layer, the real bert-base-uncased tokenizer; built by
  *   `make_bench_model.py --shape nano`, skipped when absent): the cheapest real encoder, the closest a
- *   real model comes to "nearly free". On 2 CPU cores it is not free either (encoder only ~7-8k
- *   passages/s), so there the row is bounded by it.
+ *   real model comes to "nearly free". On 2 CPU cores it is not free either (encoder only 7-17k
+ *   passages/s depending on the host), so there the row is bounded by it.
  * - tiny fixture model (64-d, 2 layers): cheap, but on a 2-core CPU not free (~9k passages/s encoder
  *   only), so this row cannot reach 20k there.
  * - no encoder (a stand-in returning fixed 768-d vectors, bench/pipeline/plumbing-worker.ts): the

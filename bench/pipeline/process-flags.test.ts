@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CPU_DEVICE, describeDevice, processFlags } from './process-flags.ts';
+import { parseArgs } from 'node:util';
+import { CPU_DEVICE, DEVICE_FLAG_OPTIONS, describeDevice, deviceFlagArgs, deviceFlags, processFlags } from './process-flags.ts';
 
 const defaults = {
   workers: '1',
@@ -30,5 +31,11 @@ describe('processFlags: the device both sides of a benchmark embed on', () => {
     assert.throws(() => processFlags({ ...defaults, variant: '../x' }), /--variant "..\/x"/);
     assert.throws(() => processFlags({ ...defaults, 'inference-threads': '0' }), /--inference-threads must be a positive integer/);
     assert.throws(() => processFlags({ ...defaults, 'tokenizer-threads': '-1' }), /--tokenizer-threads must be a whole number >= 0/);
+  });
+
+  test('a device passed on to an encode-only process reads back the same', () => {
+    const device = { provider: 'cuda', variant: 'fp16', inferenceThreads: 2, tokenizerThreads: 4 } as const;
+    const { values } = parseArgs({ args: deviceFlagArgs(device), options: DEVICE_FLAG_OPTIONS, strict: true });
+    assert.deepEqual(deviceFlags(values), device);
   });
 });
