@@ -17,6 +17,7 @@ import type {
 } from '../vector-store.ts';
 import { hasPrimaryKey, schemaDimension, tableSchema, toLanceData } from './arrow-interop.ts';
 import { DEFAULT_RETRY_POLICY, retryOnCommitConflict, type RetryPolicy } from './commit-retry.ts';
+import { collectGarbage } from './collect-garbage.ts';
 import { removeDuplicateIds } from './remove-duplicates.ts';
 import {
   DEFAULT_INDEX_THRESHOLD,
@@ -248,6 +249,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
         await removeDuplicateIds(table, (operation) =>
           retryOnCommitConflict(name, 'finalize (duplicate removal)', operation, this.retry),
         );
+        collectGarbage(); // the scan's garbage, before the index build's peak (see collectGarbage)
         const rows = await table.countRows();
         if (rows >= this.indexThreshold) {
           const wanted = planIvfPq(rows, dimension);

@@ -6,7 +6,8 @@ import { describe, test } from 'node:test';
 import { toRecordBatch } from '../embedded-batch.ts';
 import { randomUnitVectors } from '@embedline/testing';
 import { LanceDbStore } from './lancedb-store.ts';
-import { idHash } from './remove-duplicates.ts';
+import { idHash, removeDuplicateIds } from './remove-duplicates.ts';
+import { connect } from '@lancedb/lancedb';
 
 describe('appends and duplicate removal (LanceDB)', () => {
   test('a firstWrite appends; copies from a wrong claim are counted until finalize removes them', async () => {
@@ -36,6 +37,40 @@ describe('appends and duplicate removal (LanceDB)', () => {
       assert.equal(texts.get('doc-999'), 'first doc-999');
       assert.equal(texts.get('ïd-1003'), 'second ïd-1003');
       assert.equal(texts.get('ïd-2203'), 'first ïd-2203');
+    } finally {
+      await store.close();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('a table larger than one pass of hashes is read in slices, and loses the same copies', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'embedline-dedup-passes-'));
+    const store = new LanceDbStore({ uri: folder });
+    try {
+      await store.createCollection('docs', { dimension: 4 });
+      const write = (ids: string[], text: string) =>
+        store.upsert(
+          'docs',
+          toRecordBatch({ ids, vectors: randomUnitVectors(ids.length, 4, ids.length), dimension: 4, texts: ids.map(() => text) }),
+          { firstWrite: true },
+        );
+      const ids = Array.from({ length: 3000 }, (_, i) => `p${i}`);
+      await write(ids, 'old');
+      await write(ids.filter((_, i) => i % 7 === 0), 'new'); // 429 copies, spread over every slice
+      await write(['p5'], 'newer');
+      await write(['p5'], 'newest'); // three copies of one id
+      const table = await (await connect(folder)).openTable('docs');
+      const retryOnce = <T>(operation: () => Promise<T>) => operation();
+      // 3,431 rows at 500 hashes a pass: 7 reads of the id column, one slice of the hash space each.
+      assert.equal(await removeDuplicateIds(table, retryOnce, 500), 429 + 2);
+      assert.equal(await table.countRows(), 3000);
+      assert.equal(await removeDuplicateIds(table, retryOnce, 500), 0, 'nothing left to remove');
+      const texts = new Map<string, string>();
+      for await (const rows of store.scan('docs')) rows.ids.forEach((id, i) => texts.set(id, rows.texts[i]!));
+      assert.equal(texts.size, 3000);
+      assert.equal(texts.get('p7'), 'new');
+      assert.equal(texts.get('p8'), 'old');
+      assert.equal(texts.get('p5'), 'newest');
     } finally {
       await store.close();
       await rm(folder, { recursive: true, force: true });

@@ -4,23 +4,29 @@ import type { Utf8, Vector } from 'apache-arrow';
 /** Row ids deleted per commit: keeps each delete's predicate (and its commit) small. */
 const DELETE_CHUNK = 1000;
 
+/** Id hashes held at once while looking for duplicates: 2M (16 MiB), the IVF training sample's budget. */
+export const DEFAULT_HASHES_PER_PASS = 2 ** 21;
+
 /**
  * Deletes every stored copy of an id but the one with the highest row id (the most recently
  * written fragment: appends made during an ingest, before finalize compacts). Returns how many
  * rows it deleted. Copies appear only when a `firstWrite` claim was wrong (two workers holding the
  * same shard after a lost lock, or Redis lost its data between a shard's write and its record).
  *
- * Two passes over the `id` column, so memory stays small at MS MARCO scale: first a 52-bit hash of
+ * Two steps over the `id` column, so memory stays small at MS MARCO scale: first a 52-bit hash of
  * every id (8 bytes a row, sorted; equal neighbours are candidates), then the exact ids of the
- * candidate rows only. Ids are hashed from the column's UTF-8 bytes, so the first pass decodes no id
- * into a JS string (8.8M of them at MS MARCO scale); only candidates are decoded. Hand-written because
- * LanceDB's JS API has no GROUP BY.
+ * candidate rows only. Ids are hashed from the column's UTF-8 bytes, so the first step decodes no id
+ * into a JS string (8.8M of them at MS MARCO scale); only candidates are decoded. The first step
+ * holds at most `hashesPerPass` hashes at once: a larger table is read once per slice of the hash
+ * space (8.8M rows: 5 reads of the column, 16 MiB of hashes, where one read would hold 70 MiB).
+ * Hand-written because LanceDB's JS API has no GROUP BY.
  */
 export async function removeDuplicateIds(
   table: Table,
   retry: <T>(operation: () => Promise<T>) => Promise<T>,
+  hashesPerPass = DEFAULT_HASHES_PER_PASS,
 ): Promise<number> {
-  const candidates = await duplicatedHashes(table);
+  const candidates = await duplicatedHashes(table, hashesPerPass);
   if (candidates.size === 0) return 0;
   const rowsById = new Map<string, bigint[]>();
   for await (const batch of table.query().select(['id']).withRowId()) {
@@ -47,23 +53,41 @@ export async function removeDuplicateIds(
   return extra.length;
 }
 
-async function duplicatedHashes(table: Table): Promise<Set<number>> {
-  // Sized from the row count, so that it is not doubled (and copied) as it fills; grown only when
-  // writes landed between the count and the scan.
-  let hashes = new Float64Array(Math.max(1, await table.countRows()));
+async function duplicatedHashes(table: Table, hashesPerPass: number): Promise<Set<number>> {
+  const rows = await table.countRows();
+  const passes = Math.max(1, Math.ceil(rows / hashesPerPass));
+  const duplicated = new Set<number>();
+  for (let pass = 0; pass < passes; pass++) {
+    // Each slice of the hash space gets ~rows/passes hashes; sized for that plus a margin, so that it
+    // is rarely doubled (and copied) as it fills.
+    const expected = passes === 1 ? rows : Math.ceil((rows / passes) * 1.05);
+    const sorted = (await sliceHashes(table, pass, passes, expected)).sort();
+    for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) duplicated.add(sorted[i]!);
+  }
+  return duplicated;
+}
+
+/** The hashes of the ids whose hash falls in slice `pass` of `passes`, unsorted. */
+async function sliceHashes(table: Table, pass: number, passes: number, expected: number): Promise<Float64Array> {
+  let hashes = new Float64Array(Math.max(1, expected));
   let count = 0;
   for await (const batch of table.query().select(['id'])) {
-    if (count + batch.numRows > hashes.length) {
-      const grown = new Float64Array(Math.max(hashes.length * 2, count + batch.numRows));
-      grown.set(hashes.subarray(0, count));
-      hashes = grown;
-    }
-    forEachIdHash(batch.getChild('id') as Vector<Utf8>, (hash) => (hashes[count++] = hash));
+    forEachIdHash(batch.getChild('id') as Vector<Utf8>, (hash) => {
+      if (hashSlice(hash, passes) !== pass) return;
+      if (count === hashes.length) {
+        const grown = new Float64Array(hashes.length * 2);
+        grown.set(hashes);
+        hashes = grown;
+      }
+      hashes[count++] = hash;
+    });
   }
-  const sorted = hashes.subarray(0, count).sort();
-  const duplicated = new Set<number>();
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) duplicated.add(sorted[i]!);
-  return duplicated;
+  return hashes.subarray(0, count);
+}
+
+/** Which of `passes` slices a hash belongs to: its high 32 bits (the first FNV pass) modulo passes. */
+function hashSlice(hash: number, passes: number): number {
+  return Math.floor(hash / 2 ** 20) % passes;
 }
 
 /** Calls `visit` with the hash of every id of a Utf8 column and its row in the column, in order. */
