@@ -68,7 +68,12 @@ async function duplicatedHashes(table: Table, hashesPerPass: number): Promise<Se
 }
 
 /** The hashes of the ids whose hash falls in slice `pass` of `passes`, unsorted. */
-async function sliceHashes(table: Table, pass: number, passes: number, expected: number): Promise<Float64Array> {
+async function sliceHashes(
+  table: Table,
+  pass: number,
+  passes: number,
+  expected: number,
+): Promise<Float64Array> {
   let hashes = new Float64Array(Math.max(1, expected));
   let count = 0;
   for await (const batch of table.query().select(['id'])) {
@@ -95,7 +100,8 @@ function forEachIdHash(ids: Vector<Utf8>, visit: (hash: number, row: number) => 
   let row = 0;
   for (const chunk of ids.data) {
     const { values, valueOffsets } = chunk;
-    for (let i = 0; i < chunk.length; i++) visit(bytesHash(values, valueOffsets[i]!, valueOffsets[i + 1]!), row++);
+    for (let i = 0; i < chunk.length; i++)
+      visit(bytesHash(values, valueOffsets[i]!, valueOffsets[i + 1]!), row++);
   }
 }
 
