@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { IngestManifest, createRedisConnection } from '@embedline/queue';
 import { PrivateRedis } from '../../test/support/private-redis.ts';
 import type { CorpusFile } from './corpora.ts';
-import { CPU_DEVICE, type EncoderDevice } from './process-flags.ts';
+import { CPU_DEVICE, deviceEnv, type EncoderDevice } from './process-flags.ts';
 import {
   MemorySampler,
   readProcCpuSeconds,
@@ -373,13 +373,3 @@ function profilesByRole(children: readonly Child[], dir: string): Record<string,
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 const tail = (text: string): string => text.trim().split('\n').slice(-15).join('\n');
-
-/** The worker's view of an EncoderDevice. */
-function deviceEnv(device: EncoderDevice) {
-  return {
-    EMBEDLINE_MODEL_VARIANT: device.variant,
-    EMBEDLINE_PROVIDER: device.provider,
-    EMBEDLINE_INFERENCE_THREADS: String(device.inferenceThreads),
-    EMBEDLINE_TOKENIZER_THREADS: String(device.tokenizerThreads),
-  };
-}

@@ -89,6 +89,16 @@ export function deviceFlagArgs(device: EncoderDevice): string[] {
   ];
 }
 
+/** The same device as the workers' environment reads it (apps/worker's EMBEDLINE_* variables). */
+export function deviceEnv(device: EncoderDevice): Record<string, string> {
+  return {
+    EMBEDLINE_MODEL_VARIANT: device.variant,
+    EMBEDLINE_PROVIDER: device.provider,
+    EMBEDLINE_INFERENCE_THREADS: String(device.inferenceThreads),
+    EMBEDLINE_TOKENIZER_THREADS: String(device.tokenizerThreads),
+  };
+}
+
 /** "fp32 on cpu" or "O4 on cuda, 4 sessions, 8 tokenizer threads": for the layout lines of the reports. */
 export function describeDevice(device: EncoderDevice): string {
   const extras = [

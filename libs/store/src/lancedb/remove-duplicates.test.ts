@@ -75,18 +75,22 @@ describe('appends and duplicate removal (LanceDB)', () => {
         );
       const ids = Array.from({ length: 3000 }, (_, i) => `p${i}`);
       await write(ids, 'old');
-      await write(
-        ids.filter((_, i) => i % 7 === 0),
-        'new',
-      ); // 429 copies, spread over every slice
+      const everySeventh = ids.filter((_, i) => i % 7 === 0); // 429 copies, spread over every slice
+      await write(everySeventh, 'new');
       await write(['p5'], 'newer');
       await write(['p5'], 'newest'); // three copies of one id
-      const table = await (await connect(uri)).openTable('docs');
-      const retryOnce = <T>(operation: () => Promise<T>) => operation();
-      // 3,431 rows at 500 hashes a pass: 7 reads of the id column, one slice of the hash space each.
-      assert.equal(await removeDuplicateIds(table, retryOnce, 500), 429 + 2);
-      assert.equal(await table.countRows(), 3000);
-      assert.equal(await removeDuplicateIds(table, retryOnce, 500), 0, 'nothing left to remove');
+      const db = await connect(uri);
+      const table = await db.openTable('docs');
+      const noRetry = <T>(operation: () => Promise<T>) => operation();
+      try {
+        // 3,431 rows at 500 hashes a pass: 7 reads of the id column, one slice of the hash space each.
+        assert.equal(await removeDuplicateIds(table, noRetry, 500), 429 + 2);
+        assert.equal(await table.countRows(), 3000);
+        assert.equal(await removeDuplicateIds(table, noRetry, 500), 0, 'nothing left to remove');
+      } finally {
+        table.close();
+        db.close();
+      }
       const texts = await storedTexts(store, 'docs');
       assert.equal(texts.size, 3000);
       assert.equal(texts.get('p7'), 'new');
