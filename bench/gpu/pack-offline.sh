@@ -8,7 +8,10 @@
 # node_modules: ORT loads a provider only from its own release. onnxruntime-gpu 1.30 is built for CUDA 13 and
 # cuDNN 9; the GPU machine must have those libraries (CUDA toolkit, or the nvidia-* Python wheels PyTorch brings).
 #
-# Usage (repo root, after npm ci):  bench/gpu/pack-offline.sh [--sm 90] [--part-mb 45] OUT_DIR
+# Usage (repo root, after npm ci):  bench/gpu/pack-offline.sh [--pipeline] [--sm 90] [--part-mb 45] OUT_DIR
+#   --pipeline   also what bench/gpu-pipeline.sh needs: the worker's and producer's runtime packages (BullMQ, LanceDB,
+#                Arrow, ...) and this machine's redis-server with the libraries it links (glibc aside), behind a
+#                bin/redis-server wrapper that gives only redis its library path
 #   --sm N       keep only the provider's machine code for GPU architecture sm_N (90: H100, H200), the rest zeroed
 #                (bench/gpu/keep-gpu-arch.ts): 51 MB compressed instead of 178 MB. The result runs on no other GPU.
 #   --part-mb M  split each archive into M MiB parts, for a size-limited transfer (default 45)
@@ -20,11 +23,13 @@
 # (no xz there? python3 -c "import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.stdin.buffer),
 # sys.stdout.buffer)" in its place), then EMBEDLINE_GPU_BUNDLE=BUNDLE_DIR bench/gpu.sh.
 set -euo pipefail
-usage='usage: bench/gpu/pack-offline.sh [--sm N] [--part-mb M] OUT_DIR'
+usage='usage: bench/gpu/pack-offline.sh [--pipeline] [--sm N] [--part-mb M] OUT_DIR'
+pipeline=''
 sm=''
 part_mb=45
 while [ $# -gt 1 ]; do
   case $1 in
+    --pipeline) pipeline=1; shift ;;
     --sm) sm=${2:?$usage}; shift 2 ;;
     --part-mb) part_mb=${2:?$usage}; shift 2 ;;
     *) echo "$usage" >&2; exit 2 ;;
@@ -46,10 +51,17 @@ if ! ls "$wheel_dir"/onnxruntime_gpu-*.whl >/dev/null 2>&1; then
 fi
 wheel=$(ls "$wheel_dir"/onnxruntime_gpu-*.whl | head -n1)
 
-# The runtime closure of the encoder (all that bench/gpu/run.ts imports), plus tsx (the sources run as TypeScript).
+# The runtime closure of the encoder (all that bench/gpu/run.ts imports), or with --pipeline of the worker and the
+# producer too, plus tsx (the sources run as TypeScript). Left out: optional peers that npm lists but nothing here
+# loads (LanceDB's embedding functions' transformers.js with its onnxruntime-web and sharp; the Qdrant client's
+# typescript), 200 MB together.
+workspaces=(-w libs/encoder)
+[ -z "$pipeline" ] || workspaces+=(-w apps/worker -w apps/producer -w bench)
+unused_packages='^node_modules/(@huggingface/transformers|onnxruntime-web|sharp|@img/[^/]+|typescript)$'
 mapfile -t packages < <(
-  { npm ls --all --parseable --omit=dev -w libs/encoder; npm ls --all --parseable tsx; } 2>/dev/null |
-    sed "s|^$root/||" | grep '^node_modules/' | sort -u
+  # npm ls exits 1 over LanceDB's unmet optional peer (transformers.js 3 wanted, 4 installed): its list is whole.
+  { npm ls --all --parseable --omit=dev "${workspaces[@]}" || true; npm ls --all --parseable tsx; } 2>/dev/null |
+    sed "s|^$root/||" | grep '^node_modules/' | grep -Ev "$unused_packages" | sort -u
 )
 packages+=(node_modules/esbuild node_modules/@esbuild/linux-x64 node_modules/get-tsconfig node_modules/resolve-pkg-maps)
 for package in "${packages[@]}"; do
@@ -74,7 +86,8 @@ if [ ! -f "$provider_xz" ]; then
 fi
 mkdir -p "$stage/bin"
 cp "$(command -v node)" "$stage/bin/node"
-echo "onnxruntime-node $ort_version + CUDA provider from $(basename "$wheel"); node $(node -v)" >"$stage/MANIFEST"
+[ -z "$pipeline" ] || bench/gpu/pack-redis.sh "$stage"
+echo "onnxruntime-node $ort_version + CUDA provider from $(basename "$wheel"); node $(node -v)${pipeline:+; with the worker and producer packages and redis-server}" >"$stage/MANIFEST"
 
 mkdir -p "$out"
 rm -f "$out"/embedline-gpu.* "$out"/libonnxruntime_providers_cuda.so.*

@@ -44,6 +44,11 @@ const encoder = await Encoder.load(settings.encoder, {
   warn: (message) => console.error(`[encode-only] ${message}`),
 });
 const loadSeconds = seconds(loadStart);
+// A GPU figure measured on the CPU would be worse than none: the workers get the same environment, so a
+// baseline that fell back means the pipeline rows would have too.
+if (settings.encoder.provider === 'cuda' && encoder.describe().provider !== 'cuda') {
+  fail('encode-only', 'asked for --provider cuda, but the CUDA execution provider did not load (see the warning above)');
+}
 await encoder.encode(texts.slice(0, settings.warmup));
 
 process.stdout.write('READY\n');

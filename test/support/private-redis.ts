@@ -49,10 +49,15 @@ export class PrivateRedis {
   }
 }
 
-/** Starts `redis-server` on a loopback port, persisting nothing, with its files in `dir`. */
-export function spawnRedisServer(port: number, dir: string, extraArgs: readonly string[] = []): ChildProcess {
+/** Starts `redis-server` (or `command`, another build of it) on a loopback port, persisting nothing, with its files in `dir`. */
+export function spawnRedisServer(
+  port: number,
+  dir: string,
+  extraArgs: readonly string[] = [],
+  command = 'redis-server',
+): ChildProcess {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs];
-  const child = spawn('redis-server', args, { stdio: 'ignore' });
+  const child = spawn(command, args, { stdio: 'ignore' });
   child.once('error', (error) => {
     throw new Error(`cannot start redis-server (is it installed? .ci/run installs it): ${error.message}`);
   });
