@@ -6,7 +6,7 @@
  * figures are `--sizes 100000,1000000`.
  *
  *   npx tsx bench/pipeline/scale.ts [--sizes 25000,50000,100000] [--runs 1] [--workers 1] [--threads <cores/workers>]
- *        [--shard-size 1000] [--concurrency 2] [--high-water-mark 200] [--no-encoder] [--finalize-worker]
+ *        [--shard-size 1000] [--concurrency 2] [--high-water-mark 200] [--no-encoder [--dimension 768]] [--finalize-worker]
  *
  * --finalize-worker runs finalize in a process of its own (`--queues finalize`, no model), the workers on
  * `--queues shards`, as infra/k8s deploys them: the workers' peak is then the embedding fleet's, and the
@@ -40,7 +40,7 @@ const log = logger(NAME);
 const flags = readFlags();
 const model = tinyModel(ROOT);
 log(
-  `model: ${flags.noEncoder ? 'none (fixed 768-d vectors, bench/pipeline/plumbing-worker.ts)' : model.description}`,
+  `model: ${flags.noEncoder ? `${noEncoderDescription()}, bench/pipeline/plumbing-worker.ts` : model.description}`,
 );
 const machine = startMachine(log);
 
@@ -79,7 +79,7 @@ for (const size of flags.sizes) {
       finalizeWorker: flags.finalizeWorker,
       log,
       ...(flags.noEncoder
-        ? { workerScript: 'bench/pipeline/plumbing-worker.ts', extraEnv: { BENCH_NULL_DIMENSION: '768' } }
+        ? { workerScript: 'bench/pipeline/plumbing-worker.ts', extraEnv: { BENCH_NULL_DIMENSION: String(flags.dimension) } }
         : {}),
     });
     const peak = (role: string) => {
@@ -179,7 +179,7 @@ function save(complete: boolean): void {
       concurrency: flags.concurrency,
       shardSize: flags.shardSize,
       highWaterMark: flags.highWaterMark,
-      encoder: flags.noEncoder ? 'none (fixed 768-d vectors)' : model.description,
+      encoder: flags.noEncoder ? noEncoderDescription() : model.description,
       finalizeWorker: flags.finalizeWorker,
       corpus:
         'Vaswani abstracts repeated in order with distinct ids (~300 bytes each), TSV, byte-range shards',
@@ -224,7 +224,7 @@ function render(summary: ReturnType<typeof summarize>, loadAverageAtEnd: number)
     `# Scale: ingest time and peak memory vs corpus size${summary.complete ? '' : ' (PARTIAL: sizes still running)'}`,
     '',
     ...machineLines(machine, loadAverageAtEnd),
-    `- Encoder: ${flags.noEncoder ? 'none (fixed 768-d vectors)' : model.description}; ${flags.workers} worker process(es) x ${flags.threads} thread(s), ${describeDevice(flags.device)}, ${flags.concurrency} shards in flight each`,
+    `- Encoder: ${flags.noEncoder ? noEncoderDescription() : model.description}; ${flags.workers} worker process(es) x ${flags.threads} thread(s), ${describeDevice(flags.device)}, ${flags.concurrency} shards in flight each`,
     `- Corpus: Vaswani abstracts repeated with distinct ids (~300 bytes each), TSV, byte-range shards of ${flags.shardSize}; producer high-water mark ${flags.highWaterMark} waiting shards`,
     `- Ingest time: producer begins -> last shard stored (finalize listed apart); peak RSS: getrusage at exit of each process; ${flags.runs} run(s) per size${flags.runs > 1 ? ', medians' : ''}`,
     flags.finalizeWorker
@@ -266,6 +266,10 @@ function render(summary: ReturnType<typeof summarize>, loadAverageAtEnd: number)
   return lines.join('\n');
 }
 
+function noEncoderDescription(): string {
+  return `none (fixed ${flags.dimension}-d vectors)`;
+}
+
 function readFlags() {
   try {
     const { values } = parseArgs({
@@ -275,6 +279,7 @@ function readFlags() {
         runs: { type: 'string', default: '1' },
         'shard-size': { type: 'string', default: '1000' },
         'no-encoder': { type: 'boolean', default: false },
+        dimension: { type: 'string', default: '768' },
         'finalize-worker': { type: 'boolean', default: false },
         timeout: { type: 'string', default: '7200' },
       },
@@ -292,6 +297,7 @@ function readFlags() {
       ...processFlags(values),
       shardSize: positiveInt('shard-size', values['shard-size']),
       noEncoder: values['no-encoder'],
+      dimension: positiveInt('dimension', values.dimension),
       finalizeWorker: values['finalize-worker'],
       timeout: positiveInt('timeout', values.timeout),
     };
@@ -310,6 +316,7 @@ function helpText(): string {
   --concurrency N       shards in flight per worker (2)
   --high-water-mark N   producer backpressure: waiting shards (200)
   --no-encoder          workers with no encoder (plumbing only, 768-d vectors)
+  --dimension N         with --no-encoder: the vectors' size (768; 64 makes finalize of millions of rows quick)
 ${DEVICE_FLAG_HELP}
   --finalize-worker     finalize in a process of its own (--queues finalize), workers on --queues shards
   --timeout S           give up on one ingest after S seconds (7200)`;

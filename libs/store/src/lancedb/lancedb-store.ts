@@ -18,6 +18,7 @@ import type {
 import { hasPrimaryKey, schemaDimension, tableSchema, toLanceData } from './arrow-interop.ts';
 import { DEFAULT_RETRY_POLICY, retryOnCommitConflict, type RetryPolicy } from './commit-retry.ts';
 import { collectGarbage } from './collect-garbage.ts';
+import { pruneVersionsBefore } from './prune-versions.ts';
 import { removeDuplicateIds } from './remove-duplicates.ts';
 import {
   DEFAULT_INDEX_THRESHOLD,
@@ -50,6 +51,11 @@ export interface LanceDbStoreOptions {
   readonly metadataCacheBytes?: number;
   /** Commits (writes, ledger records) on one connection before it is replaced at an idle moment (default 200). */
   readonly connectionCommits?: number;
+  /**
+   * Milliseconds finalize waits after compaction before it deletes the versions compaction superseded
+   * (default 2000), so that searches still reading them finish first (see pruneVersionsBefore).
+   */
+  readonly versionGraceMs?: number;
 }
 
 /** The ANN index finalize built on a collection, as `LanceDbStore.vectorIndex` reports it. */
@@ -117,6 +123,7 @@ const LEDGER_COMPACT_EVERY = 100;
 const TIE_MARGIN = 8;
 /** Commits on one connection after which the next idle moment replaces it (see recycleWhenIdle). */
 const DEFAULT_CONNECTION_COMMITS = 200;
+const DEFAULT_VERSION_GRACE_MS = 2000;
 
 interface OpenTable {
   readonly table: Table;
@@ -138,6 +145,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
   private readonly retry: RetryPolicy;
   private readonly metadataCacheBytes: number;
   private readonly connectionCommits: number;
+  private readonly versionGraceMs: number;
   private connection: Promise<Connection> | undefined;
   private tables = new Map<string, Promise<OpenTable>>();
   /** Store calls running now, and commits made on the current connection (see recycleWhenIdle). */
@@ -158,6 +166,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.metadataCacheBytes = positiveInteger('metadataCacheBytes', options.metadataCacheBytes ?? DEFAULT_METADATA_CACHE_BYTES);
     this.connectionCommits = positiveInteger('connectionCommits', options.connectionCommits ?? DEFAULT_CONNECTION_COMMITS);
+    this.versionGraceMs = nonNegativeInteger('versionGraceMs', options.versionGraceMs ?? DEFAULT_VERSION_GRACE_MS);
   }
 
   async createCollection(name: string, options: CreateCollectionOptions): Promise<void> {
@@ -292,7 +301,18 @@ export class LanceDbStore implements VectorStore, ShardLedger {
         // 219 at 100k; bench/store/finalize-memory-probe.ts). Stable row ids keep the index valid through
         // the rewrite, and optimize() folds rows written since the index into it, as before.
         await retryOnCommitConflict(name, 'finalize (compaction)', () => table.optimize(), this.retry);
+        const compactedAt = new Date();
         await this.compactLedger(name, 'finalize (ledger compaction)');
+        // An earlier finalize's tag would block the pruning (LanceDB keeps tagged versions). Without the tag
+        // the collection reads as not finalized until the tag is set again below: a crash in between leaves
+        // it to the next finalize, which redoes only this.
+        await this.untagFinalized(table);
+        await retryOnCommitConflict(
+          name,
+          'finalize (pruning versions)',
+          () => pruneVersionsBefore(table, compactedAt, this.versionGraceMs),
+          this.retry,
+        );
         await this.tagFinalized(table, await table.version());
       });
     });
@@ -629,6 +649,11 @@ export class LanceDbStore implements VectorStore, ShardLedger {
   private async finalizedVersion(table: Table): Promise<number | undefined> {
     const tags = await (await table.tags()).list();
     return tags[FINALIZED_TAG]?.version;
+  }
+
+  private async untagFinalized(table: Table): Promise<void> {
+    const tags = await table.tags();
+    if ((await tags.list())[FINALIZED_TAG] !== undefined) await tags.delete(FINALIZED_TAG);
   }
 
   private async tagFinalized(table: Table, version: number): Promise<void> {
