@@ -304,8 +304,8 @@ export class LanceDbStore implements VectorStore, ShardLedger {
         const compactedAt = new Date();
         await this.compactLedger(name, 'finalize (ledger compaction)');
         // An earlier finalize's tag would block the pruning (LanceDB keeps tagged versions). Without the tag
-        // the collection reads as not finalized until the tag is set again below: a crash in between leaves
-        // it to the next finalize, which redoes only this.
+        // the collection reads as not finalized until the tag is set again below: after a crash in between,
+        // the next finalize finds the duplicates removed, the index kept and nothing to compact.
         await this.untagFinalized(table);
         await retryOnCommitConflict(
           name,
