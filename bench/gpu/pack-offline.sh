@@ -9,8 +9,8 @@
 # cuDNN 9; the GPU machine must have those libraries (CUDA toolkit, or the nvidia-* Python wheels PyTorch brings).
 #
 # Usage (repo root, after npm ci):  bench/gpu/pack-offline.sh [--pipeline] [--sm 90] [--part-mb 45] OUT_DIR
-#   --pipeline   also what bench/gpu-pipeline.sh needs: the worker's and producer's runtime packages (BullMQ, LanceDB,
-#                Arrow, ...) and this machine's redis-server with the libraries it links (glibc aside), behind a
+#   --pipeline   also what bench/gpu-pipeline.sh needs: the worker's, producer's and benchmarks' runtime packages
+#                (BullMQ, LanceDB, Arrow, ...) and this machine's redis-server with the libraries it links (glibc aside), behind a
 #                bin/redis-server wrapper that gives only redis its library path
 #   --sm N       keep only the provider's machine code for GPU architecture sm_N (90: H100, H200), the rest zeroed
 #                (bench/gpu/keep-gpu-arch.ts): 51 MB compressed instead of 178 MB. The result runs on no other GPU.
@@ -51,8 +51,8 @@ if ! ls "$wheel_dir"/onnxruntime_gpu-*.whl >/dev/null 2>&1; then
 fi
 wheel=$(ls "$wheel_dir"/onnxruntime_gpu-*.whl | head -n1)
 
-# The runtime closure of the encoder (all that bench/gpu/run.ts imports), or with --pipeline of the worker and the
-# producer too, plus tsx (the sources run as TypeScript). Left out: optional peers that npm lists but nothing here
+# The runtime closure of the encoder (all that bench/gpu/run.ts imports), or with --pipeline of the worker, the
+# producer and the benchmarks too, plus tsx (the sources run as TypeScript). Left out: optional peers that npm lists but nothing here
 # loads (LanceDB's embedding functions' transformers.js with its onnxruntime-web and sharp; the Qdrant client's
 # typescript), 200 MB together.
 workspaces=(-w libs/encoder)
