@@ -10,8 +10,8 @@
 #
 # Usage (repo root, after npm ci):  bench/gpu/pack-offline.sh [--pipeline] [--sm 90] [--part-mb 45] OUT_DIR
 #   --pipeline   also what bench/gpu-pipeline.sh needs: the worker's, producer's and benchmarks' runtime packages
-#                (BullMQ, LanceDB, Arrow, ...) and this machine's redis-server with the libraries it links (glibc aside), behind a
-#                bin/redis-server wrapper that gives only redis its library path
+#                (BullMQ, LanceDB, Arrow, ...) and this machine's redis-server with the libraries it links (glibc
+#                aside), behind a bin/redis-server wrapper that gives only redis its library path
 #   --sm N       keep only the provider's machine code for GPU architecture sm_N (90: H100, H200), the rest zeroed
 #                (bench/gpu/keep-gpu-arch.ts): 51 MB compressed instead of 178 MB. The result runs on no other GPU.
 #   --part-mb M  split each archive into M MiB parts, for a size-limited transfer (default 45)
