@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { connect } from '@lancedb/lancedb';
+import { toRecordBatch } from './embedded-batch.ts';
 import { LanceDbStore } from './lancedb/lancedb-store.ts';
 import { openStore } from './open-store.ts';
 import { FakeQdrant } from './qdrant/contract/fake-qdrant.ts';
@@ -19,6 +21,38 @@ test('EMBEDLINE_STORE=lancedb opens the embedded store at EMBEDLINE_LANCEDB_DIR'
     await store.recordShard('docs', 'a', 1);
     assert.deepEqual(await store.completedShards('docs'), new Map([['a', 1]]));
     await store.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('EMBEDLINE_LANCEDB_COMPACT_EVERY_VERSIONS sets how often the embedded store compacts while loading', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'embedline-open-store-'));
+  try {
+    for (const [every, fragments] of [
+      [undefined, 2],
+      [3, 1],
+    ] as const) {
+      const name = `docs${every ?? ''}`;
+      const store = await openStore({
+        EMBEDLINE_STORE: 'lancedb',
+        EMBEDLINE_LANCEDB_DIR: dir,
+        ...(every === undefined ? {} : { EMBEDLINE_LANCEDB_COMPACT_EVERY_VERSIONS: every }),
+      });
+      await store.createCollection(name, { dimension: 4 }); // version 1
+      for (const id of ['1', '2'])
+        // versions 2 and 3
+        await store.upsert(
+          name,
+          toRecordBatch({ ids: [id], vectors: new Float32Array(4).fill(0.5), dimension: 4, texts: [id] }),
+        );
+      await store.close();
+      const db = await connect(dir);
+      const table = await db.openTable(name);
+      assert.equal((await table.stats()).fragmentStats.numFragments, fragments, `every ${every}`);
+      table.close();
+      db.close();
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

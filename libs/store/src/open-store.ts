@@ -8,6 +8,7 @@ export interface StoreSettings {
   readonly EMBEDLINE_STORE: 'lancedb' | 'qdrant';
   readonly EMBEDLINE_LANCEDB_DIR: string;
   readonly EMBEDLINE_LANCEDB_METADATA_CACHE_MIB?: number;
+  readonly EMBEDLINE_LANCEDB_COMPACT_EVERY_VERSIONS?: number;
   readonly QDRANT_URL?: string | undefined;
   readonly QDRANT_API_KEY?: string | undefined;
 }
@@ -19,9 +20,11 @@ export interface StoreSettings {
 export async function openStore(settings: StoreSettings): Promise<VectorStore & ShardLedger> {
   if (settings.EMBEDLINE_STORE === 'lancedb') {
     const cacheMiB = settings.EMBEDLINE_LANCEDB_METADATA_CACHE_MIB;
+    const compactEvery = settings.EMBEDLINE_LANCEDB_COMPACT_EVERY_VERSIONS;
     return new LanceDbStore({
       uri: settings.EMBEDLINE_LANCEDB_DIR,
       ...(cacheMiB === undefined ? {} : { metadataCacheBytes: cacheMiB * 2 ** 20 }),
+      ...(compactEvery === undefined ? {} : { compactEveryVersions: compactEvery }),
     });
   }
   const url = settings.QDRANT_URL?.trim();
