@@ -109,7 +109,10 @@ test('a pass keeps a finalize tag that is on the latest version', async () => {
     const table = await db.openTable('docs');
     try {
       assert.equal(
-        await compactDuringIngest(table, assert.fail, { staleTag: 'embedline-finalized', versionAgeMs: 0 }),
+        await compactDuringIngest(table, (error) => assert.fail(String(error)), {
+          staleTag: 'embedline-finalized',
+          versionAgeMs: 0,
+        }),
         'compacted',
       );
       assert.equal((await store.describe('docs'))?.finalized, true);
@@ -117,6 +120,23 @@ test('a pass keeps a finalize tag that is on the latest version', async () => {
       table.close();
     }
   });
+});
+
+test('the ledger compaction every 100 records deletes the ledger versions older than ingestVersionAgeMs', async () => {
+  for (const [age, most] of [
+    [0, 10],
+    [60_000, 200],
+  ] as const) {
+    await withStore({ ingestVersionAgeMs: age }, async (store, db) => {
+      await store.createCollection('docs', { dimension: DIMENSION });
+      for (let i = 0; i < 100; i++) await store.recordShard('docs', `shard-${i}`, 10);
+      const ledger = await db.openTable('docs__shards');
+      const versions = (await ledger.listVersions()).length;
+      ledger.close();
+      assert.ok(versions <= most && versions > most / 20, `${versions} ledger versions with age ${age}`);
+      assert.equal((await store.completedShards('docs')).size, 100);
+    });
+  }
 });
 
 test('a pass never throws: a lost race is dropped, other errors are reported', async () => {

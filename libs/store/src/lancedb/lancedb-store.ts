@@ -64,8 +64,9 @@ export interface LanceDbStoreOptions {
    */
   readonly compactEveryVersions?: number;
   /**
-   * Those passes delete versions superseded longer ago than this (default 10,000 ms): the time a reader of
-   * an older version (a search, a merge retrying a shard) has before its files may go.
+   * Those passes, and the shard ledger's compactions, delete versions superseded longer ago than this
+   * (default 10,000 ms): the time a reader of an older version (a search, a merge retrying a shard) has
+   * before its files may go.
    */
   readonly ingestVersionAgeMs?: number;
   /** Told when a compaction during an ingest failed (the write itself succeeded); default: a process warning. */
@@ -478,11 +479,13 @@ export class LanceDbStore implements VectorStore, ShardLedger {
    * LEDGER_COMPACT_EVERY records keeps the ledger at a few fragments (flat at ~200 MiB in the same test).
    */
   private dueForLedgerCompaction(name: string): boolean {
-    return countTo(this.recordedSinceCompaction, name, LEDGER_COMPACT_EVERY);
+    const recorded = (this.recordedSinceCompaction.get(name) ?? 0) + 1;
+    this.recordedSinceCompaction.set(name, recorded % LEDGER_COMPACT_EVERY);
+    return recorded === LEDGER_COMPACT_EVERY;
   }
 
   /**
-   * Compacts the ledger's fragments into one and deletes its versions older than INGEST_VERSION_AGE_MS,
+   * Compacts the ledger's fragments into one and deletes its versions older than `ingestVersionAgeMs`,
    * so that reading or writing it stays cheap: with one version per recorded shard, recording took
    * 8 ms at 500 shards and 15 ms at 4,000 (see compactDuringIngest).
    */
@@ -491,7 +494,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
       retryOnCommitConflict(
         name,
         operation,
-        () => ledger.optimize({ cleanupOlderThan: new Date(Date.now() - INGEST_VERSION_AGE_MS) }),
+        () => ledger.optimize({ cleanupOlderThan: new Date(Date.now() - this.ingestVersionAgeMs) }),
         this.retry,
       ),
     );
@@ -765,13 +768,6 @@ function checkName(name: string): void {
       `collection name "${name}" is not allowed: LanceDB table names use only letters, digits, "_", "-" and "."`,
     );
   }
-}
-
-/** Counts one more event of `name`; true, and the count starts over, when it reaches `every`. */
-function countTo(counts: Map<string, number>, name: string, every: number): boolean {
-  const count = (counts.get(name) ?? 0) + 1;
-  counts.set(name, count % every);
-  return count === every;
 }
 
 function warnCompactionFailed(collection: string, error: unknown): void {
