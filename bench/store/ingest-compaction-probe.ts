@@ -4,7 +4,7 @@
  * store's `compactEveryVersions` set to `compactEvery` (0: only finalize would compact). Prints ms per
  * write and per ledger record, the passes' time, RSS, fragments and versions every 500 writes.
  *
- *   npx tsx bench/store/ingest-compaction-probe.ts [rows 1000] [writes 4000] [compactEvery 1000]
+ *   npx tsx bench/store/ingest-compaction-probe.ts [rows 1000] [writes 4000] [compactEvery 2000]
  */
 import { rmSync } from 'node:fs';
 import * as lancedb from '@lancedb/lancedb';
@@ -13,7 +13,7 @@ import { LanceDbStore, toRecordBatch } from '@embedline/store';
 const dimension = 64;
 const rows = Number(process.argv[2] ?? 1000);
 const writes = Number(process.argv[3] ?? 4000);
-const compactEvery = Number(process.argv[4] ?? 1000);
+const compactEvery = Number(process.argv[4] ?? 2000);
 const dir = '/tmp/ingest-compaction-probe';
 rmSync(dir, { recursive: true, force: true });
 const store = new LanceDbStore({ uri: dir, compactEveryVersions: compactEvery });

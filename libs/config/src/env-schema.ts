@@ -43,7 +43,7 @@ export const envSchema = z.object({
   /** Ceiling of LanceDB's file-metadata cache per process, in MiB (LanceDB's own default is 1024). */
   EMBEDLINE_LANCEDB_METADATA_CACHE_MIB: int(1).default(256),
   /** Table versions between two compactions of a collection while it is loaded (0: only finalize compacts). */
-  EMBEDLINE_LANCEDB_COMPACT_EVERY_VERSIONS: int(0).default(1000),
+  EMBEDLINE_LANCEDB_COMPACT_EVERY_VERSIONS: int(0).default(2000),
   QDRANT_URL: z.string().url().optional(),
   QDRANT_API_KEY: z.string().optional(),
   /** A local sentence-transformers folder; unset = the Hugging Face cache / hub / bundled fallback. */

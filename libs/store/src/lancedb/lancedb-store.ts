@@ -58,7 +58,7 @@ export interface LanceDbStoreOptions {
    */
   readonly versionGraceMs?: number;
   /**
-   * Table versions between two compactions during an ingest (default 1,000; 0: only finalize compacts):
+   * Table versions between two compactions during an ingest (default 2,000; 0: only finalize compacts):
    * the write that commits a multiple of it compacts the table. See compactDuringIngest for why, and
    * DEFAULT_COMPACT_EVERY_VERSIONS for the choice.
    */
@@ -141,13 +141,18 @@ const DEFAULT_CONNECTION_COMMITS = 200;
 const DEFAULT_VERSION_GRACE_MS = 2000;
 /**
  * Each write commits one version. Lance rewrites fragments of fewer than ~1M rows (its target size):
- * with shards of 1,000 rows a pass every 1,000 versions rewrites the ~1M rows written since the last
- * one plus the last output fragment, still just below the target, so each row is rewritten about twice
- * in an ingest instead of once by finalize; in exchange commits stay as cheap as at 1,000 fragments and
- * versions. Keyed on the version, not on a process's own writes, so that exactly one of W workers
- * compacts (the one whose write committed that version), about every 1,000 writes to the table.
+ * with shards of 1,000 rows a pass every 2,000 versions rewrites the ~2M rows written since the last one
+ * plus the previous pass's last output fragment (below the target), so each row is rewritten about 1.5
+ * times in an ingest instead of once by finalize, while commits stay as cheap as at 2,000 fragments and
+ * versions. Not 1,000: finalize then compacts that partial fragment with the ingest's tail again, and
+ * compacting one large fragment took finalize's peak further than compacting many small ones (1M x 64-d,
+ * compaction alone, fresh process: +210 MiB after a pass at 1,000 versions, +115 without; the 1M ingest of
+ * bench/pipeline/scale.ts got its one pass at its very end and its finalize worker went from ~255 to
+ * ~350 MiB). At 2,000 an ingest of up to ~2,000 shards gets no pass at all. Keyed on the version, not on a
+ * process's own writes, so that exactly one of W workers compacts (the one whose write committed that
+ * version), about every 2,000 writes to the table.
  */
-const DEFAULT_COMPACT_EVERY_VERSIONS = 1000;
+const DEFAULT_COMPACT_EVERY_VERSIONS = 2000;
 
 interface OpenTable {
   readonly table: Table;
