@@ -1,5 +1,6 @@
 import type { Table } from '@lancedb/lancedb';
 import { isCommitConflict } from './commit-retry.ts';
+import { finalizedVersion, untagFinalized } from './finalized-tag.ts';
 
 /**
  * Versions superseded longer ago than this are deleted by the compactions made during an ingest. Readers
@@ -34,11 +35,12 @@ export type IngestCompactionOutcome = 'compacted' | 'lost-race' | 'failed';
 export async function compactDuringIngest(
   table: Table,
   onError: (error: unknown) => void,
-  options: { readonly staleTag?: string; readonly versionAgeMs?: number } = {},
+  versionAgeMs = INGEST_VERSION_AGE_MS,
 ): Promise<IngestCompactionOutcome> {
   try {
-    if (options.staleTag !== undefined) await removeStaleTag(table, options.staleTag);
-    const cutoff = new Date(Date.now() - (options.versionAgeMs ?? INGEST_VERSION_AGE_MS));
+    const tagged = await finalizedVersion(table);
+    if (tagged !== undefined && tagged !== (await table.version())) await untagFinalized(table);
+    const cutoff = new Date(Date.now() - versionAgeMs);
     await table.optimize({ cleanupOlderThan: cutoff });
     return 'compacted';
   } catch (error) {
@@ -46,10 +48,4 @@ export async function compactDuringIngest(
     onError(error);
     return 'failed';
   }
-}
-
-async function removeStaleTag(table: Table, tag: string): Promise<void> {
-  const tags = await table.tags();
-  const tagged = (await tags.list())[tag];
-  if (tagged !== undefined && tagged.version !== (await table.version())) await tags.delete(tag);
 }

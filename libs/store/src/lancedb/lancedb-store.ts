@@ -19,6 +19,7 @@ import { hasPrimaryKey, schemaDimension, tableSchema, toLanceData } from './arro
 import { DEFAULT_RETRY_POLICY, retryOnCommitConflict, type RetryPolicy } from './commit-retry.ts';
 import { collectGarbage } from './collect-garbage.ts';
 import { compactDuringIngest, INGEST_VERSION_AGE_MS } from './compact-during-ingest.ts';
+import { finalizedVersion, tagFinalized, untagFinalized } from './finalized-tag.ts';
 import { pruneVersionsBefore } from './prune-versions.ts';
 import { removeDuplicateIds } from './remove-duplicates.ts';
 import {
@@ -117,8 +118,6 @@ function loadLanceDb(): Promise<LanceDb> {
  * before keep working, with the old compaction cost.
  */
 const STABLE_ROW_IDS = { new_table_enable_stable_row_ids: 'true' };
-/** Tag on the table version finalize left; the collection is finalized while that is the latest version. */
-const FINALIZED_TAG = 'embedline-finalized';
 /**
  * ANN candidates re-scored on the stored vectors, as a multiple of topK. At 1M clustered 64-d vectors
  * (1,000 partitions) the PQ ranking, not the partitions probed, lost the neighbours: recall@10 was 0.85
@@ -253,10 +252,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
       this.commits += 1;
       // Awaited, so that the shard is acknowledged (and finalize can start) only after the pass ends.
       if (this.compactEveryVersions > 0 && version % this.compactEveryVersions === 0) {
-        await compactDuringIngest(table, (error) => this.onCompactionError(name, error), {
-          staleTag: FINALIZED_TAG,
-          versionAgeMs: this.ingestVersionAgeMs,
-        });
+        await compactDuringIngest(table, (error) => this.onCompactionError(name, error), this.ingestVersionAgeMs);
       }
     });
   }
@@ -300,7 +296,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
       const entry = await this.open(name);
       const { table, dimension } = entry;
       await this.guard(name, async () => {
-        if ((await this.finalizedVersion(table)) === (await table.version())) return;
+        if ((await finalizedVersion(table)) === (await table.version())) return;
         const { Index } = await loadLanceDb();
         // Before compaction, while row ids still follow write order (see removeDuplicateIds).
         await removeDuplicateIds(table, (operation) =>
@@ -354,14 +350,14 @@ export class LanceDbStore implements VectorStore, ShardLedger {
         // An earlier finalize's tag would block the pruning (LanceDB keeps tagged versions). Without the tag
         // the collection reads as not finalized until the tag is set again below: after a crash in between,
         // the next finalize finds the duplicates removed, the index kept and nothing to compact.
-        await this.untagFinalized(table);
+        await untagFinalized(table);
         await retryOnCommitConflict(
           name,
           'finalize (pruning versions)',
           () => pruneVersionsBefore(table, compactedAt, this.versionGraceMs),
           this.retry,
         );
-        await this.tagFinalized(table, await table.version());
+        await tagFinalized(table, await table.version());
       });
     });
   }
@@ -374,12 +370,12 @@ export class LanceDbStore implements VectorStore, ShardLedger {
       const { table, dimension } = entry;
       try {
         return await this.guard(name, async () => {
-          const [count, version, finalizedVersion] = await Promise.all([
+          const [count, version, tagged] = await Promise.all([
             table.countRows(),
             table.version(),
-            this.finalizedVersion(table),
+            finalizedVersion(table),
           ]);
-          return { name, dimension, distance: 'dot', count, finalized: finalizedVersion === version, version };
+          return { name, dimension, distance: 'dot', count, finalized: tagged === version, version };
         });
       } catch (error) {
         if (error instanceof CollectionNotFoundError) return undefined; // dropped while we looked
@@ -703,29 +699,6 @@ export class LanceDbStore implements VectorStore, ShardLedger {
       entry.nprobes = { version, value };
     }
     return entry.nprobes.value;
-  }
-
-  private async finalizedVersion(table: Table): Promise<number | undefined> {
-    const tags = await (await table.tags()).list();
-    return tags[FINALIZED_TAG]?.version;
-  }
-
-  private async untagFinalized(table: Table): Promise<void> {
-    const tags = await table.tags();
-    if ((await tags.list())[FINALIZED_TAG] !== undefined) await tags.delete(FINALIZED_TAG);
-  }
-
-  private async tagFinalized(table: Table, version: number): Promise<void> {
-    const tags = await table.tags();
-    if ((await tags.list())[FINALIZED_TAG] === undefined) {
-      try {
-        await tags.create(FINALIZED_TAG, version);
-        return;
-      } catch (error) {
-        if (!/already exists/i.test(messageOf(error))) throw error;
-      }
-    }
-    await tags.update(FINALIZED_TAG, version);
   }
 }
 
