@@ -6,17 +6,19 @@
  * (duplicate removal and compaction only). The finalizing process gets this process's environment: run it
  * with `MALLOC_ARENA_MAX=2` to measure it as infra/k8s deploys the finalize worker; with `PROBE_TRACE=1` it
  * prints its memory every 250 ms (`PROBE_TRACE=40`: every 40 ms), stamped with the wall clock so that
- * `LANCEDB_LOG=info`'s log says which step runs. Linux only.
+ * `LANCEDB_LOG=info`'s log says which step runs. Also prints what finalize left on disk (size, versions,
+ * data files and index copies against those in use). Linux only.
  *
  *   npx tsx bench/store/finalize-memory-probe.ts FRAGMENTS ROWS DIM [noindex]
  *
  * Measured figures: docs/operations.md, "The embedded store (LanceDB) on one machine".
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connect } from '@lancedb/lancedb';
 import { LanceDbStore, toRecordBatch } from '@embedline/store';
 import { randomUnitVectors } from '@embedline/testing';
 
@@ -42,6 +44,41 @@ function traceMemory(started: number, intervalMs: number): void {
   setInterval(line, intervalMs).unref();
 }
 
+/** Bytes of the files under `path`, recursively. */
+function folderBytes(path: string): number {
+  let total = 0;
+  for (const entry of readdirSync(path, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}
+
+/**
+ * What finalize left on disk: the collection's size, the versions kept, and the data files and index copies
+ * there against those the latest version uses (more on disk than in use: files no version needs any more).
+ */
+async function footprint(dir: string) {
+  const tableDir = join(dir, `${COLLECTION}.lance`);
+  const db = await connect(dir);
+  const table = await db.openTable(COLLECTION);
+  const versions = (await table.listVersions()).length;
+  const fragmentsLeft = (await table.stats()).fragmentStats.numFragments;
+  const indexes = (await table.listIndices()).length;
+  table.close();
+  db.close();
+  const indexCopies = readdirSync(join(tableDir, '_indices')).filter(
+    (uuid) => readdirSync(join(tableDir, '_indices', uuid)).length > 0,
+  ).length;
+  return {
+    storeMiB: Math.round(folderBytes(tableDir) / 2 ** 20),
+    versions,
+    dataFiles: readdirSync(join(tableDir, 'data')).length,
+    fragmentsLeft,
+    indexCopies,
+    indexes,
+  };
+}
+
 async function finalizeHere(dir: string, noIndex: boolean): Promise<void> {
   const store = new LanceDbStore({ uri: dir, ...(noIndex ? { indexThreshold: Number.MAX_SAFE_INTEGER } : {}) });
   await store.count(COLLECTION);
@@ -54,7 +91,8 @@ async function finalizeHere(dir: string, noIndex: boolean): Promise<void> {
   const peak = statusMiB('VmHWM');
   await store.close();
   const seconds = (Date.now() - started) / 1000;
-  console.log(JSON.stringify({ rssBeforeMiB: Math.round(before), peakMiB: Math.round(peak), addedMiB: Math.round(peak - before), seconds }));
+  const disk = await footprint(dir);
+  console.log(JSON.stringify({ rssBeforeMiB: Math.round(before), peakMiB: Math.round(peak), addedMiB: Math.round(peak - before), seconds, ...disk }));
 }
 
 async function write(dir: string, fragments: number, rows: number, dim: number): Promise<void> {

@@ -46,6 +46,15 @@ function runStoreScript(script: string, env: Record<string, string>): Promise<st
   });
 }
 
+/** Index folders under a Lance table that still hold files (LanceDB leaves a pruned index's folder empty). */
+async function indexCopies(tableDir: string): Promise<number> {
+  let copies = 0;
+  for (const uuid of await readdir(join(tableDir, '_indices'))) {
+    if ((await readdir(join(tableDir, '_indices', uuid))).length > 0) copies += 1;
+  }
+  return copies;
+}
+
 async function tempFolder(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'embedline-lancedb-'));
 }
@@ -126,7 +135,7 @@ describe('LanceDbStore', () => {
       "await store.listCollections(); await store.close();",
       "console.log(process.env.LANCE_DEFAULT_IO_BUFFER_SIZE, process.env.LANCE_SHUFFLE_BATCH_BYTES);",
     ].join('\n');
-    assert.equal(await runStoreScript(probe, {}), `${64 * 2 ** 20} ${4 * 2 ** 20}`);
+    assert.equal(await runStoreScript(probe, {}), `${16 * 2 ** 20} ${4 * 2 ** 20}`);
     assert.equal(
       await runStoreScript(probe, { LANCE_DEFAULT_IO_BUFFER_SIZE: '1000', LANCE_SHUFFLE_BATCH_BYTES: '2000' }),
       '1000 2000',
@@ -304,12 +313,18 @@ describe('LanceDbStore', () => {
         unindexedRows: 0,
       });
       assert.equal((await store.describe('big'))?.finalized, true);
-      // Compaction runs after the index build: the four writes' fragments are one, still all indexed.
+      // The four writes' fragments are one, all indexed, and nothing else is left on disk: LanceDB's
+      // optimize() rewrites an index, and one run after the build left a second copy and the version using it.
       const db = await connect(join(folder, 'db'));
       const table = await db.openTable('big');
       assert.equal((await table.stats()).fragmentStats.numFragments, 1);
+      const versions = (await table.listVersions()).length;
       table.close();
       db.close();
+      const tableDir = join(folder, 'db', 'big.lance');
+      assert.deepEqual(await readdir(join(tableDir, 'data')).then((files) => files.length), 1, 'data files');
+      assert.equal(await indexCopies(tableDir), 1, 'index copies on disk');
+      assert.ok(versions <= 2, `${versions} versions kept: the compaction's and the index build's at most`);
     });
 
     test('ANN search has recall@10 >= 0.9 against exact search, with exact scores', async (t) => {

@@ -81,8 +81,13 @@ export interface LanceDbVectorIndex extends IvfPqPlan {
   readonly unindexedRows: number;
 }
 
-/** Bytes a Lance scan may read ahead of its consumer (Lance's default: 2 GiB). */
-const LANCE_IO_BUFFER_BYTES = 64 * 2 ** 20;
+/**
+ * Bytes a Lance scan may read ahead of its consumer (Lance's default: 2 GiB). The index build's scan of
+ * compacted 1M-row fragments took finalize's peak at 1M x 64-d to 393-411 MiB at 64 MiB, 324 at 16 MiB
+ * and 322 at 8 MiB (bench/store/finalize-memory-probe.ts). Exact searches and scans of a local 1M x 64-d table
+ * ran as fast at 16 as at 64 MiB (median search 202-226 vs 227-275 ms, full scan 2.6-2.9 vs 2.6-3.0 s).
+ */
+const LANCE_IO_BUFFER_BYTES = 16 * 2 ** 20;
 /**
  * Bytes of transformed rows an index build's shuffle gathers before it sorts and spills them (Lance's
  * default: 128 MiB). Lance copies a gathered batch twice (concatenation, then sorting by partition), so
@@ -126,6 +131,8 @@ const STABLE_ROW_IDS = { new_table_enable_stable_row_ids: 'true' };
  * (96 sub-vectors) 10 gave 0.78, 20 gave 0.96 and 40 gave 1.0 (13, 15, 19 ms). At 20k rows 10 had been enough.
  */
 const DEFAULT_REFINE_FACTOR = 40;
+/** Compaction passes finalize makes at most before it prunes (see compactAndPrune). */
+const MAX_COMPACTION_PASSES = 3;
 /** Side table holding the shard ledger of a collection (see shard-ledger.ts). */
 const LEDGER_SUFFIX = '__shards';
 /** LanceDB's table-name rule (other names make 0.31 panic instead of failing cleanly). */
@@ -195,9 +202,18 @@ export class LanceDbStore implements VectorStore, ShardLedger {
     this.nprobes = options.nprobes === undefined ? undefined : positiveInteger('nprobes', options.nprobes);
     this.refineFactor = positiveInteger('refineFactor', options.refineFactor ?? DEFAULT_REFINE_FACTOR);
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.metadataCacheBytes = positiveInteger('metadataCacheBytes', options.metadataCacheBytes ?? DEFAULT_METADATA_CACHE_BYTES);
-    this.connectionCommits = positiveInteger('connectionCommits', options.connectionCommits ?? DEFAULT_CONNECTION_COMMITS);
-    this.versionGraceMs = nonNegativeInteger('versionGraceMs', options.versionGraceMs ?? DEFAULT_VERSION_GRACE_MS);
+    this.metadataCacheBytes = positiveInteger(
+      'metadataCacheBytes',
+      options.metadataCacheBytes ?? DEFAULT_METADATA_CACHE_BYTES,
+    );
+    this.connectionCommits = positiveInteger(
+      'connectionCommits',
+      options.connectionCommits ?? DEFAULT_CONNECTION_COMMITS,
+    );
+    this.versionGraceMs = nonNegativeInteger(
+      'versionGraceMs',
+      options.versionGraceMs ?? DEFAULT_VERSION_GRACE_MS,
+    );
     this.compactEveryVersions = nonNegativeInteger(
       'compactEveryVersions',
       options.compactEveryVersions ?? DEFAULT_COMPACT_EVERY_VERSIONS,
@@ -214,7 +230,9 @@ export class LanceDbStore implements VectorStore, ShardLedger {
       checkName(name);
       // Ledger names are reserved: such a table would be hidden from listCollections and clash with a ledger.
       if (name.endsWith(LEDGER_SUFFIX))
-        throw new RangeError(`collection name "${name}" ends with "${LEDGER_SUFFIX}", reserved for shard ledgers`);
+        throw new RangeError(
+          `collection name "${name}" ends with "${LEDGER_SUFFIX}", reserved for shard ledgers`,
+        );
       const dimension = positiveInteger('dimension', options.dimension);
       const existing = await this.tryOpen(name);
       if (existing === undefined) {
@@ -248,11 +266,17 @@ export class LanceDbStore implements VectorStore, ShardLedger {
         options.firstWrite === true
           ? () => table.add(data)
           : () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
-      const { version } = await this.guard(name, () => retryOnCommitConflict(name, 'upsert', write, this.retry));
+      const { version } = await this.guard(name, () =>
+        retryOnCommitConflict(name, 'upsert', write, this.retry),
+      );
       this.commits += 1;
       // Awaited, so that the shard is acknowledged (and finalize can start) only after the pass ends.
       if (this.compactEveryVersions > 0 && version % this.compactEveryVersions === 0) {
-        await compactDuringIngest(table, (error) => this.onCompactionError(name, error), this.ingestVersionAgeMs);
+        await compactDuringIngest(
+          table,
+          (error) => this.onCompactionError(name, error),
+          this.ingestVersionAgeMs,
+        );
       }
     });
   }
@@ -294,72 +318,96 @@ export class LanceDbStore implements VectorStore, ShardLedger {
   async finalize(name: string): Promise<void> {
     return this.track(async () => {
       const entry = await this.open(name);
-      const { table, dimension } = entry;
+      const { table } = entry;
       await this.guard(name, async () => {
         if ((await finalizedVersion(table)) === (await table.version())) return;
-        const { Index } = await loadLanceDb();
         // Before compaction, while row ids still follow write order (see removeDuplicateIds).
         await removeDuplicateIds(table, (operation) =>
           retryOnCommitConflict(name, 'finalize (duplicate removal)', operation, this.retry),
         );
-        collectGarbage(); // the scan's garbage, before the index build's peak (see collectGarbage)
-        const rows = await table.countRows();
-        if (rows >= this.indexThreshold) {
-          const wanted = planIvfPq(rows, dimension);
-          const existing = (await table.listIndices()).filter((index) => index.columns.includes('vector'));
-          const current = existing
-            .map((index) => parseIndexName(index.name))
-            .find((plan) => plan !== undefined);
-          if (current === undefined || needsRetrain(current, wanted)) {
-            await retryOnCommitConflict(
-              name,
-              'finalize (index build)',
-              () =>
-                table.createIndex('vector', {
-                  name: wanted.name,
-                  replace: true,
-                  config: Index.ivfPq({
-                    distanceType: 'dot',
-                    numPartitions: wanted.partitions,
-                    numSubVectors: wanted.subVectors,
-                    sampleRate: trainingSampleRate(wanted.partitions, dimension),
-                  }),
-                }),
-              this.retry,
-            );
-            // LanceDB keeps any number of indexes on a column: drop the outgrown one only now, so that
-            // searches never fall back to a flat scan meanwhile.
-            for (const index of existing) {
-              if (index.name === wanted.name) continue;
-              await retryOnCommitConflict(
-                name,
-                'finalize (index drop)',
-                () => table.dropIndex(index.name),
-                this.retry,
-              );
-            }
-          }
-        }
-        // Compaction after the index build, not before: the build then starts from a process that has
-        // not yet held compaction's buffers, and its peak fell from 399 to 326 MiB at 1M x 64-d (209 vs
-        // 219 at 100k; bench/store/finalize-memory-probe.ts). Stable row ids keep the index valid through
-        // the rewrite, and optimize() folds rows written since the index into it, as before.
-        await retryOnCommitConflict(name, 'finalize (compaction)', () => table.optimize(), this.retry);
-        const compactedAt = new Date();
-        await this.compactLedger(name, 'finalize (ledger compaction)');
-        // An earlier finalize's tag would block the pruning (LanceDB keeps tagged versions). Without the tag
-        // the collection reads as not finalized until the tag is set again below: after a crash in between,
-        // the next finalize finds the duplicates removed, the index kept and nothing to compact.
-        await untagFinalized(table);
-        await retryOnCommitConflict(
-          name,
-          'finalize (pruning versions)',
-          () => pruneVersionsBefore(table, compactedAt, this.versionGraceMs),
-          this.retry,
-        );
+        await this.compactAndPrune(name, table);
+        collectGarbage(); // the scan's and the compaction's garbage, before the index build's peak
+        await this.buildVectorIndex(name, entry);
         await tagFinalized(table, await table.version());
       });
     });
+  }
+
+  /**
+   * Compacts the table and deletes the versions before the compaction with the files only they use.
+   *
+   * Why before the index build: LanceDB's optimize() (compaction and pruning have no call of their own in
+   * its Node API) also rewrites every vector index, even one that has nothing new to fold in, and prunes
+   * before that rewrite, so the version it supersedes and that version's index copy stay on disk. Run
+   * after the build, finalize spent 2 of its 5.4 minutes at 8.8M x 64-d rewriting the index it had just
+   * built and left 745 MB (18%) of files no longer in use (bench/store/finalize-memory-probe.ts prints
+   * what finalize leaves). A collection finalized before still pays one rewrite here, which folds the rows
+   * written since into its index, as it must.
+   */
+  private async compactAndPrune(name: string, table: Table): Promise<void> {
+    // Compaction bins neighbouring small fragments, so one pass may leave two part-filled fragments that
+    // the next pass merges. Left to the pruning call, that merge ran before its clean-up, which then kept
+    // neither the versions nor the files of the first pass's output (8.8M x 64-d: 578 MB no version used).
+    for (let pass = 1; pass <= MAX_COMPACTION_PASSES; pass++) {
+      const { compaction } = await retryOnCommitConflict(
+        name,
+        'finalize (compaction)',
+        () => table.optimize(),
+        this.retry,
+      );
+      if (compaction.fragmentsRemoved === 0) break;
+    }
+    const compactedAt = new Date();
+    await this.compactLedger(name, 'finalize (ledger compaction)');
+    // An earlier finalize's tag would block the pruning (LanceDB keeps tagged versions). Without the tag
+    // the collection reads as not finalized until the tag is set again: after a crash in between, the
+    // next finalize finds the duplicates removed and nothing to compact, and builds what is missing.
+    await untagFinalized(table);
+    await retryOnCommitConflict(
+      name,
+      'finalize (pruning versions)',
+      () => pruneVersionsBefore(table, compactedAt, this.versionGraceMs),
+      this.retry,
+    );
+  }
+
+  /** Builds the IVF-PQ index a table of this size wants, unless the one it has still fits (see needsRetrain). */
+  private async buildVectorIndex(name: string, { table, dimension }: OpenTable): Promise<void> {
+    const rows = await table.countRows();
+    if (rows < this.indexThreshold) return;
+    const wanted = planIvfPq(rows, dimension);
+    const existing = (await table.listIndices()).filter((index) => index.columns.includes('vector'));
+    const current = existing.map((index) => parseIndexName(index.name)).find((plan) => plan !== undefined);
+    if (current !== undefined && !needsRetrain(current, wanted)) return;
+    const { Index } = await loadLanceDb();
+    await retryOnCommitConflict(
+      name,
+      'finalize (index build)',
+      () =>
+        table.createIndex('vector', {
+          name: wanted.name,
+          replace: true,
+          config: Index.ivfPq({
+            distanceType: 'dot',
+            numPartitions: wanted.partitions,
+            numSubVectors: wanted.subVectors,
+            sampleRate: trainingSampleRate(wanted.partitions, dimension),
+          }),
+        }),
+      this.retry,
+    );
+    // LanceDB keeps any number of indexes on a column: drop the outgrown one only now, so that searches
+    // never fall back to a flat scan meanwhile. Its files stay with the versions before the drop until
+    // the next finalize prunes them: pruning now would make optimize() rewrite the new index.
+    for (const index of existing) {
+      if (index.name === wanted.name) continue;
+      await retryOnCommitConflict(
+        name,
+        'finalize (index drop)',
+        () => table.dropIndex(index.name),
+        this.retry,
+      );
+    }
   }
 
   async describe(name: string): Promise<CollectionInfo | undefined> {
@@ -435,13 +483,16 @@ export class LanceDbStore implements VectorStore, ShardLedger {
       const payloads = (batch.getChild('payload')?.toArray() ?? []) as (string | null)[];
       const vectors = new Float32Array(ids.length * dimension);
       const column = batch.getChild('vector');
-      for (let i = 0; i < ids.length; i++) vectors.set(column?.get(i).toArray() as Float32Array, i * dimension);
+      for (let i = 0; i < ids.length; i++)
+        vectors.set(column?.get(i).toArray() as Float32Array, i * dimension);
       yield {
         ids,
         texts,
         vectors,
         dimension,
-        payloads: payloads.map((p) => (p === null || p === undefined ? null : (JSON.parse(p) as Record<string, unknown>))),
+        payloads: payloads.map((p) =>
+          p === null || p === undefined ? null : (JSON.parse(p) as Record<string, unknown>),
+        ),
       };
     }
   }
@@ -470,7 +521,8 @@ export class LanceDbStore implements VectorStore, ShardLedger {
         this.retry,
       );
       this.commits += 1;
-      if (this.dueForLedgerCompaction(name)) await this.compactLedger(name, 'recordShard (ledger compaction)');
+      if (this.dueForLedgerCompaction(name))
+        await this.compactLedger(name, 'recordShard (ledger compaction)');
     });
   }
 
