@@ -45,6 +45,12 @@ export function tableSchema(dimension: number): Schema {
   ]);
 }
 
+/** A collection's shard ledger: the types LanceDB inferred for ledgers created from a first row. */
+export function ledgerSchema(): Schema {
+  const A = lanceArrow();
+  return new A.Schema([new A.Field('shard', new A.Utf8(), true), new A.Field('records', new A.Float64(), true)]);
+}
+
 /** The vector width of a table schema, or undefined when it has no fixed-size `vector` column. */
 export function schemaDimension(schema: Schema): number | undefined {
   const type = schema.fields.find((f) => f.name === 'vector')?.type;

@@ -423,6 +423,24 @@ describe('LanceDB shard ledger', () => {
       rmSync(uri, { recursive: true, force: true });
     }
   });
+  test('shards finishing together as the ledger is created are all recorded', async () => {
+    // The first shards' records race to create the ledger; LanceDB let two creates both succeed, the
+    // second replacing the first, and a record was lost (the first shard of an 8.8M ingest).
+    const uri = mkdtempSync(join(tmpdir(), 'embedline-ledger-'));
+    try {
+      const store = new LanceDbStore({ uri });
+      for (let round = 0; round < 5; round++) {
+        const collection = `race${round}`;
+        await store.createCollection(collection, { dimension: 4 });
+        const keys = Array.from({ length: 6 }, (_, i) => `k-${round}-${i}`);
+        await Promise.all(keys.map((key) => store.recordShard(collection, key, 10)));
+        assert.deepEqual([...(await store.completedShards(collection)).keys()].sort(), keys, `round ${round}`);
+      }
+      await store.close();
+    } finally {
+      rmSync(uri, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('LanceDB connection replacement', () => {

@@ -15,7 +15,7 @@ import type {
   UpsertOptions,
   VectorStore,
 } from '../vector-store.ts';
-import { hasPrimaryKey, schemaDimension, tableSchema, toLanceData } from './arrow-interop.ts';
+import { hasPrimaryKey, ledgerSchema, schemaDimension, tableSchema, toLanceData } from './arrow-interop.ts';
 import { DEFAULT_RETRY_POLICY, retryOnCommitConflict, type RetryPolicy } from './commit-retry.ts';
 import { collectGarbage } from './collect-garbage.ts';
 import { compactDuringIngest, INGEST_VERSION_AGE_MS } from './compact-during-ingest.ts';
@@ -511,12 +511,17 @@ export class LanceDbStore implements VectorStore, ShardLedger {
         async () => {
           if ((await this.withLedger(name, append)) !== undefined) return;
           await this.open(name); // a ledger only for a collection that exists: else CollectionNotFoundError
+          // Created empty, then appended to: LanceDB can let two concurrent creates of one table both
+          // succeed, the second replacing the first (9 of 20 tries in one process). Created with this
+          // shard's row, the ledger lost the first shard's record whenever two shards finished together.
           try {
-            await (await this.db()).createTable(`${name}${LEDGER_SUFFIX}`, row, { mode: 'create' });
+            await (
+              await this.db()
+            ).createEmptyTable(`${name}${LEDGER_SUFFIX}`, ledgerSchema(), { mode: 'create' });
           } catch (error) {
             if (!/already exists/i.test(messageOf(error))) throw error;
-            await this.withLedger(name, append);
           }
+          await this.withLedger(name, append);
         },
         this.retry,
       );
