@@ -339,10 +339,11 @@ export class LanceDbStore implements VectorStore, ShardLedger {
    * Why before the index build: LanceDB's optimize() (compaction and pruning have no call of their own in
    * its Node API) also rewrites every vector index, even one that has nothing new to fold in, and prunes
    * before that rewrite, so the version it supersedes and that version's index copy stay on disk. Run
-   * after the build, finalize spent 2 of its 5.4 minutes at 8.8M x 64-d rewriting the index it had just
-   * built and left 745 MB (18%) of files no longer in use (bench/store/finalize-memory-probe.ts prints
-   * what finalize leaves). A collection finalized before still pays one rewrite here, which folds the rows
-   * written since into its index, as it must.
+   * after the build, finalize spent 2 of its 5.4 minutes at 8.8M x 64-d (the no-encoder bench's fixed
+   * vectors; less with real ones) rewriting the index it had just built and left 745 MB (18%) of files no
+   * longer in use (bench/store/finalize-memory-probe.ts prints what finalize leaves). A collection finalized
+   * before still pays a rewrite per optimize() call here, the first folding the rows written since into its
+   * index, as it must.
    */
   private async compactAndPrune(name: string, table: Table): Promise<void> {
     // Compaction bins neighbouring small fragments, so one pass may leave two part-filled fragments that
