@@ -11,11 +11,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IngestManifest, createRedisConnection } from '@embedline/queue';
 import { PrivateRedis } from '../../test/support/private-redis.ts';
+import { folderBytes } from '../folder-bytes.ts';
 import type { CorpusFile } from './corpora.ts';
 import { CPU_DEVICE, deviceEnv, type EncoderDevice } from './process-flags.ts';
 import {
@@ -342,18 +343,6 @@ function usageOf(child: Child, rssDir: string, sampledPeaks: Record<string, numb
 function redisCpuSeconds(info: string): number {
   const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
   return field('used_cpu_user') + field('used_cpu_sys');
-}
-
-function folderBytes(path: string): number {
-  let total = 0;
-  try {
-    for (const entry of readdirSync(path, { withFileTypes: true, recursive: true })) {
-      if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
-    }
-  } catch {
-    return NaN;
-  }
-  return total;
 }
 
 function profilesByRole(children: readonly Child[], dir: string): Record<string, string> {

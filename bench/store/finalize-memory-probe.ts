@@ -14,13 +14,14 @@
  * Measured figures: docs/operations.md, "The embedded store (LanceDB) on one machine".
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@lancedb/lancedb';
 import { LanceDbStore, toRecordBatch } from '@embedline/store';
 import { randomUnitVectors } from '@embedline/testing';
+import { folderBytes } from '../folder-bytes.ts';
 
 const COLLECTION = 'c';
 const TEXT = 'lorem ipsum dolor sit amet consectetur '.repeat(8);
@@ -42,15 +43,6 @@ function traceMemory(started: number, intervalMs: number): void {
     console.error(`${now.toISOString()} ${seconds} s: anon ${statusMiB('RssAnon').toFixed(0)} MiB, file ${statusMiB('RssFile').toFixed(0)} MiB, JS heap ${heap.toFixed(0)} MiB`);
   };
   setInterval(line, intervalMs).unref();
-}
-
-/** Bytes of the files under `path`, recursively. */
-function folderBytes(path: string): number {
-  let total = 0;
-  for (const entry of readdirSync(path, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
-  }
-  return total;
 }
 
 /**
