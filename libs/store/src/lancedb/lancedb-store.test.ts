@@ -429,7 +429,7 @@ describe('LanceDB shard ledger', () => {
     const uri = mkdtempSync(join(tmpdir(), 'embedline-ledger-'));
     try {
       const store = new LanceDbStore({ uri });
-      for (let round = 0; round < 5; round++) {
+      for (let round = 0; round < 20; round++) {
         const collection = `race${round}`;
         await store.createCollection(collection, { dimension: 4 });
         const keys = Array.from({ length: 6 }, (_, i) => `k-${round}-${i}`);

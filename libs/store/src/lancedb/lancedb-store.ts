@@ -160,6 +160,11 @@ const DEFAULT_VERSION_GRACE_MS = 2000;
  */
 const DEFAULT_COMPACT_EVERY_VERSIONS = 2000;
 
+/** The options that are counts (checked in the constructor). */
+type CountOption = {
+  [K in keyof LanceDbStoreOptions]-?: NonNullable<LanceDbStoreOptions[K]> extends number ? K : never;
+}[keyof LanceDbStoreOptions];
+
 interface OpenTable {
   readonly table: Table;
   readonly dimension: number;
@@ -191,37 +196,27 @@ export class LanceDbStore implements VectorStore, ShardLedger {
   private commits = 0;
   private replaced = 0;
   private readonly recordedSinceCompaction = new Map<string, number>();
+  private readonly ledgerCreations = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(options: LanceDbStoreOptions) {
+    // Each count option: its value or default, checked (a name in the error says which option was wrong).
+    const count = (key: CountOption, fallback: number, check = positiveInteger) =>
+      check(key, options[key] ?? fallback);
     this.uri = options.uri;
-    this.indexThreshold = positiveInteger(
-      'indexThreshold',
-      options.indexThreshold ?? DEFAULT_INDEX_THRESHOLD,
-    );
+    this.indexThreshold = count('indexThreshold', DEFAULT_INDEX_THRESHOLD);
     this.nprobes = options.nprobes === undefined ? undefined : positiveInteger('nprobes', options.nprobes);
-    this.refineFactor = positiveInteger('refineFactor', options.refineFactor ?? DEFAULT_REFINE_FACTOR);
+    this.refineFactor = count('refineFactor', DEFAULT_REFINE_FACTOR);
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.metadataCacheBytes = positiveInteger(
-      'metadataCacheBytes',
-      options.metadataCacheBytes ?? DEFAULT_METADATA_CACHE_BYTES,
-    );
-    this.connectionCommits = positiveInteger(
-      'connectionCommits',
-      options.connectionCommits ?? DEFAULT_CONNECTION_COMMITS,
-    );
-    this.versionGraceMs = nonNegativeInteger(
-      'versionGraceMs',
-      options.versionGraceMs ?? DEFAULT_VERSION_GRACE_MS,
-    );
-    this.compactEveryVersions = nonNegativeInteger(
+    this.metadataCacheBytes = count('metadataCacheBytes', DEFAULT_METADATA_CACHE_BYTES);
+    this.connectionCommits = count('connectionCommits', DEFAULT_CONNECTION_COMMITS);
+    this.versionGraceMs = count('versionGraceMs', DEFAULT_VERSION_GRACE_MS, nonNegativeInteger);
+    this.compactEveryVersions = count(
       'compactEveryVersions',
-      options.compactEveryVersions ?? DEFAULT_COMPACT_EVERY_VERSIONS,
+      DEFAULT_COMPACT_EVERY_VERSIONS,
+      nonNegativeInteger,
     );
-    this.ingestVersionAgeMs = nonNegativeInteger(
-      'ingestVersionAgeMs',
-      options.ingestVersionAgeMs ?? INGEST_VERSION_AGE_MS,
-    );
+    this.ingestVersionAgeMs = count('ingestVersionAgeMs', INGEST_VERSION_AGE_MS, nonNegativeInteger);
     this.onCompactionError = options.onCompactionError ?? warnCompactionFailed;
   }
 
@@ -512,16 +507,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
         async () => {
           if ((await this.withLedger(name, append)) !== undefined) return;
           await this.open(name); // a ledger only for a collection that exists: else CollectionNotFoundError
-          // Created empty, then appended to: LanceDB can let two concurrent creates of one table both
-          // succeed, the second replacing the first (9 of 20 tries in one process). Created with this
-          // shard's row, the ledger lost the first shard's record whenever two shards finished together.
-          try {
-            await (
-              await this.db()
-            ).createEmptyTable(`${name}${LEDGER_SUFFIX}`, ledgerSchema(), { mode: 'create' });
-          } catch (error) {
-            if (!/already exists/i.test(messageOf(error))) throw error;
-          }
+          await this.createLedger(name);
           await this.withLedger(name, append);
         },
         this.retry,
@@ -530,6 +516,32 @@ export class LanceDbStore implements VectorStore, ShardLedger {
       if (this.dueForLedgerCompaction(name))
         await this.compactLedger(name, 'recordShard (ledger compaction)');
     });
+  }
+
+  /**
+   * Creates a collection's ledger, empty, one creation per collection at a time in this process.
+   *
+   * Why: LanceDB can let two concurrent creates of one table both succeed, the later one landing as an
+   * overwrite (9 of 20 tries in one process). Created with the first shard's row, the ledger lost a record
+   * whenever two shards finished together (an 8.8M ingest's shard 0); created empty by each, an overwrite
+   * could still drop a record appended in between. Processes can still race here (their first shards at
+   * the same instant): a lost record only makes a resumed ingest redo that shard.
+   */
+  private createLedger(name: string): Promise<void> {
+    let creating = this.ledgerCreations.get(name);
+    if (creating === undefined) {
+      creating = (async () => {
+        try {
+          await (
+            await this.db()
+          ).createEmptyTable(`${name}${LEDGER_SUFFIX}`, ledgerSchema(), { mode: 'create' });
+        } catch (error) {
+          if (!/already exists/i.test(messageOf(error))) throw error;
+        }
+      })().finally(() => this.ledgerCreations.delete(name));
+      this.ledgerCreations.set(name, creating);
+    }
+    return creating;
   }
 
   /**
