@@ -30,6 +30,10 @@ test('pruneVersionsBefore deletes the versions committed before the cut and keep
     for (let i = 0; i < 10; i++) await store.upsert('docs', shard(i * 10, i * 10 + 10));
     await new Promise((resolve) => setTimeout(resolve, 20)); // a clock tick between the two groups
     const cut = new Date();
+    // The pruning call compacts these 13 fragments first and LanceDB measures the cut from its clock after
+    // that (see pruneVersionsBefore), so a version committed within the compaction's time after the cut
+    // may go too. That took up to ~40 ms under load: a second's gap keeps the later versions clear of it.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     for (let i = 10; i < 13; i++) await store.upsert('docs', shard(i * 10, i * 10 + 10));
     const table = await db.openTable('docs');
     const before = (await table.listVersions()).map((v) => v.version);
