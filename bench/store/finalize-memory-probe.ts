@@ -14,7 +14,7 @@
  * Measured figures: docs/operations.md, "The embedded store (LanceDB) on one machine".
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,9 +58,10 @@ async function footprint(dir: string) {
   const indexes = (await table.listIndices()).length;
   table.close();
   db.close();
-  const indexCopies = readdirSync(join(tableDir, '_indices')).filter(
-    (uuid) => readdirSync(join(tableDir, '_indices', uuid)).length > 0,
-  ).length;
+  const indexDir = join(tableDir, '_indices'); // none until an index is built (`noindex`, small tables)
+  const indexCopies = existsSync(indexDir)
+    ? readdirSync(indexDir).filter((uuid) => readdirSync(join(indexDir, uuid)).length > 0).length
+    : 0;
   return {
     storeMiB: Math.round(folderBytes(tableDir) / 2 ** 20),
     versions,
