@@ -423,21 +423,42 @@ describe('LanceDB shard ledger', () => {
       rmSync(uri, { recursive: true, force: true });
     }
   });
-  test('shards finishing together as the ledger is created are all recorded', async () => {
-    // The first shards' records race to create the ledger; LanceDB let two creates both succeed, the
-    // second replacing the first, and a record was lost (the first shard of an 8.8M ingest).
+  test('createCollection creates the ledger, so that worker processes starting together never race to', async () => {
     const uri = mkdtempSync(join(tmpdir(), 'embedline-ledger-'));
+    const db = await connect(uri);
+    try {
+      const store = new LanceDbStore({ uri });
+      await store.createCollection('docs', { dimension: 4 });
+      assert.deepEqual(await db.tableNames(), ['docs', 'docs__shards']);
+      await db.dropTable('docs__shards'); // a collection made before createCollection made ledgers
+      await store.createCollection('docs', { dimension: 4 }); // every worker process calls it once
+      assert.deepEqual(await db.tableNames(), ['docs', 'docs__shards']);
+      assert.deepEqual(await store.completedShards('docs'), new Map());
+      await store.close();
+    } finally {
+      db.close();
+      rmSync(uri, { recursive: true, force: true });
+    }
+  });
+  test('shards finishing together as a missing ledger is created are all recorded', async () => {
+    // A collection without a ledger (made before createCollection made one): the first shards' records
+    // race to create it; LanceDB let two creates both succeed, the second replacing the first, and a
+    // record was lost (the first shard of an 8.8M ingest).
+    const uri = mkdtempSync(join(tmpdir(), 'embedline-ledger-'));
+    const db = await connect(uri);
     try {
       const store = new LanceDbStore({ uri });
       for (let round = 0; round < 20; round++) {
         const collection = `race${round}`;
         await store.createCollection(collection, { dimension: 4 });
+        await db.dropTable(`${collection}__shards`);
         const keys = Array.from({ length: 6 }, (_, i) => `k-${round}-${i}`);
         await Promise.all(keys.map((key) => store.recordShard(collection, key, 10)));
         assert.deepEqual([...(await store.completedShards(collection)).keys()].sort(), keys, `round ${round}`);
       }
       await store.close();
     } finally {
+      db.close();
       rmSync(uri, { recursive: true, force: true });
     }
   });

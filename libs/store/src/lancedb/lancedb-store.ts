@@ -238,6 +238,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
             storageOptions: STABLE_ROW_IDS,
           });
           this.tables.set(name, Promise.resolve({ table, dimension }));
+          await this.ensureLedger(name);
           return;
         } catch (error) {
           // Another process created it between our look and our create: check its dimension instead.
@@ -248,6 +249,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
       if (actual !== dimension) {
         throw new DimensionMismatchError(name, actual, dimension, 'createCollection asked for dimension');
       }
+      await this.ensureLedger(name);
     });
   }
 
@@ -519,13 +521,23 @@ export class LanceDbStore implements VectorStore, ShardLedger {
   }
 
   /**
+   * Creates a collection's ledger where it has none. createCollection calls it, as every worker process
+   * does before embedding its first shard: so the ledger exists well before a shard is recorded, and
+   * processes that start together race only while nothing is in it (see createLedger).
+   */
+  private async ensureLedger(name: string): Promise<void> {
+    if ((await this.withLedger(name, async () => true)) === undefined) await this.createLedger(name);
+  }
+
+  /**
    * Creates a collection's ledger, empty, one creation per collection at a time in this process.
    *
    * Why: LanceDB can let two concurrent creates of one table both succeed, the later one landing as an
    * overwrite (9 of 20 tries in one process). Created with the first shard's row, the ledger lost a record
    * whenever two shards finished together (an 8.8M ingest's shard 0); created empty by each, an overwrite
-   * could still drop a record appended in between. Processes can still race here (their first shards at
-   * the same instant): a lost record only makes a resumed ingest redo that shard.
+   * could still drop a record appended in between. Processes no longer create it at their first record:
+   * createCollection does (ensureLedger), before a shard is embedded. recordShard still creates a missing
+   * one (a collection made before that); a record lost there only makes a resumed ingest redo that shard.
    */
   private createLedger(name: string): Promise<void> {
     let creating = this.ledgerCreations.get(name);
