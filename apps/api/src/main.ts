@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { createLogger, loadEnv, onShutdown } from '@embedline/config';
-import { Encoder, resolveModel } from '@embedline/encoder';
+import { openEncoder } from '@embedline/encoder';
 import { apiOptionsFromEnv, buildApiServer } from '@embedline/http';
 import { checkRedisSettings, createRedisConnection } from '@embedline/queue';
 import { openStore } from '@embedline/store';
@@ -19,25 +19,7 @@ async function main(): Promise<void> {
   checkRedisSettings(redisSettings); // before the model loads: a bad setting fails at once
   const log = createLogger('api');
   const options = apiOptionsFromEnv(env, PUBLIC_DIR);
-  const model = await resolveModel({
-    modelDir: env.EMBEDLINE_MODEL_DIR,
-    variant: env.EMBEDLINE_MODEL_VARIANT,
-    allowReferenceFallback: env.EMBEDLINE_ALLOW_REFERENCE_MODEL,
-    log: (m) => log.info(m),
-  });
-  if (model.warning !== undefined) log.warn(model.warning);
-  const encoder = await Encoder.load(
-    {
-      modelDir: model.dir,
-      variant: env.EMBEDLINE_MODEL_VARIANT,
-      provider: env.EMBEDLINE_PROVIDER,
-      deviceId: env.EMBEDLINE_DEVICE_ID,
-      maxBatchTokens: env.EMBEDLINE_MAX_BATCH_TOKENS,
-      intraOpThreads: env.EMBEDLINE_INTRA_OP_THREADS,
-      intraOpSpinning: env.EMBEDLINE_INTRA_OP_SPINNING,
-    },
-    log,
-  );
+  const encoder = await openEncoder(env, { log });
   const store = await openStore(env);
   // One retry per command, not BullMQ's "wait forever": a Redis outage must fail a status read or a
   // readiness probe, never hang a request.

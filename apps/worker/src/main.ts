@@ -6,7 +6,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { createLogger, loadEnv, onShutdown, workerQueuesSchema, type EmbedlineEnv } from '@embedline/config';
-import { Encoder, resolveModel } from '@embedline/encoder';
+import { openEncoder, type Encoder } from '@embedline/encoder';
 import { buildOpsServer } from '@embedline/ops';
 import { WorkerMetrics, startShardWorkers, type ShardWorkers, type WorkerQueue } from '@embedline/pipeline';
 import { REDIS_FLAG_NAMES, checkRedisSettings, createRedisConnection, type RedisClient } from '@embedline/queue';
@@ -100,28 +100,12 @@ async function run(flags: WorkerFlags, env: EmbedlineEnv): Promise<void> {
   });
 }
 
-async function loadEncoder(flags: WorkerFlags, env: EmbedlineEnv, log: ReturnType<typeof createLogger>): Promise<Encoder> {
-  const model = await resolveModel({
-    modelDir: flags.modelDir,
-    variant: flags.variant,
-    allowReferenceFallback: env.EMBEDLINE_ALLOW_REFERENCE_MODEL,
-    log: (m) => log.info(m),
-  });
-  if (model.warning !== undefined) log.warn(model.warning);
-  return Encoder.load(
-    {
-      modelDir: model.dir,
-      variant: flags.variant,
-      provider: flags.provider,
-      deviceId: flags.deviceId,
-      maxBatchTokens: flags.maxBatchTokens,
-      inferenceThreads: flags.inferenceThreads,
-      tokenizerThreads: flags.tokenizerThreads,
-      intraOpThreads: env.EMBEDLINE_INTRA_OP_THREADS,
-      intraOpSpinning: env.EMBEDLINE_INTRA_OP_SPINNING,
-    },
+function loadEncoder(flags: WorkerFlags, env: EmbedlineEnv, log: ReturnType<typeof createLogger>): Promise<Encoder> {
+  const { modelDir, variant, provider, deviceId, maxBatchTokens, inferenceThreads, tokenizerThreads } = flags;
+  return openEncoder(env, {
     log,
-  );
+    overrides: { modelDir, variant, provider, deviceId, maxBatchTokens, inferenceThreads, tokenizerThreads },
+  });
 }
 
 /** --queues takes what EMBEDLINE_WORKER_QUEUES takes, parsed by the same schema. */

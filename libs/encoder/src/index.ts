@@ -1,4 +1,5 @@
 export { Encoder, type EncoderDescription } from './encoder.ts';
+export { openEncoder, type EncoderSettings, type OpenEncoderOptions } from './open-encoder.ts';
 export { encoderOptionsSchema, type EncoderOptions } from './encoder-options.ts';
 export type { Embeddings, EncodeStats } from './encode-result.ts';
 export type { EncoderLogger } from './logger.ts';

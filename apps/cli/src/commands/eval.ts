@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger, loadEnv, type EmbedlineEnv } from '@embedline/config';
 import { readQueries, TOPIC_FIELDS, type TopicField } from '@embedline/corpus';
-import { Encoder, resolveModel } from '@embedline/encoder';
+import { openEncoder, type Encoder } from '@embedline/encoder';
 import {
   evaluateCollection,
   formatPerQuery,
@@ -124,26 +124,15 @@ export async function runEval(
   let encoder: Encoder | undefined;
   try {
     const log = createLogger('eval', env.LOG_LEVEL);
-    const variant = flags.variant ?? env.EMBEDLINE_MODEL_VARIANT;
-    const model = await resolveModel({
-      modelDir: flags.modelDir ?? env.EMBEDLINE_MODEL_DIR,
-      variant,
-      allowReferenceFallback: env.EMBEDLINE_ALLOW_REFERENCE_MODEL,
-      log: (m) => log.info(m),
-    });
-    if (model.warning !== undefined) printReferenceModelWarning(model.warning);
-    encoder = await Encoder.load(
-      {
-        modelDir: model.dir,
-        variant,
-        provider: env.EMBEDLINE_PROVIDER,
-        deviceId: env.EMBEDLINE_DEVICE_ID,
-        maxBatchTokens: env.EMBEDLINE_MAX_BATCH_TOKENS,
-        intraOpThreads: env.EMBEDLINE_INTRA_OP_THREADS,
-        intraOpSpinning: env.EMBEDLINE_INTRA_OP_SPINNING,
-      },
+    let referenceModel = false;
+    encoder = await openEncoder(env, {
       log,
-    );
+      overrides: { modelDir: flags.modelDir, variant: flags.variant },
+      onReferenceModel: (warning) => {
+        referenceModel = true;
+        printReferenceModelWarning(warning);
+      },
+    });
     const report = await evaluateCollection({
       store,
       collection: flags.collection,
@@ -174,7 +163,7 @@ export async function runEval(
       ))
         output.result(line);
     }
-    if (model.warning !== undefined) {
+    if (referenceModel) {
       printReferenceModelWarning(
         '(reminder) these figures come from the random-weight reference model: they mean nothing.',
       );
