@@ -3,9 +3,11 @@ import { isCommitConflict } from './commit-retry.ts';
 import { finalizedVersion, untagFinalized } from './finalized-tag.ts';
 
 /**
- * Versions superseded longer ago than this are deleted by the compactions made during an ingest. Readers
+ * Versions committed longer ago than this are deleted by the compactions made during an ingest. Readers
  * of the table while it is loaded (a merge that retries a shard reads every stored id: seconds at MS
  * MARCO's size; searches and counts: milliseconds) have that long before the files under their version go.
+ * LanceDB measures the age when it prunes, after the call's compaction (see pruneVersionsBefore), so it
+ * is a bound on how long a read may take, whatever the compaction's length.
  */
 export const INGEST_VERSION_AGE_MS = 10_000;
 
