@@ -230,6 +230,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
         );
       const dimension = positiveInteger('dimension', options.dimension);
       const existing = await this.tryOpen(name);
+      let created = false;
       if (existing === undefined) {
         const db = await this.db();
         try {
@@ -238,16 +239,17 @@ export class LanceDbStore implements VectorStore, ShardLedger {
             storageOptions: STABLE_ROW_IDS,
           });
           this.tables.set(name, Promise.resolve({ table, dimension }));
-          await this.ensureLedger(name);
-          return;
+          created = true;
         } catch (error) {
           // Another process created it between our look and our create: check its dimension instead.
           if (!/already exists/i.test(messageOf(error))) throw error;
         }
       }
-      const { dimension: actual } = existing ?? (await this.open(name));
-      if (actual !== dimension) {
-        throw new DimensionMismatchError(name, actual, dimension, 'createCollection asked for dimension');
+      if (!created) {
+        const { dimension: actual } = existing ?? (await this.open(name));
+        if (actual !== dimension) {
+          throw new DimensionMismatchError(name, actual, dimension, 'createCollection asked for dimension');
+        }
       }
       await this.ensureLedger(name);
     });
