@@ -1,4 +1,5 @@
 import { WriteConflictError } from '../errors/write-conflict-error.ts';
+import { messageOf } from './lance-errors.ts';
 
 /** Bounded retries with exponential backoff and full jitter. */
 export interface RetryPolicy {
@@ -16,9 +17,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 8, baseDelayMs: 50,
  * conflict for version N", "Commit conflict for version N" and "Too much write contention".
  */
 export function isCommitConflict(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
   return /commit conflict|conflicts? with (a )?concurrent|write contention|too many concurrent writers/i.test(
-    message,
+    messageOf(error),
   );
 }
 

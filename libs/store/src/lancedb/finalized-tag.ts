@@ -1,4 +1,5 @@
 import type { Table } from '@lancedb/lancedb';
+import { isAlreadyExists } from './lance-errors.ts';
 
 /** Tag on the table version finalize left; the collection is finalized while that is the latest version. */
 export const FINALIZED_TAG = 'embedline-finalized';
@@ -22,7 +23,7 @@ export async function tagFinalized(table: Table, version: number): Promise<void>
       await tags.create(FINALIZED_TAG, version);
       return;
     } catch (error) {
-      if (!/already exists/i.test(error instanceof Error ? error.message : String(error))) throw error;
+      if (!isAlreadyExists(error)) throw error;
     }
   }
   await tags.update(FINALIZED_TAG, version);

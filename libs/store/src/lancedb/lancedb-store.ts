@@ -17,6 +17,7 @@ import type {
 } from '../vector-store.ts';
 import { hasPrimaryKey, ledgerSchema, schemaDimension, tableSchema, toLanceData } from './arrow-interop.ts';
 import { DEFAULT_RETRY_POLICY, retryOnCommitConflict, type RetryPolicy } from './commit-retry.ts';
+import { isAlreadyExists, isTableNotFound, messageOf } from './lance-errors.ts';
 import { collectGarbage } from './collect-garbage.ts';
 import { compactDuringIngest, INGEST_VERSION_AGE_MS } from './compact-during-ingest.ts';
 import { finalizedVersion, tagFinalized, untagFinalized } from './finalized-tag.ts';
@@ -242,7 +243,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
           created = true;
         } catch (error) {
           // Another process created it between our look and our create: check its dimension instead.
-          if (!/already exists/i.test(messageOf(error))) throw error;
+          if (!isAlreadyExists(error)) throw error;
         }
       }
       if (!created) {
@@ -550,7 +551,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
             await this.db()
           ).createEmptyTable(`${name}${LEDGER_SUFFIX}`, ledgerSchema(), { mode: 'create' });
         } catch (error) {
-          if (!/already exists/i.test(messageOf(error))) throw error;
+          if (!isAlreadyExists(error)) throw error;
         }
       })().finally(() => this.ledgerCreations.delete(name));
       this.ledgerCreations.set(name, creating);
@@ -814,14 +815,6 @@ function toHit(row: ResultRow, withPayload: boolean): RankedHit {
 /** Best score first; equal scores by lower point id. */
 function compareHits(a: RankedHit, b: RankedHit): number {
   return a.hit.score !== b.hit.score ? b.hit.score - a.hit.score : comparePointIds(a.key, b.key);
-}
-
-function isTableNotFound(error: unknown): boolean {
-  return /Table '[^']*' was not found|Dataset at path .* was not found/i.test(messageOf(error));
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function checkName(name: string): void {
