@@ -14,13 +14,14 @@
  * Measured figures: docs/operations.md, "The embedded store (LanceDB) on one machine".
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@lancedb/lancedb';
 import { LanceDbStore, toRecordBatch } from '@embedline/store';
 import { randomUnitVectors } from '@embedline/testing';
+import { indexCopiesOnDisk } from '../../libs/store/src/testing/index-copies.ts';
 import { folderBytes } from '../folder-bytes.ts';
 
 const COLLECTION = 'c';
@@ -58,16 +59,12 @@ async function footprint(dir: string) {
   const indexes = (await table.listIndices()).length;
   table.close();
   db.close();
-  const indexDir = join(tableDir, '_indices'); // none until an index is built (`noindex`, small tables)
-  const indexCopies = existsSync(indexDir)
-    ? readdirSync(indexDir).filter((uuid) => readdirSync(join(indexDir, uuid)).length > 0).length
-    : 0;
   return {
     storeMiB: Math.round(folderBytes(tableDir) / 2 ** 20),
     versions,
     dataFiles: readdirSync(join(tableDir, 'data')).length,
     fragmentsLeft,
-    indexCopies,
+    indexCopies: indexCopiesOnDisk(tableDir),
     indexes,
   };
 }

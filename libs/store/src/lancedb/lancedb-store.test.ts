@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { connect } from '@lancedb/lancedb';
+import { connect, type Connection } from '@lancedb/lancedb';
 import { toRecordBatch } from '../embedded-batch.ts';
 import { CONCURRENT_DIMENSION, SHARDS, SHARD_SIZE, allConcurrentIds } from '../testing/concurrent-upserts.ts';
 import { runStoreConformance } from '../testing/conformance.ts';
 import { assertExactRanking, exactTopK } from '../testing/exact-reference.ts';
+import { indexCopiesOnDisk } from '../testing/index-copies.ts';
 import { perturb, randomUnitVectors, seededRandom, vectorForId } from '@embedline/testing';
 import { LanceDbStore } from './lancedb-store.ts';
 
@@ -44,15 +45,6 @@ function runStoreScript(script: string, env: Record<string, string>): Promise<st
       else reject(new Error(`the child process exited ${code ?? signal}: ${out}`));
     });
   });
-}
-
-/** Index folders under a Lance table that still hold files (LanceDB leaves a pruned index's folder empty). */
-async function indexCopies(tableDir: string): Promise<number> {
-  let copies = 0;
-  for (const uuid of await readdir(join(tableDir, '_indices'))) {
-    if ((await readdir(join(tableDir, '_indices', uuid))).length > 0) copies += 1;
-  }
-  return copies;
 }
 
 async function tempFolder(): Promise<string> {
@@ -323,7 +315,7 @@ describe('LanceDbStore', () => {
       db.close();
       const tableDir = join(folder, 'db', 'big.lance');
       assert.deepEqual(await readdir(join(tableDir, 'data')).then((files) => files.length), 1, 'data files');
-      assert.equal(await indexCopies(tableDir), 1, 'index copies on disk');
+      assert.equal(indexCopiesOnDisk(tableDir), 1, 'index copies on disk');
       assert.ok(versions <= 2, `${versions} versions kept: the compaction's and the index build's at most`);
     });
 
@@ -423,31 +415,33 @@ describe('LanceDB shard ledger', () => {
       rmSync(uri, { recursive: true, force: true });
     }
   });
-  test('createCollection creates the ledger, so that worker processes starting together never race to', async () => {
+  /** A store on a fresh folder, beside a connection of its own that looks under the store. */
+  async function withStoreAndDb(use: (store: LanceDbStore, db: Connection) => Promise<void>): Promise<void> {
     const uri = mkdtempSync(join(tmpdir(), 'embedline-ledger-'));
     const db = await connect(uri);
+    const store = new LanceDbStore({ uri });
     try {
-      const store = new LanceDbStore({ uri });
+      await use(store, db);
+    } finally {
+      await store.close();
+      db.close();
+      rmSync(uri, { recursive: true, force: true });
+    }
+  }
+  test('createCollection creates the ledger, so that worker processes starting together never race to', () =>
+    withStoreAndDb(async (store, db) => {
       await store.createCollection('docs', { dimension: 4 });
       assert.deepEqual(await db.tableNames(), ['docs', 'docs__shards']);
       await db.dropTable('docs__shards'); // a collection made before createCollection made ledgers
       await store.createCollection('docs', { dimension: 4 }); // every worker process calls it once
       assert.deepEqual(await db.tableNames(), ['docs', 'docs__shards']);
       assert.deepEqual(await store.completedShards('docs'), new Map());
-      await store.close();
-    } finally {
-      db.close();
-      rmSync(uri, { recursive: true, force: true });
-    }
-  });
-  test('shards finishing together as a missing ledger is created are all recorded', async () => {
+    }));
+  test('shards finishing together as a missing ledger is created are all recorded', () =>
     // A collection without a ledger (made before createCollection made one): the first shards' records
     // race to create it; LanceDB let two creates both succeed, the second replacing the first, and a
     // record was lost (the first shard of an 8.8M ingest).
-    const uri = mkdtempSync(join(tmpdir(), 'embedline-ledger-'));
-    const db = await connect(uri);
-    try {
-      const store = new LanceDbStore({ uri });
+    withStoreAndDb(async (store, db) => {
       for (let round = 0; round < 20; round++) {
         const collection = `race${round}`;
         await store.createCollection(collection, { dimension: 4 });
@@ -456,12 +450,7 @@ describe('LanceDB shard ledger', () => {
         await Promise.all(keys.map((key) => store.recordShard(collection, key, 10)));
         assert.deepEqual([...(await store.completedShards(collection)).keys()].sort(), keys, `round ${round}`);
       }
-      await store.close();
-    } finally {
-      db.close();
-      rmSync(uri, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe('LanceDB connection replacement', () => {
