@@ -1,0 +1,107 @@
+// The store's one channel to Qdrant: the two REST clients, retries, the collection-name prefix, the
+// closed flag, and the (lazily probed) server features. Every collaborator sends its requests through it.
+import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
+import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
+import { withRetry, type RetryContext } from './retry.ts';
+import { featuresOf, featuresWithoutVersion, type ServerFeatures } from './server-features.ts';
+import type { ResolvedStoreOptions } from './store-options.ts';
+
+export type CollectionDetails = Schemas['CollectionInfo'];
+
+export class QdrantConnection {
+  /** For points and reads (`timeoutMs`). */
+  readonly #client: QdrantClient;
+  /** For collection-level requests, which Qdrant may hold until optimizations finish (`adminTimeoutMs`). */
+  readonly #admin: QdrantClient;
+  readonly #retry: RetryContext;
+  readonly #adminRetry: RetryContext;
+  /** Prepended to every collection name on the server. */
+  readonly prefix: string;
+  /** Sent as the server-side `timeout` (s) of collection-level requests, matching the admin client's. */
+  readonly adminTimeoutS: number;
+  #features: Promise<ServerFeatures> | undefined;
+  #closed = false;
+
+  constructor(options: ResolvedStoreOptions) {
+    const { url, timeoutMs, adminTimeoutMs, retry, sleep, random } = options;
+    this.prefix = options.collectionPrefix;
+    this.adminTimeoutS = Math.max(1, Math.ceil(adminTimeoutMs / 1000));
+    this.#retry = { options: retry, timeoutMs, sleep, random };
+    this.#adminRetry = { options: retry, timeoutMs: adminTimeoutMs, sleep, random };
+
+    // The official client keeps only host and port of `url` (a path needs `prefix`), defaults the port to
+    // 6333, and checks the server version with a fire-and-forget request unless told not to: we check it
+    // ourselves, lazily (see serverFeatures). The API key goes as a header rather than `apiKey`, which
+    // would print "Api key is used with unsecure connection." on every client built for an http URL.
+    const pathPrefix = url.pathname.replace(/\/+$/, '');
+    const params = {
+      url: url.origin,
+      ...(pathPrefix.length > 0 ? { prefix: pathPrefix } : {}),
+      checkCompatibility: false,
+      headers: options.apiKey === undefined ? {} : { 'api-key': options.apiKey },
+      ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+    };
+    this.#client = new QdrantClient({ ...params, timeout: timeoutMs });
+    this.#admin = new QdrantClient({ ...params, timeout: adminTimeoutMs });
+  }
+
+  close(): void {
+    // The official client exposes no way to close its undici Agent; idle keep-alive sockets close on their
+    // own (10 s keep-alive) and do not hold the process open.
+    this.#closed = true;
+  }
+
+  checkOpen(): void {
+    if (this.#closed) throw new Error('QdrantStore is closed');
+  }
+
+  /**
+   * One client call with retries; `run` gets the collection's name on the server (with the prefix). A 404 on
+   * a collection's endpoint becomes CollectionNotFoundError naming the collection as the caller knows it.
+   */
+  call<T>(
+    operation: string,
+    collection: string | undefined,
+    run: (client: QdrantClient, serverName: string) => Promise<T>,
+    admin = false,
+  ): Promise<T> {
+    this.checkOpen();
+    const serverName = collection === undefined ? '' : this.prefix + collection;
+    return withRetry(
+      operation,
+      admin ? this.#adminRetry : this.#retry,
+      () => run(admin ? this.#admin : this.#client, serverName),
+      (failure, error) =>
+        collection !== undefined && failure.kind === 'http' && failure.status === 404
+          ? new CollectionNotFoundError(collection, { cause: error })
+          : undefined,
+    );
+  }
+
+  /** The collection's info, or undefined when it does not exist. */
+  async details(name: string): Promise<CollectionDetails | undefined> {
+    try {
+      return await this.requireDetails(name, `get collection "${name}"`);
+    } catch (error) {
+      if (error instanceof CollectionNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** The collection's info; CollectionNotFoundError when it does not exist. */
+  requireDetails(name: string, operation: string): Promise<CollectionDetails> {
+    return this.call(operation, name, (c, q) => c.getCollection(q));
+  }
+
+  /** Probed once per store; a failed probe is not remembered, so the next call asks again. */
+  serverFeatures(): Promise<ServerFeatures> {
+    this.#features ??= this.call('read the server version', undefined, (c) => c.versionInfo()).then(
+      (info) => featuresOf(info.version),
+      (error: unknown) => {
+        this.#features = undefined;
+        return featuresWithoutVersion(error);
+      },
+    );
+    return this.#features;
+  }
+}
