@@ -132,6 +132,21 @@ function mismatch(
   );
 }
 
+/** Where one attempt starts: the response body to append or write, and what is already on disk. */
+interface Transfer {
+  readonly body: Readable;
+  /** Bytes of the partial file kept (the body continues after them). */
+  readonly have: number;
+  /** The file's full size, when the listing or the response says. */
+  readonly total: number | undefined;
+  readonly append: boolean;
+}
+
+/**
+ * One try: request what the partial file lacks, stream it in while hashing, check size and hash, and
+ * rename it into place. Network trouble is a transient ModelDownloadError (the caller retries, resuming
+ * from what reached the disk); a size or hash mismatch deletes the download.
+ */
 async function attemptDownload(
   ctx: DownloadContext,
   file: RepoFile,
@@ -145,73 +160,99 @@ async function attemptDownload(
     rmSync(partial, { force: true });
     have = 0;
   }
+  const transfer =
+    file.size !== undefined && have === file.size && have > 0
+      ? // The bytes all arrived last time but were never checked (a crash between download and rename).
+        { body: Readable.from([]), have, total: have, append: true }
+      : await requestRest(ctx, file, url, partial, have);
+  const { received, hasher } = await writePartial(ctx, file, url, partial, transfer, expected);
+  await verifyPartial(ctx, file, url, partial, received, expected, hasher);
+  renameSync(partial, target); // replaces a stale file or symlink, never what it points to
+}
 
-  let total: number | undefined;
-  let append = false;
-  let body: Readable;
-  if (file.size !== undefined && have === file.size && have > 0) {
-    // The bytes all arrived last time but were never checked (a crash between download and rename).
-    total = have;
-    append = true;
-    body = Readable.from([]);
-  } else {
-    // identity: byte offsets must be offsets into the file itself, not into a gzip stream.
-    const headers: Record<string, string> = { 'accept-encoding': 'identity' };
-    if (ctx.token) headers.authorization = `Bearer ${ctx.token}`;
-    if (have > 0) headers.range = `bytes=${have}-`;
-    let response: Response;
-    try {
-      response = await ctx.fetch(url, { headers, signal: ctx.signal, redirect: 'follow' });
-    } catch (error) {
-      if (ctx.signal?.aborted) throw error;
-      throw transient(
-        `could not download ${file.path} from ${url}: ${describeNetworkError(error)}`,
-        file.path,
-        url,
-        error,
-      );
-    }
-    if (response.status === 416 && have > 0) {
-      await response.body?.cancel().catch(() => undefined);
-      rmSync(partial, { force: true });
-      throw transient(
-        `the server refused to resume ${file.path} at byte ${have}; starting it over`,
-        file.path,
-        url,
-      );
-    }
-    if (!response.ok) {
-      throw await errorForResponse(response, url, { ...ctx, file: file.path, tokenSent: Boolean(ctx.token) });
-    }
-    if (response.status === 206) {
-      const range = parseContentRange(response.headers.get('content-range'));
-      if (range === undefined || range.start !== have) {
-        await response.body?.cancel().catch(() => undefined);
-        rmSync(partial, { force: true });
-        throw transient(
-          `${file.path}: the server resumed at the wrong offset; starting it over`,
-          file.path,
-          url,
-        );
-      }
-      append = true;
-      total = file.size ?? range.total;
-      ctx.log?.(`resuming ${file.path} at ${humanSize(have)}`);
-    } else {
-      if (have > 0)
-        ctx.log?.(`the server ignored the Range request for ${file.path}; downloading it from the start`);
-      have = 0;
-      const length = response.headers.get('content-length');
-      const fromHeader = length === null ? Number.NaN : Number(length);
-      total = file.size ?? (Number.isSafeInteger(fromHeader) ? fromHeader : undefined);
-    }
-    if (response.body === null) throw transient(`${file.path}: empty response from ${url}`, file.path, url);
-    body = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
+/** Asks the hub for the file, from byte `have` on when part of it is on disk already. */
+async function requestRest(
+  ctx: DownloadContext,
+  file: RepoFile,
+  url: string,
+  partial: string,
+  have: number,
+): Promise<Transfer> {
+  // identity: byte offsets must be offsets into the file itself, not into a gzip stream.
+  const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+  if (ctx.token) headers.authorization = `Bearer ${ctx.token}`;
+  if (have > 0) headers.range = `bytes=${have}-`;
+  let response: Response;
+  try {
+    response = await ctx.fetch(url, { headers, signal: ctx.signal, redirect: 'follow' });
+  } catch (error) {
+    if (ctx.signal?.aborted) throw error;
+    throw transient(
+      `could not download ${file.path} from ${url}: ${describeNetworkError(error)}`,
+      file.path,
+      url,
+      error,
+    );
   }
+  if (response.status === 416 && have > 0) {
+    await startOver(response, partial);
+    throw transient(
+      `the server refused to resume ${file.path} at byte ${have}; starting it over`,
+      file.path,
+      url,
+    );
+  }
+  if (!response.ok) {
+    throw await errorForResponse(response, url, { ...ctx, file: file.path, tokenSent: Boolean(ctx.token) });
+  }
+  let transfer: Omit<Transfer, 'body'>;
+  if (response.status === 206) {
+    const range = parseContentRange(response.headers.get('content-range'));
+    if (range === undefined || range.start !== have) {
+      await startOver(response, partial);
+      throw transient(
+        `${file.path}: the server resumed at the wrong offset; starting it over`,
+        file.path,
+        url,
+      );
+    }
+    transfer = { have, total: file.size ?? range.total, append: true };
+    ctx.log?.(`resuming ${file.path} at ${humanSize(have)}`);
+  } else {
+    if (have > 0)
+      ctx.log?.(`the server ignored the Range request for ${file.path}; downloading it from the start`);
+    const length = response.headers.get('content-length');
+    const fromHeader = length === null ? Number.NaN : Number(length);
+    transfer = {
+      have: 0,
+      total: file.size ?? (Number.isSafeInteger(fromHeader) ? fromHeader : undefined),
+      append: false,
+    };
+  }
+  if (response.body === null) throw transient(`${file.path}: empty response from ${url}`, file.path, url);
+  return { ...transfer, body: Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>) };
+}
 
-  // Hash while writing; when appending, the bytes already on disk go through the hash first. Without a
-  // size the git blob header cannot be built up front, so that (rare) case is hashed after the download.
-  let hasher = expected !== undefined && total !== undefined ? newHasher(expected, total) : undefined;
+/** Drops a response that cannot be resumed from, and the partial file with it. */
+async function startOver(response: Response, partial: string): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
+  rmSync(partial, { force: true });
+}
+
+/**
+ * Streams the body into the partial file, hashing as it writes; when appending, the bytes already on
+ * disk go through the hash first. Without a size the git blob header cannot be built up front, so that
+ * (rare) case gets no hasher here and is hashed after the download (see verifyPartial).
+ */
+async function writePartial(
+  ctx: DownloadContext,
+  file: RepoFile,
+  url: string,
+  partial: string,
+  { body, have, total, append }: Transfer,
+  expected: Expected | undefined,
+): Promise<{ received: number; hasher: Hash | undefined }> {
+  const hasher = expected !== undefined && total !== undefined ? newHasher(expected, total) : undefined;
   if (hasher !== undefined && append && have > 0) {
     try {
       await hashInto(hasher, partial, ctx.signal);
@@ -220,7 +261,6 @@ async function attemptDownload(
       throw error;
     }
   }
-
   let received = have;
   const reportTotal = total ?? 0;
   ctx.onProgress?.({ file: file.path, received, total: reportTotal });
@@ -252,7 +292,19 @@ async function attemptDownload(
       error,
     );
   }
+  return { received, hasher };
+}
 
+/** Checks the downloaded size and hash against the listing; a mismatch deletes the download. */
+async function verifyPartial(
+  ctx: DownloadContext,
+  file: RepoFile,
+  url: string,
+  partial: string,
+  received: number,
+  expected: Expected | undefined,
+  hasher: Hash | undefined,
+): Promise<void> {
   if (file.size !== undefined && received < file.size) {
     throw transient(
       `${file.path}: the download ended after ${received} of ${file.size} bytes`,
@@ -263,18 +315,16 @@ async function attemptDownload(
   if (file.size !== undefined && received !== file.size) {
     throw mismatch(partial, file, url, 'size', `${file.size} bytes`, `${received} bytes`);
   }
-  if (expected !== undefined) {
-    if (hasher === undefined) {
-      hasher = newHasher(expected, received);
-      await hashInto(hasher, partial, ctx.signal);
-    }
-    const actual = hasher.digest('hex');
-    if (actual !== expected.hash) {
-      const label = expected.kind === 'sha256' ? 'sha256' : 'git blob sha1';
-      throw mismatch(partial, file, url, label, `${label} ${expected.hash}`, actual);
-    }
+  if (expected === undefined) return;
+  if (hasher === undefined) {
+    hasher = newHasher(expected, received);
+    await hashInto(hasher, partial, ctx.signal);
   }
-  renameSync(partial, target); // replaces a stale file or symlink, never what it points to
+  const actual = hasher.digest('hex');
+  if (actual !== expected.hash) {
+    const label = expected.kind === 'sha256' ? 'sha256' : 'git blob sha1';
+    throw mismatch(partial, file, url, label, `${label} ${expected.hash}`, actual);
+  }
 }
 
 /** Makes sure `snapshotDir/file.path` holds the verified file; true when it had to be downloaded. */
