@@ -119,48 +119,14 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     const sealId = sealJobId(options.collection, fingerprint);
     await ensureFlowParent(flows, options, fingerprint, parentId, sealId);
 
-    const done = await alreadyDone(options, manifest);
-    const progress = { ...emptyProgress(size) };
-    const report = () => options.onProgress?.({ ...progress });
-    const parent = { id: parentId, queue: qualifiedQueueName(options.prefix, QUEUES.finalize) };
-    let pending: PlannedShard[] = [];
-    const flush = async () => {
-      if (pending.length === 0) return;
-      await waitBelowHighWaterMark(shards, options, () => {
-        progress.waitingForBackpressure = true;
-        report();
-      });
-      progress.waitingForBackpressure = false;
-      await shards.addBulk(
-        pending.map((shard) => shardJob(options, retry, { fingerprint, appendFirstWrites }, shard, parent)),
-      );
-      progress.enqueuedShards += pending.length;
-      pending = [];
-      report();
-    };
-
-    const plan = planShards(options.corpus, {
-      shardSize: options.shardSize,
-      inline: options.inline,
-      format: options.format,
-      uri: options.corpusUrl,
-      onReject: async (rejected) => {
-        progress.rejectedRecords += 1;
-        await options.onReject?.(rejected);
-      },
+    const progress = await enqueueShards(shards, options, {
+      fingerprint,
+      appendFirstWrites,
+      retry,
+      size,
+      done: await alreadyDone(options, manifest),
+      parent: { id: parentId, queue: qualifiedQueueName(options.prefix, QUEUES.finalize) },
     });
-    for await (const shard of plan) {
-      progress.shards += 1;
-      progress.acceptedRecords += shard.records;
-      progress.position = shard.position;
-      if (done.has(shardKey(fingerprint, shard.index))) progress.skippedShards += 1;
-      else pending.push(shard);
-      if (pending.length >= options.addChunk) await flush();
-      else if (progress.shards % 50 === 0) report();
-    }
-    await flush();
-    progress.position = size;
-
     await manifest.setTotals(options.collection, {
       acceptedRecords: progress.acceptedRecords,
       rejectedRecords: progress.rejectedRecords,
@@ -173,14 +139,76 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
       acceptedRecords: progress.acceptedRecords,
       totalShards: progress.shards,
     });
-    report();
+    options.onProgress?.({ ...progress });
     return { ...progress, fingerprint, alreadyFinalized: false };
   } finally {
     await Promise.all([shards.close(), flows.close(), finalizeQueue.close()]);
   }
 }
 
-function emptyProgress(size: number) {
+/** What every shard job of one ingest shares. */
+interface EnqueueContext {
+  readonly fingerprint: string;
+  readonly appendFirstWrites: boolean;
+  readonly retry: ShardRetryPolicy;
+  /** The corpus's size in bytes. */
+  readonly size: number;
+  /** Keys of the shards finished earlier: not enqueued again. */
+  readonly done: ReadonlySet<string>;
+  /** The finalize job every shard job is a child of. */
+  readonly parent: { readonly id: string; readonly queue: string };
+}
+
+/**
+ * Reads the corpus shard by shard and adds the jobs of the shards not done yet, `addChunk` at a time,
+ * each chunk only once fewer than the high-water mark wait (so Redis holds a bounded number of jobs
+ * however large the corpus). Returns the counts for the whole corpus.
+ */
+async function enqueueShards(
+  shards: Queue<ShardJobData>,
+  options: IngestOptions,
+  context: EnqueueContext,
+): Promise<IngestProgress> {
+  const progress = emptyProgress(context.size);
+  const report = () => options.onProgress?.({ ...progress });
+  let pending: PlannedShard[] = [];
+  const flush = async () => {
+    if (pending.length === 0) return;
+    await waitBelowHighWaterMark(shards, options, () => {
+      progress.waitingForBackpressure = true;
+      report();
+    });
+    progress.waitingForBackpressure = false;
+    await shards.addBulk(pending.map((shard) => shardJob(options, context, shard)));
+    progress.enqueuedShards += pending.length;
+    pending = [];
+    report();
+  };
+  const plan = planShards(options.corpus, {
+    shardSize: options.shardSize,
+    inline: options.inline,
+    format: options.format,
+    uri: options.corpusUrl,
+    onReject: async (rejected) => {
+      progress.rejectedRecords += 1;
+      await options.onReject?.(rejected);
+    },
+  });
+  for await (const shard of plan) {
+    progress.shards += 1;
+    progress.acceptedRecords += shard.records;
+    progress.position = shard.position;
+    if (context.done.has(shardKey(context.fingerprint, shard.index))) progress.skippedShards += 1;
+    else pending.push(shard);
+    if (pending.length >= options.addChunk) await flush();
+    else if (progress.shards % 50 === 0) report();
+  }
+  await flush();
+  progress.position = context.size;
+  return progress;
+}
+
+function emptyProgress(size: number): { -readonly [K in keyof IngestProgress]: IngestProgress[K] } {
   return {
     acceptedRecords: 0,
     rejectedRecords: 0,
@@ -253,10 +281,8 @@ function shardRetryPolicy(overrides: Partial<ShardRetryPolicy> = {}): ShardRetry
 
 function shardJob(
   options: IngestOptions,
-  retry: ShardRetryPolicy,
-  { fingerprint, appendFirstWrites }: { fingerprint: string; appendFirstWrites: boolean },
+  { fingerprint, appendFirstWrites, retry, parent }: EnqueueContext,
   shard: PlannedShard,
-  parent: { id: string; queue: string },
 ) {
   const data: ShardJobData = {
     kind: 'shard',
