@@ -129,6 +129,14 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
     );
   });
 
+  await registerOpenApi(app);
+  await registerAccessControl(app, options);
+  await registerRoutes(app, ctx, queues, options.publicDir);
+  return app;
+}
+
+/** The OpenAPI document, built from the routes' schemas (served at /openapi.json, see registerRoutes), and its docs page at /docs. */
+async function registerOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -142,6 +150,10 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+}
+
+/** CORS for the configured origins, and the rate limiter the routes opt into (per API key). */
+async function registerAccessControl(app: FastifyInstance, options: ApiOptions): Promise<void> {
   if (options.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: options.corsOrigins.includes('*') ? true : [...options.corsOrigins],
@@ -155,7 +167,15 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
     hook: 'preHandler',
     keyGenerator: (request) => request.caller?.keyId ?? request.ip,
   });
+}
 
+/** /openapi.json, the API's route plugins, then the search page's static files when the folder exists. */
+async function registerRoutes(
+  app: FastifyInstance,
+  ctx: RouteContext,
+  queues: Queue[],
+  publicDir: string | undefined,
+): Promise<void> {
   app.get(
     '/openapi.json',
     { schema: { hide: true, response: { 200: { type: 'object', additionalProperties: true } } } },
@@ -167,11 +187,10 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
   await app.register(healthRoutes, ctx);
   await app.register(metricsRoutes, ctx);
   await app.register(adminQueueRoutes, { ...ctx, queues });
-  if (options.publicDir !== undefined && existsSync(options.publicDir)) {
+  if (publicDir !== undefined && existsSync(publicDir)) {
     // swagger-ui already put a sendFile decorator on replies.
-    await app.register(fastifyStatic, { root: options.publicDir, prefix: '/', decorateReply: false });
+    await app.register(fastifyStatic, { root: publicDir, prefix: '/', decorateReply: false });
   }
-  return app;
 }
 
 function buildContext(
