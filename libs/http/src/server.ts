@@ -135,7 +135,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
   return app;
 }
 
-/** The OpenAPI document, built from the routes' schemas (served at /openapi.json, see registerRoutes), and its docs page at /docs. */
+/** The OpenAPI document, built from the routes' schemas (served by registerRoutes), and its docs at /docs. */
 async function registerOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
