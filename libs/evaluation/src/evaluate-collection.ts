@@ -1,7 +1,7 @@
 import type { Query } from '@embedline/corpus';
 import { createMatrix, type Matrix, type Qrels } from '@embedline/scoring';
 import type { CollectionInfo, VectorStore } from '@embedline/store';
-import { exactNeighbours, recallAgainstExact, type ExactVia } from './ann-recall.ts';
+import { exactNeighbours, recallAgainstExact, type ExactVia, type Neighbour } from './ann-recall.ts';
 import { encodeQueries, type QueryEncoder } from './encode-queries.ts';
 import { EvaluationInputError } from './errors/evaluation-input-error.ts';
 import { queryCoverage, reportedMetrics, type QueryCoverage, type ReportedMetric } from './metrics.ts';
@@ -73,19 +73,7 @@ export async function evaluateCollection(options: EvaluateCollectionOptions): Pr
   const info = await describeCollection(store, collection);
   const queryIds = queries.map((q) => q.id);
   const coverage = queryCoverage(queryIds, qrels);
-  if (coverage.judged.length === 0) {
-    throw new EvaluationInputError(
-      `${options.sources?.queries ?? 'queries'} and ${options.sources?.qrels ?? 'qrels'}`,
-      `none of the ${queries.length} queries has a relevant judgement in the qrels: do these files belong together?`,
-    );
-  }
-  const level = options.relevanceLevel ?? 1;
-  if (![...qrels.values()].some((docs) => [...docs.values()].some((rel) => rel >= level))) {
-    throw new EvaluationInputError(
-      options.sources?.qrels ?? 'qrels',
-      `no judgement reaches relevance level ${level}: nothing would count as relevant`,
-    );
-  }
+  checkJudgements(options, coverage);
   const progress = options.onProgress ?? (() => {});
   if (!info.finalized) {
     progress(`collection "${collection}" is not finalized: its ANN index may be missing or out of date`);
@@ -127,24 +115,54 @@ export async function evaluateCollection(options: EvaluateCollectionOptions): Pr
     metrics: reportedMetrics(qrels, searched.run, options.topK, options.relevanceLevel),
   };
   if (options.annRecall === undefined) return report;
+  const annRecall = await measureAnnRecall(options, options.annRecall, queryIds, vectors, searched.top, annK);
+  return { ...report, annRecall };
+}
 
-  const via = options.annRecall.via ?? 'scan';
-  const checked = Math.min(options.annRecall.queries ?? queries.length, queries.length);
-  progress(
+/** Input errors before anything is encoded: query and qrels sets that share no query, or nothing relevant. */
+function checkJudgements(options: EvaluateCollectionOptions, coverage: QueryCoverage): void {
+  const { queries, qrels } = options;
+  if (coverage.judged.length === 0) {
+    throw new EvaluationInputError(
+      `${options.sources?.queries ?? 'queries'} and ${options.sources?.qrels ?? 'qrels'}`,
+      `none of the ${queries.length} queries has a relevant judgement in the qrels: do these files belong together?`,
+    );
+  }
+  const level = options.relevanceLevel ?? 1;
+  if (![...qrels.values()].some((docs) => [...docs.values()].some((rel) => rel >= level))) {
+    throw new EvaluationInputError(
+      options.sources?.qrels ?? 'qrels',
+      `no judgement reaches relevance level ${level}: nothing would count as relevant`,
+    );
+  }
+}
+
+/**
+ * The share of each query's exact top k (libs/scoring over the stored vectors, or the store's exact
+ * search) that the evaluated search found, for the first `queries` queries, and its mean.
+ */
+async function measureAnnRecall(
+  { store, collection, onProgress }: EvaluateCollectionOptions,
+  settings: NonNullable<EvaluateCollectionOptions['annRecall']>,
+  queryIds: readonly string[],
+  vectors: Matrix,
+  found: ReadonlyMap<string, readonly Neighbour[]>,
+  k: number,
+): Promise<AnnRecallReport> {
+  const via = settings.via ?? 'scan';
+  const checked = Math.min(settings.queries ?? queryIds.length, queryIds.length);
+  onProgress?.(
     `exact search of ${checked} queries (${via === 'scan' ? 'libs/scoring over the stored vectors' : 'the store, exact: true'})`,
   );
-  const exact = await exactNeighbours(store, collection, firstRows(vectors, checked), annK, via);
+  const exact = await exactNeighbours(store, collection, firstRows(vectors, checked), k, via);
   const perQuery = new Map<string, number>();
   exact.forEach((neighbours, q) => {
-    const recall = recallAgainstExact(searched.top.get(queryIds[q]!) ?? [], neighbours, annK);
+    const recall = recallAgainstExact(found.get(queryIds[q]!) ?? [], neighbours, k);
     if (recall !== undefined) perQuery.set(queryIds[q]!, recall);
   });
   let sum = 0;
   for (const recall of perQuery.values()) sum += recall;
-  return {
-    ...report,
-    annRecall: { k: annK, via, perQuery, mean: perQuery.size === 0 ? Number.NaN : sum / perQuery.size },
-  };
+  return { k, via, perQuery, mean: perQuery.size === 0 ? Number.NaN : sum / perQuery.size };
 }
 
 async function describeCollection(store: VectorStore, collection: string): Promise<CollectionInfo> {
