@@ -193,23 +193,7 @@ export async function pullModel(options: PullModelOptions): Promise<PulledModel>
   );
   const { commit } = listing;
 
-  const include: ModelFileFilter = options.include ?? (() => true);
-  const missing = (include.required ?? []).filter((path) => !listing.files.some((f) => f.path === path));
-  if (missing.length > 0) {
-    const onnx = listing.files.filter((f) => f.path.endsWith('.onnx')).map((f) => f.path);
-    throw new ModelDownloadError(
-      'not-found',
-      `${repo}@${revision} (commit ${commit}) has no ${missing.join(', ')}` +
-        (onnx.length > 0 ? `; its ONNX files are ${onnx.join(', ')}` : '; it has no ONNX files at all'),
-      { file: missing[0], url: listingUrl },
-    );
-  }
-  const selected = listing.files.filter((f) => include(f.path));
-  if (selected.length === 0) {
-    throw new ModelDownloadError('not-found', `no file of ${repo}@${revision} matches the include filter`, {
-      url: listingUrl,
-    });
-  }
+  const selected = selectFiles(listing, options.include ?? (() => true), `${repo}@${revision}`, listingUrl);
 
   const dir = paths.snapshotDir(commit);
   mkdirSync(dir, { recursive: true });
@@ -241,4 +225,33 @@ export async function pullModel(options: PullModelOptions): Promise<PulledModel>
     `${repo}@${revision}: ${downloaded} files downloaded, ${selected.length - downloaded} already cached`,
   );
   return { dir, commit, files: selected.map((f) => f.path) };
+}
+
+/**
+ * The listed files `include` selects; a not-found error naming the revision when a file the filter
+ * requires is not listed (with the ONNX files that are), or when it selects nothing.
+ */
+function selectFiles(
+  listing: Listing,
+  include: ModelFileFilter,
+  what: string,
+  listingUrl: string,
+): RepoFile[] {
+  const missing = (include.required ?? []).filter((path) => !listing.files.some((f) => f.path === path));
+  if (missing.length > 0) {
+    const onnx = listing.files.filter((f) => f.path.endsWith('.onnx')).map((f) => f.path);
+    throw new ModelDownloadError(
+      'not-found',
+      `${what} (commit ${listing.commit}) has no ${missing.join(', ')}` +
+        (onnx.length > 0 ? `; its ONNX files are ${onnx.join(', ')}` : '; it has no ONNX files at all'),
+      { file: missing[0], url: listingUrl },
+    );
+  }
+  const selected = listing.files.filter((f) => include(f.path));
+  if (selected.length === 0) {
+    throw new ModelDownloadError('not-found', `no file of ${what} matches the include filter`, {
+      url: listingUrl,
+    });
+  }
+  return selected;
 }
