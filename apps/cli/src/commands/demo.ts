@@ -1,23 +1,42 @@
-import { Command, InvalidArgumentError } from 'commander';
-import { readTrecDocuments, type CorpusRecord } from '@embedline/corpus';
-import { Encoder, resolveModel } from '@embedline/encoder';
-import { createMatrix, semanticSearch } from '@embedline/scoring';
 import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { createLogger, loadEnv, type EmbedlineEnv } from '@embedline/config';
+import { readTrecDocuments, type CorpusRecord } from '@embedline/corpus';
+import { openEncoder, type Encoder } from '@embedline/encoder';
+import { createMatrix, semanticSearch, type Matrix } from '@embedline/scoring';
+import { positiveInt } from '../arguments.ts';
 import { printReferenceModelWarning } from '../reference-model-warning.ts';
-import { createLogger } from '@embedline/config';
 
 const BUNDLED_CORPUS = fileURLToPath(new URL('../../../../data/vaswani/doc-text.trec', import.meta.url));
 /** Vaswani query 1, so the demo has something sensible to ask of the bundled corpus. */
-const DEFAULT_QUERY = 'measurement of dielectric constant of liquids by the use of microwave techniques';
+export const DEFAULT_QUERY =
+  'measurement of dielectric constant of liquids by the use of microwave techniques';
+/** Passages per encode call: progress is printed after each. */
 const ENCODE_CHUNK = 1024;
 
-interface DemoOptions {
+export interface DemoFlags {
   corpus: string;
   topK: number;
+  /** Default: EMBEDLINE_MODEL_DIR, else the Hugging Face cache, else the hub. */
   modelDir?: string;
-  variant: string;
+  /** Default: EMBEDLINE_MODEL_VARIANT. */
+  variant?: string;
   limit?: number;
 }
+
+/** Where the hits (stdout) and progress (stderr) go: the console, or a test's buffers. */
+export interface DemoOutput {
+  readonly result: (line: string) => void;
+  readonly progress: (line: string) => void;
+}
+
+export interface DemoHit {
+  readonly id: string;
+  readonly score: number;
+  readonly text: string;
+}
+
+const CONSOLE: DemoOutput = { result: (line) => console.log(line), progress: (line) => console.error(line) };
 
 /** `embedline demo`: embed a TREC corpus on this machine and answer a query by exact search. */
 export function demoCommand(): Command {
@@ -28,62 +47,90 @@ export function demoCommand(): Command {
     .argument('[query...]', 'the query', [])
     .option('--corpus <path>', 'a TREC <DOC> corpus', BUNDLED_CORPUS)
     .option('--top-k <n>', 'hits to print', positiveInt, 10)
-    .option('--model-dir <dir>', 'a local sentence-transformers model folder (skips cache and hub)')
+    .option(
+      '--model-dir <dir>',
+      'a local sentence-transformers model folder (default: EMBEDLINE_MODEL_DIR, else the Hugging Face cache, else the hub)',
+    )
     .option(
       '--variant <name>',
-      'ONNX variant: fp32 (onnx/model.onnx) or the suffix of onnx/model_<name>.onnx',
-      'fp32',
+      'ONNX variant: fp32 (onnx/model.onnx) or the suffix of onnx/model_<name>.onnx (default: EMBEDLINE_MODEL_VARIANT, else fp32)',
     )
     .option('--limit <n>', 'embed only the first n documents', positiveInt)
-    .action(async (words: string[], options: DemoOptions) =>
-      runDemo(words.join(' ') || DEFAULT_QUERY, options),
-    );
+    .action(async (words: string[], flags: DemoFlags) => {
+      // The environment is read when the command runs, so a bad variable is reported like any other error.
+      await runDemo(words.join(' ') || DEFAULT_QUERY, flags, loadEnv());
+    });
 }
 
-async function runDemo(query: string, options: DemoOptions): Promise<void> {
-  const log = createLogger('demo');
-  const model = await resolveModel({
-    modelDir: options.modelDir,
-    variant: options.variant,
-    log: (m) => log.info(m),
+/**
+ * The command's work, callable in-process: reads the corpus (bad records reported and counted, the
+ * rest kept), loads the encoder the environment and flags name, embeds every document, and prints the
+ * exact top k for the query. Returns the hits it printed.
+ */
+export async function runDemo(
+  query: string,
+  flags: DemoFlags,
+  env: EmbedlineEnv = loadEnv(),
+  output: DemoOutput = CONSOLE,
+): Promise<DemoHit[]> {
+  const records = await readCorpus(flags.corpus, flags.limit, output);
+  let referenceModel = false;
+  const encoder = await openEncoder(env, {
+    log: createLogger('demo', env.LOG_LEVEL),
+    overrides: { modelDir: flags.modelDir, variant: flags.variant },
+    onReferenceModel: (warning) => {
+      referenceModel = true;
+      printReferenceModelWarning(warning);
+    },
   });
-  if (model.warning !== undefined) printReferenceModelWarning(model.warning);
-  const encoder = await Encoder.load({ modelDir: model.dir, variant: options.variant }, log);
   try {
-    const records = await readCorpus(options.corpus, options.limit);
-    const corpus = await embedAll(encoder, records);
-    const [queryVector] = [(await encoder.encode([query])).vectors];
-    const [hits] = semanticSearch(createMatrix(queryVector!, 1, corpus.dim), corpus, { topK: options.topK });
-    console.log(`\nquery: ${query}\n`);
-    hits!.forEach((hit, rank) => {
+    const corpus = await embedAll(encoder, records, output);
+    const queryVector = (await encoder.encode([query])).vectors;
+    const [ranked] = semanticSearch(createMatrix(queryVector, 1, corpus.dim), corpus, { topK: flags.topK });
+    const hits = ranked!.map((hit) => {
       const record = records[hit.corpusId]!;
-      console.log(
-        `${String(rank + 1).padStart(3)}. ${hit.score.toFixed(4)}  [${record.id}] ${snippet(record.text)}`,
-      );
+      return { id: record.id, score: hit.score, text: record.text };
     });
-    if (model.warning !== undefined)
+    output.result(`\nquery: ${query}\n`);
+    hits.forEach((hit, rank) =>
+      output.result(
+        `${String(rank + 1).padStart(3)}. ${hit.score.toFixed(4)}  [${hit.id}] ${snippet(hit.text)}`,
+      ),
+    );
+    if (referenceModel)
       printReferenceModelWarning('(reminder) these hits come from the random-weight reference model.');
+    return hits;
   } finally {
     await encoder.close();
   }
 }
 
-async function readCorpus(path: string, limit?: number): Promise<CorpusRecord[]> {
+/** The corpus's documents (the first `limit`); each bad record is reported with its line and counted. */
+async function readCorpus(
+  path: string,
+  limit: number | undefined,
+  output: DemoOutput,
+): Promise<CorpusRecord[]> {
   const records: CorpusRecord[] = [];
   let rejected = 0;
   for await (const result of readTrecDocuments(path)) {
     if (result.ok) records.push(result.record);
     else {
       rejected += 1;
-      console.error(`${path}:${result.rejected.line}: skipped: ${result.rejected.reason}`);
+      output.progress(`${path}:${result.rejected.line}: skipped: ${result.rejected.reason}`);
     }
     if (limit !== undefined && records.length >= limit) break;
   }
-  console.error(`read ${records.length} documents from ${path} (${rejected} rejected)`);
+  output.progress(`read ${records.length} documents from ${path} (${rejected} rejected)`);
+  if (records.length === 0) throw new Error(`${path}: no document to embed`);
   return records;
 }
 
-async function embedAll(encoder: Encoder, records: readonly CorpusRecord[]) {
+async function embedAll(
+  encoder: Encoder,
+  records: readonly CorpusRecord[],
+  output: DemoOutput,
+): Promise<Matrix> {
   const { dimension } = encoder.describe();
   const vectors = new Float32Array(records.length * dimension);
   const started = performance.now();
@@ -92,18 +139,13 @@ async function embedAll(encoder: Encoder, records: readonly CorpusRecord[]) {
     vectors.set((await encoder.encode(chunk)).vectors, start * dimension);
     const done = start + chunk.length;
     const seconds = (performance.now() - started) / 1000;
-    console.error(`embedded ${done}/${records.length} passages (${(done / seconds).toFixed(0)} passages/s)`);
+    output.progress(
+      `embedded ${done}/${records.length} passages (${(done / seconds).toFixed(0)} passages/s)`,
+    );
   }
   return createMatrix(vectors, records.length, dimension);
 }
 
 function snippet(text: string, width = 100): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
 }

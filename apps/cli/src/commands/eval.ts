@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { createLogger, loadEnv, type EmbedlineEnv } from '@embedline/config';
 import { readQueries, TOPIC_FIELDS, type TopicField } from '@embedline/corpus';
 import { openEncoder, type Encoder } from '@embedline/encoder';
@@ -11,6 +11,7 @@ import {
   type ExactVia,
 } from '@embedline/evaluation';
 import { LanceDbStore, openStore, type VectorStore } from '@embedline/store';
+import { positiveInt } from '../arguments.ts';
 import { printReferenceModelWarning } from '../reference-model-warning.ts';
 
 export interface EvalFlags {
@@ -181,11 +182,4 @@ async function describeIndex(store: VectorStore, collection: string): Promise<st
   const index = await store.vectorIndex(collection);
   if (index === undefined) return 'ANN index: none (the collection is searched by flat scan, i.e. exactly)';
   return `ANN index: IVF-PQ, ${index.partitions} partitions, ${index.subVectors} sub-vectors; ${index.indexedRows.toLocaleString('en-US')} rows indexed, ${index.unindexedRows.toLocaleString('en-US')} not`;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
 }

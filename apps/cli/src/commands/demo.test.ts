@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { loadEnv } from '@embedline/config';
+import { BUNDLED_REFERENCE_MODEL_DIR } from '@embedline/encoder';
+import { runDemo, type DemoOutput } from './demo.ts';
+
+// The reference model has random weights: rankings mean nothing, so the tests check what holds for any
+// model: a document's own text is its nearest neighbour (score 1), scores come best first, bad records
+// are reported and the good ones still embedded.
+const dir = mkdtempSync(join(tmpdir(), 'embedline-demo-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const env = loadEnv({ EMBEDLINE_MODEL_DIR: BUNDLED_REFERENCE_MODEL_DIR, LOG_LEVEL: 'warn' });
+
+function capture(): DemoOutput & { results: string[]; progressLines: string[] } {
+  const results: string[] = [];
+  const progressLines: string[] = [];
+  return {
+    results,
+    progressLines,
+    result: (line) => results.push(line),
+    progress: (line) => progressLines.push(line),
+  };
+}
+
+const DOCS = [
+  ['d1', 'the dielectric constant of liquids measured with microwaves'],
+  ['d2', 'a survey of transistor amplifier noise at low frequencies'],
+  ['d3', 'electron beams focused by magnetic lenses in vacuum tubes'],
+  ['d4', 'ferrite cores as memory elements in digital computers'],
+];
+
+function trecCorpus(name: string, extra = ''): string {
+  const path = join(dir, name);
+  const docs = DOCS.map(([id, text]) => `<DOC>\n<DOCNO>${id}</DOCNO>\n${text}\n</DOC>`).join('\n');
+  writeFileSync(path, `${docs}\n${extra}`);
+  return path;
+}
+
+describe('embedline demo', () => {
+  test('finds a document by its own text, best score first, and prints the top k', async () => {
+    const output = capture();
+    const corpus = trecCorpus('docs.trec');
+    const hits = await runDemo(DOCS[2]![1]!, { corpus, topK: 3 }, env, output);
+    assert.equal(hits.length, 3);
+    assert.equal(hits[0]!.id, 'd3');
+    assert.ok(Math.abs(hits[0]!.score - 1) < 1e-5, `self-similarity ${hits[0]!.score}`);
+    for (let i = 1; i < hits.length; i++) assert.ok(hits[i - 1]!.score >= hits[i]!.score);
+    const printed = output.results.filter((line) => /^\s+\d+\. /.test(line));
+    assert.equal(printed.length, 3);
+    assert.match(printed[0]!, /^ {2}1\. 1\.0000 {2}\[d3\] electron beams/);
+    assert.ok(output.progressLines.includes(`read 4 documents from ${corpus} (0 rejected)`));
+    assert.ok(output.progressLines.some((line) => line.startsWith('embedded 4/4 passages')));
+  });
+
+  test('reports each bad record with its line and embeds the good ones', async () => {
+    const output = capture();
+    const corpus = trecCorpus('with-bad.trec', '<DOC>\n<DOCNO>d5</DOCNO>\n</DOC>\n<DOC>\nno id\n</DOC>\n');
+    const hits = await runDemo(DOCS[0]![1]!, { corpus, topK: 10 }, env, output);
+    assert.deepEqual(hits.map((hit) => hit.id).sort(), ['d1', 'd2', 'd3', 'd4']);
+    assert.equal(hits[0]!.id, 'd1');
+    assert.ok(
+      output.progressLines.some((line) => /with-bad\.trec:\d+: skipped: document d5 has no text/.test(line)),
+    );
+    assert.ok(output.progressLines.some((line) => /with-bad\.trec:\d+: skipped: no <DOCNO>/.test(line)));
+    assert.ok(output.progressLines.includes(`read 4 documents from ${corpus} (2 rejected)`));
+  });
+
+  test('--limit embeds only the first n documents', async () => {
+    const hits = await runDemo(
+      DOCS[3]![1]!,
+      { corpus: trecCorpus('limit.trec'), topK: 10, limit: 2 },
+      env,
+      capture(),
+    );
+    assert.deepEqual(hits.map((hit) => hit.id).sort(), ['d1', 'd2']);
+  });
+
+  test('a corpus with no good document is an error naming the file', async () => {
+    const corpus = join(dir, 'empty.trec');
+    writeFileSync(corpus, '<DOC>\nno id\n</DOC>\n');
+    await assert.rejects(runDemo('anything', { corpus, topK: 3 }, env, capture()), {
+      message: `${corpus}: no document to embed`,
+    });
+  });
+
+  test('a model folder that is not there is an error naming it', async () => {
+    const missing = join(dir, 'no-such-model');
+    await assert.rejects(
+      runDemo('anything', { corpus: trecCorpus('m.trec'), topK: 3, modelDir: missing }, env, capture()),
+      (error: Error) => error.message.includes(missing),
+    );
+  });
+});
