@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { FlowProducer, Queue, type Job } from 'bullmq';
 import { openCorpus, type RejectedRecord } from '@embedline/corpus';
 import {
+  FINALIZE_QUEUE_JOBS,
   IngestManifest,
   QUEUES,
   finalizeJobId,
@@ -241,7 +242,7 @@ async function ensureFlowParent(
   const data: FinalizeJobData = { collection: options.collection, fingerprint, acceptedRecords: 0, totalShards: 0 };
   // With an existing parent id BullMQ keeps the existing job; the add is then a no-op.
   await flows.add({
-    name: 'finalize',
+    name: FINALIZE_QUEUE_JOBS.finalize,
     queueName: QUEUES.finalize,
     data,
     opts: { jobId: parentId, removeOnFail: false },
