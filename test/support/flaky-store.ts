@@ -47,10 +47,6 @@ export class FlakyStore implements VectorStore, ShardLedger {
   finalize(name: string) {
     return this.inner.finalize(name);
   }
-  compact(name: string) {
-    if (this.inner.compact === undefined) throw new Error('the wrapped store has no compaction to run');
-    return this.inner.compact(name);
-  }
   describe(name: string) {
     return this.inner.describe(name);
   }

@@ -19,11 +19,6 @@ export interface EmbedShardDeps {
    * together (smaller calls pad more). The shard is written as one Arrow record batch either way.
    */
   readonly batchPassages?: number;
-  /**
-   * Where the store's upkeep goes when this shard's write makes the collection due for it (see
-   * UpsertOptions.onCompactionDue); without it, the store runs it here, before the shard completes.
-   */
-  readonly onCompactionDue?: (version: number) => Promise<void>;
 }
 
 export interface EmbedShardResult {
@@ -68,7 +63,7 @@ export async function embedShard(job: ShardJobData, deps: EmbedShardDeps): Promi
     // table size); every other write merges on id. See IngestManifest.claimFirstWrite.
     const firstWrite =
       job.appendFirstWrites === true && ((await deps.manifest?.claimFirstWrite(job.collection, key)) ?? false);
-    await deps.store.upsert(job.collection, batch, { firstWrite, onCompactionDue: deps.onCompactionDue });
+    await deps.store.upsert(job.collection, batch, { firstWrite });
     if (deps.exportDir !== undefined) await exportShard(deps.exportDir, job.collection, key, [batch]);
   }
   await deps.store.recordShard(job.collection, key, passages.length);

@@ -2,7 +2,6 @@ import { stat } from 'node:fs/promises';
 import { FlowProducer, Queue, type Job } from 'bullmq';
 import { openCorpus, type RejectedRecord } from '@embedline/corpus';
 import {
-  FINALIZE_QUEUE_JOBS,
   IngestManifest,
   QUEUES,
   finalizeJobId,
@@ -242,7 +241,7 @@ async function ensureFlowParent(
   const data: FinalizeJobData = { collection: options.collection, fingerprint, acceptedRecords: 0, totalShards: 0 };
   // With an existing parent id BullMQ keeps the existing job; the add is then a no-op.
   await flows.add({
-    name: FINALIZE_QUEUE_JOBS.finalize,
+    name: 'finalize',
     queueName: QUEUES.finalize,
     data,
     opts: { jobId: parentId, removeOnFail: false },

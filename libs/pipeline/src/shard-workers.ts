@@ -1,7 +1,6 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Encoder } from '@embedline/encoder';
 import {
-  FINALIZE_QUEUE_JOBS,
   IngestManifest,
   QUEUES,
   deadLetterJobId,
@@ -14,7 +13,6 @@ import {
   type ShardJobData,
 } from '@embedline/queue';
 import type { ShardLedger, VectorStore } from '@embedline/store';
-import { handOverCompaction, runCompactionJob } from './compaction-jobs.ts';
 import { embedShard, type EmbedShardResult } from './embed-shard.ts';
 import { RemoteCorpusError } from './errors/remote-corpus-error.ts';
 import { ShardMismatchError } from './errors/shard-mismatch-error.ts';
@@ -82,19 +80,15 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
     return true;
   };
 
-  // Where embedding workers hand the compactions their writes make due (see handOverCompaction).
-  const finalizeQueue = new Queue(QUEUES.finalize, bullmqOptions);
   const shared: Shared = { bullmqOptions, manifest, ensureCollection };
   const workers: Worker[] = [];
-  if (queues.has('shards')) {
-    workers.push(startEmbedding(options, shared, options.encoder!, { deadLetter, finalize: finalizeQueue }));
-  }
+  if (queues.has('shards')) workers.push(startEmbedding(options, shared, options.encoder!, deadLetter));
   if (queues.has('finalize')) workers.push(startFinalizing(options, shared));
   return {
     // Worker.close() waits for the jobs in hand to finish, so SIGTERM never abandons a half-written shard.
     close: async () => {
       await Promise.all(workers.map((worker) => worker.close()));
-      await Promise.all([deadLetter.close(), finalizeQueue.close()]);
+      await deadLetter.close();
     },
   };
 }
@@ -111,7 +105,7 @@ function startEmbedding(
   options: ShardWorkersOptions,
   { bullmqOptions, manifest, ensureCollection }: Shared,
   encoder: Encoder,
-  { deadLetter, finalize }: { deadLetter: Queue<DeadLetterData>; finalize: Queue },
+  deadLetter: Queue<DeadLetterData>,
 ): Worker {
   const shardWorker = new Worker(
     QUEUES.shards,
@@ -119,20 +113,18 @@ function startEmbedding(
       const parsed = shardQueueJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`job ${job.id}: malformed shard job: ${parsed.error.message}`);
       if (parsed.data.kind === 'seal') return { sealed: true };
-      const shard = parsed.data;
-      await ensureCollection(shard.collection);
+      await ensureCollection(parsed.data.collection);
       const shardDone = options.metrics?.startShard();
       try {
-        const result = await embedShard(shard, {
+        const result = await embedShard(parsed.data, {
           encoder,
           store: options.store,
           manifest,
           exportDir: options.exportDir,
           fetch: options.fetch,
           batchPassages: options.batchPassages,
-          onCompactionDue: (version) => handOverCompaction(finalize, job, shard, version, options.store),
         });
-        const { shardIndex, collection } = shard;
+        const { shardIndex, collection } = parsed.data;
         shardDone?.({ collection, ...result });
         options.log.info(`shard ${shardIndex} of ${collection}: stored ${result.stored} passages${describeRejects(result)}`);
         // What BullMQ keeps as the job's return value: the counts, not the rejects themselves.
@@ -164,11 +156,6 @@ function startFinalizing(options: ShardWorkersOptions, shared: Shared): Worker {
   const finalizeWorker = new Worker(
     QUEUES.finalize,
     async (job: Job) => {
-      if (job.name === FINALIZE_QUEUE_JOBS.compact) {
-        const done = await runCompactionJob(job, options.store, options.metrics);
-        options.log.info(`compaction of ${done.collection} (due at version ${done.version}): ${done.outcome}`);
-        return done;
-      }
       const data = finalizeJobSchema.parse(job.data);
       const stop = options.metrics?.finalizeSeconds.startTimer();
       try {
@@ -183,7 +170,7 @@ function startFinalizing(options: ShardWorkersOptions, shared: Shared): Worker {
     },
     { ...shared.bullmqOptions, concurrency: 1 },
   );
-  finalizeWorker.on('failed', (job, error) => options.log.error(`${job?.name ?? 'finalize'} ${job?.id}: ${error.message}`));
+  finalizeWorker.on('failed', (job, error) => options.log.error(`finalize ${job?.id}: ${error.message}`));
   finalizeWorker.on('error', (error) => options.log.error(`finalize worker: ${error.message}`));
   return finalizeWorker;
 }

@@ -48,13 +48,6 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
-  readonly compactions = new Counter({
-    name: 'embedline_worker_compactions_total',
-    help: 'Compactions run during ingests for the embedding workers, by outcome (compacted, lost_race, failed)',
-    labelNames: ['collection', 'outcome'] as const,
-    registers: [this.registry],
-  });
-
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'embedline_worker_' });
   }

@@ -1,6 +1,6 @@
 export { QUEUES, DEFAULT_PREFIX, qualifiedQueueName } from './queue-names.ts';
 export { collectionNameSchema, parseCollectionName } from './collection-name.ts';
-export { shardKey, shardJobId, finalizeJobId, compactJobId, sealJobId, deadLetterJobId } from './job-ids.ts';
+export { shardKey, shardJobId, finalizeJobId, sealJobId, deadLetterJobId } from './job-ids.ts';
 export {
   passageSchema,
   shardSourceSchema,
@@ -8,8 +8,6 @@ export {
   sealJobSchema,
   shardQueueJobSchema,
   finalizeJobSchema,
-  compactJobSchema,
-  FINALIZE_QUEUE_JOBS,
   deadLetterSchema,
   type Passage,
   type ShardSource,
@@ -17,7 +15,6 @@ export {
   type SealJobData,
   type ShardQueueJobData,
   type FinalizeJobData,
-  type CompactJobData,
   type DeadLetterData,
 } from './job-data.ts';
 export {

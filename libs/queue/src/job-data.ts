@@ -59,22 +59,6 @@ export const finalizeJobSchema = z.object({
 });
 export type FinalizeJobData = z.infer<typeof finalizeJobSchema>;
 
-/**
- * A compaction during an ingest, on the finalize queue beside the finalize jobs (job name `compact`): a
- * child of the ingest's finalize job, added by the embedding worker whose write made the collection due
- * (VectorStore.compact), so that finalize starts only after it. `version` is the table version that write
- * committed.
- */
-export const compactJobSchema = z.object({
-  collection: collectionNameSchema,
-  fingerprint: z.string().min(16),
-  version: z.number().int().min(0),
-});
-export type CompactJobData = z.infer<typeof compactJobSchema>;
-
-/** Job names on the finalize queue. */
-export const FINALIZE_QUEUE_JOBS = { finalize: 'finalize', compact: 'compact' } as const;
-
 export const deadLetterSchema = z.object({
   jobId: z.string(),
   collection: collectionNameSchema,

@@ -15,11 +15,6 @@ export function finalizeJobId(collection: string, fingerprint: string): string {
   return `finalize-${collection}-${fingerprint.slice(0, 16)}`;
 }
 
-/** One compaction of a collection during an ingest, keyed on the table version that made it due. */
-export function compactJobId(collection: string, fingerprint: string, version: number): string {
-  return `compact-${collection}-${fingerprint.slice(0, 16)}-v${version}`;
-}
-
 /** The child that holds the finalize job back until the producer has enqueued every shard. */
 export function sealJobId(collection: string, fingerprint: string): string {
   return `seal-${collection}-${fingerprint.slice(0, 16)}`;

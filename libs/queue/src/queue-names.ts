@@ -8,10 +8,7 @@
 export const QUEUES = {
   /** One job per shard of a corpus; what GPU/CPU workers consume (and what autoscaling watches). */
   shards: 'shards',
-  /**
-   * One flow parent per ingest, which runs once every shard job (and the seal) has completed, and the
-   * compactions an ingest makes due (children of that parent): the work of a worker with no model.
-   */
+  /** One flow parent per ingest: runs once every shard job (and the seal) has completed. */
   finalize: 'finalize',
   /** Shards that failed their last attempt, with the error; replayed by `ingest --replay-failed`. */
   deadLetter: 'dead-letter',

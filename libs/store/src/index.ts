@@ -1,12 +1,4 @@
-export type {
-  VectorStore,
-  CreateCollectionOptions,
-  UpsertOptions,
-  SearchOptions,
-  SearchHit,
-  CollectionInfo,
-  CompactionOutcome,
-} from './vector-store.ts';
+export type { VectorStore, CreateCollectionOptions, UpsertOptions, SearchOptions, SearchHit, CollectionInfo } from './vector-store.ts';
 export { pointId, comparePointIds } from './point-id.ts';
 export { toRecordBatch, fromRecordBatch, embeddedBatchSchema, type EmbeddedRows } from './embedded-batch.ts';
 export type { ShardLedger } from './shard-ledger.ts';

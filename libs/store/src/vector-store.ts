@@ -34,16 +34,7 @@ export interface VectorStore {
   listCollections(): Promise<string[]>;
   deleteCollection(name: string): Promise<void>;
   close(): Promise<void>;
-  /**
-   * Upkeep a store needs while a collection is being loaded, run where `UpsertOptions.onCompactionDue`
-   * sent it (LanceDB: compaction and the deletion of old versions, see compactDuringIngest). Never fails
-   * because the upkeep did: the outcome says what happened. Stores that need none (Qdrant) lack it.
-   */
-  compact?(name: string): Promise<CompactionOutcome>;
 }
-
-/** What `VectorStore.compact` did: compacted, left it to another process that was compacting, or failed (reported). */
-export type CompactionOutcome = 'compacted' | 'lost-race' | 'failed';
 
 export interface UpsertOptions {
   /**
@@ -52,13 +43,6 @@ export interface UpsertOptions {
    * every stored id, so merges grow slower with the table, appends do not. Qdrant upserts either way.
    */
   readonly firstWrite?: boolean;
-  /**
-   * Called, and awaited, instead of running the upkeep in this process when the write makes the
-   * collection due for it (LanceDB: every `compactEveryVersions` table versions; `version` is the one
-   * this write committed). The pipeline hands it to the finalize worker as a job, so that an embedding
-   * worker neither waits for a compaction nor keeps the memory one takes; the job calls `compact`.
-   */
-  readonly onCompactionDue?: (version: number) => Promise<void>;
 }
 
 export interface CreateCollectionOptions {

@@ -71,31 +71,6 @@ test('the write that commits a multiple of compactEveryVersions compacts the tab
   }
 });
 
-test('with onCompactionDue a due write hands the pass over (awaited) instead of compacting; compact() runs it', async () => {
-  await withStore({ compactEveryVersions: 5 }, async (store, db) => {
-    await store.createCollection('docs', { dimension: DIMENSION }); // version 1
-    const due: number[] = [];
-    let handedOver = false;
-    const onCompactionDue = async (version: number) => {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      due.push(version);
-      handedOver = true;
-    };
-    for (let i = 0; i < 12; i++) {
-      handedOver = false;
-      await store.upsert('docs', shard(i), { firstWrite: true, onCompactionDue }); // versions 2..13
-      if (due.at(-1) === i + 2) assert.ok(handedOver, 'the write resolved only after the hand-over');
-    }
-    assert.deepEqual(due, [5, 10]);
-    assert.equal(await fragments(db, 'docs'), 12, 'nothing was compacted by the writes');
-
-    assert.equal(await store.compact('docs'), 'compacted');
-    assert.equal(await fragments(db, 'docs'), 1);
-    assert.equal(await store.count('docs'), 120);
-    await assert.rejects(store.compact('missing'), { name: 'CollectionNotFoundError' });
-  });
-});
-
 test('a pass deletes versions older than its age, keeps the rows, and clears a stale finalize tag', async () => {
   await withStore({ compactEveryVersions: 0, indexThreshold: 1_000_000 }, async (store, db) => {
     await store.createCollection('docs', { dimension: DIMENSION });

@@ -1,5 +1,4 @@
 import type { Table } from '@lancedb/lancedb';
-import type { CompactionOutcome } from '../vector-store.ts';
 import { isCommitConflict } from './commit-retry.ts';
 import { finalizedVersion, untagFinalized } from './finalized-tag.ts';
 
@@ -13,7 +12,7 @@ import { finalizedVersion, untagFinalized } from './finalized-tag.ts';
 export const INGEST_VERSION_AGE_MS = 10_000;
 
 /** What one compaction during an ingest did. */
-export type IngestCompactionOutcome = CompactionOutcome;
+export type IngestCompactionOutcome = 'compacted' | 'lost-race' | 'failed';
 
 /**
  * Compacts a table that is being loaded, and deletes the versions superseded more than `versionAgeMs`

@@ -3,10 +3,8 @@ import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts
 import { DimensionMismatchError } from '../errors/dimension-mismatch-error.ts';
 import type { EmbeddedRows } from '../embedded-batch.ts';
 import type { ShardLedger } from '../shard-ledger.ts';
-import type { Table } from '@lancedb/lancedb';
 import type {
   CollectionInfo,
-  CompactionOutcome,
   CreateCollectionOptions,
   SearchHit,
   SearchOptions,
@@ -101,20 +99,11 @@ export class LanceDbStore implements VectorStore, ShardLedger {
         retryOnCommitConflict(name, 'upsert', write, this.#options.retry),
       );
       this.#handles.committed();
-      const { compactEveryVersions } = this.#options;
-      if (compactEveryVersions === 0 || version % compactEveryVersions !== 0) return;
-      // Awaited either way, so that the shard is acknowledged (and finalize can start) only after the pass
-      // ends here, or after the job that will run it was handed over.
-      if (options.onCompactionDue !== undefined) await options.onCompactionDue(version);
-      else await this.#compactTable(name, table);
-    });
-  }
-
-  /** Compacts a collection during its ingest (see VectorStore.compact and compactDuringIngest). */
-  async compact(name: string): Promise<CompactionOutcome> {
-    return this.#handles.track(async () => {
-      const { table } = await this.#handles.open(name);
-      return this.#compactTable(name, table);
+      // Awaited, so that the shard is acknowledged (and finalize can start) only after the pass ends.
+      const { compactEveryVersions, ingestVersionAgeMs, onCompactionError } = this.#options;
+      if (compactEveryVersions > 0 && version % compactEveryVersions === 0) {
+        await compactDuringIngest(table, (error) => onCompactionError(name, error), ingestVersionAgeMs);
+      }
     });
   }
 
@@ -238,11 +227,6 @@ export class LanceDbStore implements VectorStore, ShardLedger {
 
   async close(): Promise<void> {
     await this.#handles.close();
-  }
-
-  #compactTable(name: string, table: Table): Promise<CompactionOutcome> {
-    const { ingestVersionAgeMs, onCompactionError } = this.#options;
-    return compactDuringIngest(table, (error) => onCompactionError(name, error), ingestVersionAgeMs);
   }
 
   /**
