@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -69,6 +69,30 @@ test('the write that commits a multiple of compactEveryVersions compacts the tab
       assert.equal(top?.id, '73', 'rows moved by the passes are found with their vectors');
     });
   }
+});
+
+test('two writers of one folder (two worker processes) with passes: every row stored, no lock file left', async () => {
+  await withStore({ compactEveryVersions: 4 }, async (store, db) => {
+    const other = new LanceDbStore({ uri: store.uri, compactEveryVersions: 4 });
+    try {
+      await store.createCollection('docs', { dimension: DIMENSION });
+      await other.createCollection('docs', { dimension: DIMENSION });
+      const writes = (writer: LanceDbStore, from: number) =>
+        Promise.all(
+          Array.from({ length: 8 }, (_, i) => writer.upsert('docs', shard(from + i), { firstWrite: true })),
+        );
+      await Promise.all([writes(store, 0), writes(other, 8)]);
+      assert.equal(await store.count('docs'), 160);
+      assert.ok((await fragments(db, 'docs')) < 16, 'passes ran');
+      assert.deepEqual(
+        (await readdir(store.uri)).filter((file) => file.endsWith('.compacting')),
+        [],
+        'the pass lock is gone',
+      );
+    } finally {
+      await other.close();
+    }
+  });
 });
 
 test('a pass deletes versions older than its age, keeps the rows, and clears a stale finalize tag', async () => {
