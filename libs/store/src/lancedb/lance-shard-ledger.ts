@@ -5,7 +5,7 @@ import { ledgerSchema } from './arrow-interop.ts';
 import { retryOnCommitConflict, type RetryPolicy } from './commit-retry.ts';
 import { isAlreadyExists, isTableNotFound } from './lance-errors.ts';
 import type { TableHandles } from './table-handles.ts';
-import { ledgerTableName } from './table-names.ts';
+import { ledgerName } from '../shard-ledger.ts';
 
 /** Shards a process records in a collection's ledger between two compactions of it. */
 const LEDGER_COMPACT_EVERY = 100;
@@ -103,7 +103,7 @@ export class LanceShardLedger {
       creating = (async () => {
         try {
           const db = await this.#handles.db();
-          await db.createEmptyTable(ledgerTableName(name), ledgerSchema(), { mode: 'create' });
+          await db.createEmptyTable(ledgerName(name), ledgerSchema(), { mode: 'create' });
         } catch (error) {
           if (!isAlreadyExists(error)) throw error;
         }
@@ -132,7 +132,7 @@ export class LanceShardLedger {
   async #withLedger<T>(name: string, use: (ledger: Table) => Promise<T>): Promise<T | undefined> {
     let ledger: Table;
     try {
-      ledger = await (await this.#handles.db()).openTable(ledgerTableName(name));
+      ledger = await (await this.#handles.db()).openTable(ledgerName(name));
     } catch (error) {
       if (isTableNotFound(error)) return undefined;
       throw error;

@@ -2,7 +2,6 @@ import type { RecordBatch } from 'apache-arrow';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
 import { DimensionMismatchError } from '../errors/dimension-mismatch-error.ts';
 import type { EmbeddedRows } from '../embedded-batch.ts';
-import type { ShardLedger } from '../shard-ledger.ts';
 import type {
   CollectionInfo,
   CreateCollectionOptions,
@@ -28,7 +27,8 @@ import {
   type ResolvedLanceDbStoreOptions,
 } from './store-options.ts';
 import { TableHandles, type OpenTable } from './table-handles.ts';
-import { checkCollectionName, checkName, isLedgerTableName, ledgerTableName } from './table-names.ts';
+import { isLedgerName, ledgerName, type ShardLedger } from '../shard-ledger.ts';
+import { checkCollectionName, checkName } from './table-names.ts';
 import { describeVectorIndex, type LanceDbVectorIndex } from './vector-index.ts';
 
 export type { LanceDbStoreOptions } from './store-options.ts';
@@ -172,7 +172,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
           last === undefined ? { limit: TABLE_NAMES_PAGE } : { startAfter: last, limit: TABLE_NAMES_PAGE },
         );
         names.push(...page);
-        if (page.length < TABLE_NAMES_PAGE) return names.filter((n) => !isLedgerTableName(n)).sort();
+        if (page.length < TABLE_NAMES_PAGE) return names.filter((n) => !isLedgerName(n)).sort();
       }
     });
   }
@@ -184,7 +184,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
       const db = await this.#handles.db();
       // The ledger goes first: a crash between the two drops must leave rows without claims (a re-run
       // redoes them), never claims of shards whose rows are gone (a re-run would skip them).
-      for (const table of [ledgerTableName(name), name]) {
+      for (const table of [ledgerName(name), name]) {
         try {
           await db.dropTable(table);
         } catch (error) {

@@ -2,6 +2,7 @@
 import { open, rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { isLocalFolder } from './table-names.ts';
 
 /** How often the holder touches the lock file, so that waiters can tell a live pass from a crashed one. */
 const HEARTBEAT_MS = 2_000;
@@ -32,7 +33,7 @@ export class PassLock {
   readonly #path: string | undefined;
 
   constructor(uri: string, collection: string) {
-    this.#path = isLocalPath(uri) ? join(uri, `.${collection}.compacting`) : undefined;
+    this.#path = isLocalFolder(uri) ? join(uri, `.${collection}.compacting`) : undefined;
   }
 
   /**
@@ -87,8 +88,4 @@ export class PassLock {
   async remove(): Promise<void> {
     if (this.#path !== undefined) await rm(this.#path, { force: true });
   }
-}
-
-function isLocalPath(uri: string): boolean {
-  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(uri);
 }

@@ -6,7 +6,7 @@ import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts
 import { hasPrimaryKey, schemaDimension } from './arrow-interop.ts';
 import { isTableNotFound } from './lance-errors.ts';
 import { loadLanceDb } from './lance-module.ts';
-import { checkName } from './table-names.ts';
+import { checkName, isLocalFolder } from './table-names.ts';
 
 /** A collection's table, opened and checked. */
 export interface OpenTable {
@@ -137,7 +137,7 @@ export class TableHandles {
 
   async #connect(): Promise<Connection> {
     const { uri, metadataCacheBytes } = this.#options;
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) await mkdir(uri, { recursive: true });
+    if (isLocalFolder(uri)) await mkdir(uri, { recursive: true });
     const { connect, Session } = await loadLanceDb();
     // LanceDB's default index cache (6 GiB) stays: only searches fill it, with the ANN index they use.
     const session = new Session(undefined, BigInt(metadataCacheBytes));

@@ -1,18 +1,9 @@
-// The names LanceDbStore gives its tables: one per collection, and a side table per collection's ledger.
+// Where LanceDbStore keeps its tables and what it names them: one per collection, its ledger's beside it
+// (../shard-ledger.ts).
+import { checkNotLedgerName } from '../shard-ledger.ts';
 
-/** Side table holding the shard ledger of a collection (see shard-ledger.ts). */
-export const LEDGER_SUFFIX = '__shards';
 /** LanceDB's table-name rule (other names make 0.31 panic instead of failing cleanly). */
 const TABLE_NAME = /^[A-Za-z0-9_.-]+$/;
-
-/** The ledger's table of a collection. */
-export function ledgerTableName(collection: string): string {
-  return `${collection}${LEDGER_SUFFIX}`;
-}
-
-export function isLedgerTableName(table: string): boolean {
-  return table.endsWith(LEDGER_SUFFIX);
-}
 
 /** A RangeError naming the collection unless LanceDB accepts it as a table name. */
 export function checkName(name: string): void {
@@ -23,11 +14,13 @@ export function checkName(name: string): void {
   }
 }
 
-/** checkName, and a RangeError for a name reserved for ledgers (hidden from listings, clashing with one). */
+/** checkName, and a RangeError for a name reserved for ledgers. */
 export function checkCollectionName(name: string): void {
   checkName(name);
-  if (isLedgerTableName(name))
-    throw new RangeError(
-      `collection name "${name}" ends with "${LEDGER_SUFFIX}", reserved for shard ledgers`,
-    );
+  checkNotLedgerName(name);
+}
+
+/** Whether a store URI is a local folder (a path), not an object store (`s3://...`, `gs://...`, ...). */
+export function isLocalFolder(uri: string): boolean {
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(uri);
 }

@@ -2,6 +2,7 @@
 // `<name>__shards`, created on the first recordShard and read back page by page with the scroll API.
 import type { Schemas } from '@qdrant/js-client-rest';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
+import { ledgerName } from '../shard-ledger.ts';
 import { stableUuid } from '../point-id.ts';
 import { lostCreateRace } from './collection-creation.ts';
 import type { QdrantConnection } from './qdrant-connection.ts';
@@ -9,22 +10,8 @@ import { QdrantRequestError } from './qdrant-errors.ts';
 import { RetryableCondition } from './retry.ts';
 import type { WriteOrdering } from './store-options.ts';
 
-/** Suffix of the side collection holding a collection's shard ledger (the name LanceDbStore uses too). */
-export const LEDGER_SUFFIX = '__shards';
 /** Ledger points per scroll request: a whole MS MARCO ingest (8.8M passages, 1k-passage shards) is 9 pages. */
 const LEDGER_PAGE_SIZE = 1000;
-
-export function ledgerName(collection: string): string {
-  return `${collection}${LEDGER_SUFFIX}`;
-}
-
-/** Ledger names are reserved: such a collection would be hidden from listCollections and clash with a ledger. */
-export function checkNotLedgerName(name: string): void {
-  if (name.endsWith(LEDGER_SUFFIX))
-    throw new RangeError(
-      `collection name "${name}" ends with "${LEDGER_SUFFIX}", reserved for shard ledgers`,
-    );
-}
 
 /**
  * The ledger holds no vectors (`vectors: {}`, a payload-only collection): one point per shard, keyed by

@@ -2,7 +2,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { fromRecordBatch, type EmbeddedRows } from '../embedded-batch.ts';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
 import { DimensionMismatchError } from '../errors/dimension-mismatch-error.ts';
-import type { ShardLedger } from '../shard-ledger.ts';
+import { checkNotLedgerName, isLedgerName, ledgerName, type ShardLedger } from '../shard-ledger.ts';
 import type {
   CollectionInfo,
   CreateCollectionOptions,
@@ -17,7 +17,7 @@ import { Finalizer } from './finalizer.ts';
 import { toEmbeddedRows, toPoints } from './point-mapping.ts';
 import { uploadPoints, type UploadSettings } from './point-upload.ts';
 import { QdrantConnection } from './qdrant-connection.ts';
-import { checkNotLedgerName, LEDGER_SUFFIX, ledgerName, QdrantShardLedger } from './qdrant-shard-ledger.ts';
+import { QdrantShardLedger } from './qdrant-shard-ledger.ts';
 import { search } from './search.ts';
 import { resolveStoreOptions, type QdrantStoreOptions } from './store-options.ts';
 
@@ -124,7 +124,7 @@ export class QdrantStore implements VectorStore, ShardLedger {
     const result = await this.#connection.call('list collections', undefined, (c) => c.getCollections());
     return result.collections
       .map((c) => c.name)
-      .filter((n) => n.startsWith(prefix) && !n.endsWith(LEDGER_SUFFIX))
+      .filter((n) => n.startsWith(prefix) && !isLedgerName(n))
       .map((n) => n.slice(prefix.length))
       .sort();
   }
