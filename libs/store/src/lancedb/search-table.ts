@@ -1,13 +1,12 @@
-// Top-k search of one collection's table: exact or through the ANN index, ties at the cut ordered by id.
+// Top-k search of one collection's table: exact or through the ANN index, ties at the cut ordered by id
+// (tie-widened-search.ts).
 import { DimensionMismatchError } from '../errors/dimension-mismatch-error.ts';
 import { comparePointIds, pointId } from '../point-id.ts';
+import { tieWidenedSearch } from '../tie-widened-search.ts';
 import type { SearchHit, SearchOptions } from '../vector-store.ts';
 import { nonNegativeInteger } from './store-options.ts';
 import type { OpenTable } from './table-handles.ts';
 import { annProbes } from './vector-index.ts';
-
-/** Rows fetched beyond topK, so that equal scores at the cut can be ordered by point id. */
-const TIE_MARGIN = 8;
 
 export interface SearchSettings {
   /** IVF partitions probed per ANN query; undefined: the default for the index's size. */
@@ -48,18 +47,19 @@ export async function searchTable(
   const withPayload = options.withPayload === true;
   const nprobes = exact ? undefined : await guard(() => annProbes(entry, settings.nprobes));
   const columns = withPayload ? ['id', '_distance', 'text', 'payload'] : ['id', '_distance'];
-  for (let limit = topK + TIE_MARGIN; ; limit *= 2) {
-    let request = entry.table.vectorSearch(query).distanceType('dot').select(columns).limit(limit);
-    if (exact) request = request.bypassVectorIndex();
-    else if (nprobes !== undefined) request = request.nprobes(nprobes).refineFactor(settings.refineFactor);
-    const rows = (await guard(() => request.toArray())) as ResultRow[];
-    const hits = rows.map((row) => toHit(row, withPayload)).sort(compareHits);
-    // Rows tied with the k-th score may lie beyond the limit: fetch more until the cut is clear.
-    const kth = hits[topK - 1];
-    if (rows.length < limit || kth === undefined || hits[hits.length - 1]!.hit.score < kth.hit.score) {
-      return hits.slice(0, topK).map(({ hit }) => hit);
-    }
-  }
+  // Rows tied with the k-th score may lie beyond the limit: widened (bounded) until the cut is clear.
+  const hits = await tieWidenedSearch(
+    topK,
+    async (limit) => {
+      let request = entry.table.vectorSearch(query).distanceType('dot').select(columns).limit(limit);
+      if (exact) request = request.bypassVectorIndex();
+      else if (nprobes !== undefined) request = request.nprobes(nprobes).refineFactor(settings.refineFactor);
+      const rows = (await guard(() => request.toArray())) as ResultRow[];
+      return rows.map((row) => toHit(row, withPayload)).sort(compareHits);
+    },
+    ({ hit }) => hit.score,
+  );
+  return hits.map(({ hit }) => hit);
 }
 
 /** LanceDB's `dot` distance is `1 - dot` (checked against exact scores in the tests). */

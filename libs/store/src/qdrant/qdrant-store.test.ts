@@ -334,6 +334,29 @@ describe('QdrantStore against the contract fake', () => {
     }
   });
 
+  test('a tie group larger than the cap: the widening stops at max(4 x topK, topK + 4096) and keeps what it fetched', async () => {
+    const h = await harness({ tieOrder: 'reverse-insertion' });
+    try {
+      await h.store.createCollection('ties', { dimension: 4 });
+      const same = randomUnitVectors(1, 4, 5);
+      const ids = Array.from({ length: 4200 }, (_, i) => String(i));
+      const vectors = new Float32Array(ids.length * 4);
+      ids.forEach((_, i) => vectors.set(same, i * 4));
+      await h.store.upsert('ties', toRecordBatch({ ids, vectors, dimension: 4, texts: ids }));
+      const hits = await h.store.search('ties', same, { topK: 5 });
+      // The fake answers the last inserted of equal scores first: the 4,101 rows within the cap are ids
+      // 4199 down to 99, so the first 99 inserted never make the cut.
+      assert.deepEqual(
+        hits.map((x) => x.id),
+        ['99', '100', '101', '102', '103'],
+      );
+      const limits = h.fake.requestsFor('query_points').map((r) => (r.body as { limit: number }).limit);
+      assert.deepEqual(limits, [13, 26, 52, 104, 208, 416, 832, 1664, 3328, 4101]);
+    } finally {
+      await h.done();
+    }
+  });
+
   test('upserts run with bounded concurrency', async () => {
     const h = await harness({ latencyMs: 15 }, { batchSize: 64, concurrency: 3 });
     try {

@@ -1,7 +1,9 @@
 // search(): top-k by score with one order among equal scores for every store. Qdrant orders ties
-// arbitrarily, so the query widens past the cut until the tie group there is complete.
+// arbitrarily, so the query widens past the cut until the tie group there is complete (within the bound
+// of tie-widened-search.ts).
 import type { Schemas } from '@qdrant/js-client-rest';
 import { comparePointIds } from '../point-id.ts';
+import { tieWidenedSearch } from '../tie-widened-search.ts';
 import type { SearchHit, SearchOptions } from '../vector-store.ts';
 import { dimensionError } from './collection-dimension.ts';
 import { CORPUS_ID_KEY } from './payload-codec.ts';
@@ -9,9 +11,6 @@ import { toHit } from './point-mapping.ts';
 import type { QdrantConnection } from './qdrant-connection.ts';
 
 type ScoredPoint = Schemas['ScoredPoint'];
-
-/** Extra hits fetched beyond topK so that a tie at the cut can be ordered by point id. */
-const TIE_SLACK = 8;
 
 interface Query {
   readonly name: string;
@@ -42,12 +41,12 @@ export async function search(
     withPayload: options.withPayload === true,
     exact: options.exact === true,
   };
-  const maxLimit = Math.max(topK * 4, topK + 4096);
-  for (let limit = topK + TIE_SLACK; ; limit = Math.min(limit * 2, maxLimit)) {
-    const points = await queryOrdered(connection, request, limit);
-    if (tieGroupComplete(points, topK, limit, maxLimit))
-      return points.slice(0, topK).map((point) => toHit(point, request.withPayload));
-  }
+  const points = await tieWidenedSearch(
+    topK,
+    (limit) => queryOrdered(connection, request, limit),
+    (point) => point.score,
+  );
+  return points.map((point) => toHit(point, request.withPayload));
 }
 
 /** Up to `limit` points, by score, ties by point id (numbers by value before UUIDs), the order every store shares. */
@@ -71,17 +70,4 @@ async function queryOrdered(
   } catch (error) {
     throw await dimensionError(connection, error, name, undefined, 'the query has', query.length);
   }
-}
-
-/** Whether no point beyond the fetched ones can tie with the one at the cut (or we may fetch no more). */
-function tieGroupComplete(points: ScoredPoint[], topK: number, limit: number, maxLimit: number): boolean {
-  const last = points[points.length - 1];
-  const cut = points[topK - 1];
-  return (
-    points.length < limit ||
-    last === undefined ||
-    cut === undefined ||
-    last.score < cut.score ||
-    limit >= maxLimit
-  );
 }

@@ -257,6 +257,64 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
     );
 
     test(
+      'many equal scores at the cut (a group far past topK + 8): the better points, then the tied ones with the lowest ids',
+      withStore(async (store) => {
+        // Scores are the first component (the query is e1): 3 better points, 50 tied at 0.5, 60 worse.
+        const tiedIds = Array.from({ length: 50 }, (_, i) => String(1000 + ((i * 37 + 25) % 50)));
+        assert.equal(tiedIds[25], '1000', 'the lowest tied ids are stored neither first nor last');
+        const points = scoredPoints([
+          ...[0.9, 0.8, 0.7].map((score, i) => ({ id: `better-${i}`, score })),
+          ...tiedIds.map((id) => ({ id, score: 0.5 })),
+          ...Array.from({ length: 60 }, (_, i) => ({ id: String(i), score: 0.3 - i / 200 })),
+        ]);
+        await store.createCollection('ties', { dimension: 8 });
+        await store.upsert('ties', batchOf(points));
+        const query = scoredPoints([{ id: 'query', score: 1 }]).vectors;
+        for (const exact of [true, false]) {
+          const hits = await store.search('ties', query, { topK: 5, exact });
+          assert.deepEqual(
+            hits.map((h) => h.id),
+            ['better-0', 'better-1', 'better-2', '1000', '1001'],
+            `exact ${exact}`,
+          );
+          assert.deepEqual(
+            hits.map((h) => Math.round(h.score * 1e4) / 1e4),
+            [0.9, 0.8, 0.7, 0.5, 0.5],
+          );
+          const tiedOnly = await store.search('ties', query, { topK: 12, exact });
+          assert.deepEqual(
+            tiedOnly.slice(3).map((h) => h.id),
+            ['1000', '1001', '1002', '1003', '1004', '1005', '1006', '1007', '1008'],
+            `topK 12, exact ${exact}`,
+          );
+        }
+      }),
+    );
+
+    test(
+      'a tie group larger than the widening cap (max(4 x topK, topK + 4096) rows): topK tied hits, ordered by id among themselves',
+      withStore(async (store) => {
+        const points = scoredPoints([
+          { id: 'better', score: 0.9 },
+          ...Array.from({ length: 4200 }, (_, i) => ({ id: String(i), score: 0.5 })),
+        ]);
+        await store.createCollection('ties', { dimension: 8 });
+        await store.upsert('ties', batchOf(points));
+        const query = scoredPoints([{ id: 'query', score: 1 }]).vectors;
+        const hits = await store.search('ties', query, { topK: 5, exact: true });
+        assert.equal(hits.length, 5);
+        assert.equal(hits[0]?.id, 'better');
+        const tied = hits.slice(1).map((h) => h.id);
+        assert.equal(new Set(tied).size, 4);
+        for (const id of tied)
+          assert.ok(/^\d+$/.test(id) && Number(id) < 4200, `hit ${id} is not a tied point`);
+        assert.deepEqual(tied, [...tied].sort(comparePointIds), 'tied hits ordered by point id');
+        for (const hit of hits.slice(1))
+          assert.ok(Math.abs(hit.score - 0.5) <= SCORE_TOLERANCE, `score ${hit.score}`);
+      }),
+    );
+
+    test(
       'numeric and string ids come back as the original corpus ids',
       withStore(async (store) => {
         const ids = [
@@ -492,6 +550,17 @@ function makePoints(count: number, dimension: number, seed: number, prefix?: str
     prefix !== undefined ? `${prefix}${i}` : i % 3 === 2 ? `doc-${seed}-${i}` : String(seed * 100_000 + i),
   );
   return { ids, vectors: randomUnitVectors(count, dimension, seed), dimension };
+}
+
+/** 8-d unit vectors whose dot product with e1 (the first component) is each point's `score`, exactly. */
+function scoredPoints(rows: readonly { id: string; score: number }[]): ReferencePoints {
+  const dimension = 8;
+  const vectors = new Float32Array(rows.length * dimension);
+  rows.forEach(({ score }, i) => {
+    vectors[i * dimension] = score;
+    vectors[i * dimension + 1] = Math.sqrt(1 - score * score);
+  });
+  return { ids: rows.map((r) => r.id), vectors, dimension };
 }
 
 function slice(points: ReferencePoints, start: number, end: number): ReferencePoints {
