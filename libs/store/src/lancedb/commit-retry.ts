@@ -1,5 +1,5 @@
 import { WriteConflictError } from '../errors/write-conflict-error.ts';
-import { messageOf } from './lance-errors.ts';
+import { isVersionRemoved, messageOf } from './lance-errors.ts';
 
 /** Bounded retries with exponential backoff and full jitter. */
 export interface RetryPolicy {
@@ -23,12 +23,20 @@ export function isCommitConflict(error: unknown): boolean {
 }
 
 /**
- * Runs `operation`, again after a jittered backoff each time it fails on a commit conflict, and throws
- * `WriteConflictError` (with the last conflict as its cause) once `policy.attempts` tries all lost.
+ * Whether a LanceDB call lost a race with another process that a fresh attempt can win: a commit
+ * conflict, or a version that another process's compaction deleted as this call read it (isVersionRemoved).
+ */
+export function isLostRace(error: unknown): boolean {
+  return isCommitConflict(error) || isVersionRemoved(error);
+}
+
+/**
+ * Runs `operation`, again after a jittered backoff each time it loses a race (isLostRace), and throws
+ * `WriteConflictError` (with the last error as its cause) once `policy.attempts` tries all lost.
  * Other errors propagate at once. LanceDB already retries conflicts inside one call; this covers the
  * contention that outlasts its own budget.
  */
-export async function retryOnCommitConflict<T>(
+export async function retryOnLostRace<T>(
   collection: string,
   what: string,
   operation: () => Promise<T>,
@@ -39,7 +47,7 @@ export async function retryOnCommitConflict<T>(
     try {
       return await operation();
     } catch (error) {
-      if (!isCommitConflict(error)) throw error;
+      if (!isLostRace(error)) throw error;
       if (attempt >= policy.attempts)
         throw new WriteConflictError(collection, what, attempt, { cause: error });
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));

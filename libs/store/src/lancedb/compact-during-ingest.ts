@@ -1,5 +1,5 @@
 import type { Table } from '@lancedb/lancedb';
-import { isCommitConflict } from './commit-retry.ts';
+import { isLostRace } from './commit-retry.ts';
 import { finalizedVersion, untagFinalized } from './finalized-tag.ts';
 
 /**
@@ -31,8 +31,9 @@ export type IngestCompactionOutcome = 'compacted' | 'lost-race' | 'failed';
  * while the tag is on the latest version), so it is removed first; finalize sets it again.
  *
  * Never throws: the rows are stored already, and a write must not fail because the upkeep did. A lost
- * race against another process's compaction is left alone (that one did the work); other errors go to
- * `onError`, and the next pass tries again.
+ * race against another process's compaction (a commit conflict, or versions its cleanup deleted as this
+ * one read them) is left alone: that one did the work. Other errors go to `onError`, and the next pass
+ * tries again.
  */
 export async function compactDuringIngest(
   table: Table,
@@ -46,7 +47,7 @@ export async function compactDuringIngest(
     await table.optimize({ cleanupOlderThan: cutoff });
     return 'compacted';
   } catch (error) {
-    if (isCommitConflict(error)) return 'lost-race';
+    if (isLostRace(error)) return 'lost-race';
     onError(error);
     return 'failed';
   }

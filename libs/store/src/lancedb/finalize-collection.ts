@@ -1,7 +1,7 @@
 // Finalize on the embedded store: duplicate removal, compaction, version pruning, the ANN index, the tag.
 import type { Table } from '@lancedb/lancedb';
 import { collectGarbage } from './collect-garbage.ts';
-import { retryOnCommitConflict, type RetryPolicy } from './commit-retry.ts';
+import { retryOnLostRace, type RetryPolicy } from './commit-retry.ts';
 import { finalizedVersion, tagFinalized, untagFinalized } from './finalized-tag.ts';
 import { pruneVersionsBefore } from './prune-versions.ts';
 import { removeDuplicateIds } from './remove-duplicates.ts';
@@ -34,7 +34,7 @@ export async function finalizeCollection(
   if ((await finalizedVersion(table)) === (await table.version())) return;
   // Before compaction, while row ids still follow write order (see removeDuplicateIds).
   await removeDuplicateIds(table, (operation) =>
-    retryOnCommitConflict(name, 'finalize (duplicate removal)', operation, settings.retry),
+    retryOnLostRace(name, 'finalize (duplicate removal)', operation, settings.retry),
   );
   await compactAndPrune(name, table, settings);
   collectGarbage(); // the scan's and the compaction's garbage, before the index build's peak
@@ -59,7 +59,7 @@ async function compactAndPrune(name: string, table: Table, settings: FinalizeSet
   // the next pass merges. Left to the pruning call, that merge ran before its clean-up, which then kept
   // neither the versions nor the files of the first pass's output (8.8M x 64-d: 578 MB no version used).
   for (let pass = 1; pass <= MAX_COMPACTION_PASSES; pass++) {
-    const { compaction } = await retryOnCommitConflict(
+    const { compaction } = await retryOnLostRace(
       name,
       'finalize (compaction)',
       () => table.optimize(),
@@ -73,7 +73,7 @@ async function compactAndPrune(name: string, table: Table, settings: FinalizeSet
   // the collection reads as not finalized until the tag is set again: after a crash in between, the
   // next finalize finds the duplicates removed and nothing to compact, and builds what is missing.
   await untagFinalized(table);
-  await retryOnCommitConflict(
+  await retryOnLostRace(
     name,
     'finalize (pruning versions)',
     () => pruneVersionsBefore(table, compactedAt, settings.versionGraceMs),

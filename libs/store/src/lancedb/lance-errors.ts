@@ -7,9 +7,25 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Opening a table (or dataset) that does not exist. */
+/**
+ * Opening a table (or dataset) that does not exist. Not a version of it that another process's cleanup
+ * removed as this one read it: Lance words that "Dataset at path .../_versions/N.manifest was not found".
+ */
 export function isTableNotFound(error: unknown): boolean {
-  return /Table '[^']*' was not found|Dataset at path .* was not found/i.test(messageOf(error));
+  return (
+    !isVersionRemoved(error) &&
+    /Table '[^']*' was not found|Dataset at path .* was not found/i.test(messageOf(error))
+  );
+}
+
+/**
+ * A version's manifest that was listed, then deleted before it was read: another process compacted the
+ * table and deleted its old versions (`optimize`'s cleanup) meanwhile. Lance words it "Dataset at path
+ * <table>/_versions/<N>.manifest was not found" when opening and "Object at location
+ * <table>/_versions/<N>.manifest not found" inside a compaction. Reading again finds the newer version.
+ */
+export function isVersionRemoved(error: unknown): boolean {
+  return /_versions\/[^\s,]+\.manifest (was )?not found/i.test(messageOf(error));
 }
 
 /** Creating a table or tag that another caller created first. */

@@ -2,25 +2,35 @@
 // `<collection>__shards`, one row per recorded shard.
 import type { Table } from '@lancedb/lancedb';
 import { ledgerSchema } from './arrow-interop.ts';
-import { retryOnCommitConflict, type RetryPolicy } from './commit-retry.ts';
+import { retryOnLostRace, type RetryPolicy } from './commit-retry.ts';
+import { compactDuringIngest } from './compact-during-ingest.ts';
 import { isAlreadyExists, isTableNotFound } from './lance-errors.ts';
 import type { TableHandles } from './table-handles.ts';
 import { ledgerName } from '../shard-ledger.ts';
 
-/** Shards a process records in a collection's ledger between two compactions of it. */
+/**
+ * A collection's ledger is compacted by the record that commits a multiple of this version: each record
+ * adds a fragment, and a process's memory grows with the fragments of the tables it opens (measured:
+ * 1,500 one-row fragments, +470 MiB; compacted every 100, flat at ~200 MiB). Keyed on
+ * the ledger's version, not on each process's own records: then W worker processes compacted it W times
+ * per 100 records, often at the same moment, and one's cleanup deleted the versions another's compaction
+ * was reading (bench/store/two-writer-probe.ts, two writers: a failed record every few hundred shards,
+ * each one a shard embedded and written again).
+ */
 const LEDGER_COMPACT_EVERY = 100;
 
 export interface LanceShardLedgerOptions {
   readonly retry: RetryPolicy;
   /** The ledger's compactions delete its versions superseded longer ago than this. */
   readonly versionAgeMs: number;
+  /** Told when a compaction of the ledger during an ingest failed (the record itself was stored). */
+  readonly onCompactionError: (collection: string, error: unknown) => void;
 }
 
 /** The ledgers of a LanceDbStore's collections, opened through its handles; names are checked by the store. */
 export class LanceShardLedger {
   readonly #handles: TableHandles;
   readonly #options: LanceShardLedgerOptions;
-  readonly #recordedSinceCompaction = new Map<string, number>();
   readonly #creations = new Map<string, Promise<void>>();
 
   constructor(handles: TableHandles, options: LanceShardLedgerOptions) {
@@ -32,33 +42,48 @@ export class LanceShardLedger {
     const row = [{ shard: shardKey, records }];
     // An append, not a merge: a merge scans every ledger fragment (one per shard), so recording grew
     // slower with each shard. A shard recorded twice (a retry) reads back once: see completed.
-    const append = (ledger: Table) => ledger.add(row).then(() => true);
-    await retryOnCommitConflict(
+    // Compacting is upkeep: a record that was stored never fails because its compaction did.
+    const appendAndCompact = async (ledger: Table) => {
+      const { version } = await ledger.add(row);
+      if (version % LEDGER_COMPACT_EVERY === 0) {
+        const { versionAgeMs, onCompactionError } = this.#options;
+        await compactDuringIngest(ledger, (error) => onCompactionError(name, error), versionAgeMs);
+      }
+      return true;
+    };
+    await retryOnLostRace(
       name,
       'recordShard',
       async () => {
-        if ((await this.#withLedger(name, append)) !== undefined) return;
+        if ((await this.#withLedger(name, appendAndCompact)) !== undefined) return;
         await this.#handles.open(name); // a ledger only for a collection that exists: else CollectionNotFoundError
         await this.#create(name);
-        await this.#withLedger(name, append);
+        await this.#withLedger(name, appendAndCompact);
       },
       this.#options.retry,
     );
     this.#handles.committed();
-    if (this.#dueForCompaction(name)) await this.compact(name, 'recordShard (ledger compaction)');
   }
 
   /** Each recorded shard with its record count; the last record wins where a shard was recorded twice. */
   async completed(name: string): Promise<Map<string, number>> {
-    const shards = new Map<string, number>();
-    await this.#withLedger(name, async (ledger) => {
-      for await (const batch of ledger.query().select(['shard', 'records'])) {
-        const keys = batch.getChild('shard')?.toArray() as string[];
-        const counts = batch.getChild('records')?.toArray() as ArrayLike<number | bigint>;
-        keys.forEach((key, i) => shards.set(key, Number(counts[i])));
-      }
-    });
-    return shards;
+    // Retried whole when another process's compaction deleted the version being read (isLostRace).
+    return retryOnLostRace(
+      name,
+      'completedShards',
+      async () => {
+        const shards = new Map<string, number>();
+        await this.#withLedger(name, async (ledger) => {
+          for await (const batch of ledger.query().select(['shard', 'records'])) {
+            const keys = batch.getChild('shard')?.toArray() as string[];
+            const counts = batch.getChild('records')?.toArray() as ArrayLike<number | bigint>;
+            keys.forEach((key, i) => shards.set(key, Number(counts[i])));
+          }
+        });
+        return shards;
+      },
+      this.#options.retry,
+    );
   }
 
   /**
@@ -67,7 +92,10 @@ export class LanceShardLedger {
    * processes that start together race only while nothing is in it (see #create).
    */
   async ensure(name: string): Promise<void> {
-    if ((await this.#withLedger(name, async () => true)) === undefined) await this.#create(name);
+    const exists = await retryOnLostRace(name, 'createCollection (ledger)', () =>
+      this.#withLedger(name, async () => true),
+    );
+    if (exists === undefined) await this.#create(name);
   }
 
   /**
@@ -78,7 +106,7 @@ export class LanceShardLedger {
   async compact(name: string, operation: string): Promise<void> {
     const { retry, versionAgeMs } = this.#options;
     await this.#withLedger(name, (ledger) =>
-      retryOnCommitConflict(
+      retryOnLostRace(
         name,
         operation,
         () => ledger.optimize({ cleanupOlderThan: new Date(Date.now() - versionAgeMs) }),
@@ -111,17 +139,6 @@ export class LanceShardLedger {
       this.#creations.set(name, creating);
     }
     return creating;
-  }
-
-  /**
-   * Each recorded shard adds a ledger fragment, and a process's memory grows with the fragments of the
-   * tables it opens (measured: 1,500 one-row fragments, +470 MiB). Compacting every
-   * LEDGER_COMPACT_EVERY records keeps the ledger at a few fragments (flat at ~200 MiB in the same test).
-   */
-  #dueForCompaction(name: string): boolean {
-    const recorded = (this.#recordedSinceCompaction.get(name) ?? 0) + 1;
-    this.#recordedSinceCompaction.set(name, recorded % LEDGER_COMPACT_EVERY);
-    return recorded === LEDGER_COMPACT_EVERY;
   }
 
   /**

@@ -451,6 +451,39 @@ describe('LanceDB shard ledger', () => {
         assert.deepEqual([...(await store.completedShards(collection)).keys()].sort(), keys, `round ${round}`);
       }
     }));
+  test('workers recording at once never fail a record on the ledger upkeep, and the ledger stays compact', async () => {
+    // Each process compacted the ledger after every 100 of its own records, so W processes compacted it
+    // W times per 100 records, at the same moments; one's cleanup deleted versions the other's compaction
+    // was reading ("Object at location .../_versions/... not found"), and that record's shard failed and
+    // was redone. Versions older than 0 ms go at each compaction here, to make such races likely: the
+    // old code failed this test on its first run.
+    const uri = mkdtempSync(join(tmpdir(), 'embedline-ledger-'));
+    const errors: unknown[] = [];
+    const options = { uri, ingestVersionAgeMs: 0, onCompactionError: (_: string, error: unknown) => errors.push(error) };
+    const stores = [new LanceDbStore(options), new LanceDbStore(options)];
+    try {
+      await stores[0]!.createCollection('docs', { dimension: 4 });
+      const perLane = 150;
+      const lanes = stores.flatMap((store, s) =>
+        [0, 1].map(async (lane) => {
+          for (let i = 0; i < perLane; i++) await store.recordShard('docs', `s${s}-l${lane}-${i}`, 1);
+        }),
+      );
+      await Promise.all(lanes);
+      assert.equal((await stores[0]!.completedShards('docs')).size, 4 * perLane);
+      assert.deepEqual(errors, [], 'a lost race is not an error');
+      const db = await connect(uri);
+      const ledger = await db.openTable('docs__shards');
+      const { numFragments } = (await ledger.stats()).fragmentStats;
+      ledger.close();
+      db.close();
+      assert.ok(numFragments <= 200, `${numFragments} ledger fragments after 600 records`);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+      // LanceDB may still be deleting old versions' files as the stores close.
+      rmSync(uri, { recursive: true, force: true, maxRetries: 5 });
+    }
+  });
 });
 
 describe('LanceDB connection replacement', () => {

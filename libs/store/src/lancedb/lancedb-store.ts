@@ -11,7 +11,7 @@ import type {
   VectorStore,
 } from '../vector-store.ts';
 import { tableSchema, toLanceData } from './arrow-interop.ts';
-import { retryOnCommitConflict } from './commit-retry.ts';
+import { retryOnLostRace } from './commit-retry.ts';
 import { compactDuringIngest } from './compact-during-ingest.ts';
 import { finalizeCollection } from './finalize-collection.ts';
 import { finalizedVersion } from './finalized-tag.ts';
@@ -66,6 +66,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
     this.#ledger = new LanceShardLedger(this.#handles, {
       retry: this.#options.retry,
       versionAgeMs: this.#options.ingestVersionAgeMs,
+      onCompactionError: this.#options.onCompactionError,
     });
   }
 
@@ -99,7 +100,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
           ? () => table.add(data)
           : () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
       const { version } = await this.#handles.guard(name, () =>
-        retryOnCommitConflict(name, 'upsert', write, this.#options.retry),
+        retryOnLostRace(name, 'upsert', write, this.#options.retry),
       );
       this.#handles.committed();
       // Awaited, so that the shard is acknowledged (and finalize can start) only after the pass ends.

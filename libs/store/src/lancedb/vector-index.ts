@@ -1,7 +1,7 @@
 // The ANN index on a collection's vectors: building it (finalize), reading it back, and the probes a
 // search makes in it. What index a table wants is decided in index-policy.ts.
 import type { Table } from '@lancedb/lancedb';
-import { retryOnCommitConflict, type RetryPolicy } from './commit-retry.ts';
+import { retryOnLostRace, type RetryPolicy } from './commit-retry.ts';
 import {
   defaultNprobes,
   needsRetrain,
@@ -45,7 +45,7 @@ export async function buildVectorIndex(
     numSubVectors: wanted.subVectors,
     sampleRate: trainingSampleRate(wanted.partitions, dimension),
   });
-  await retryOnCommitConflict(
+  await retryOnLostRace(
     name,
     'finalize (index build)',
     () => table.createIndex('vector', { name: wanted.name, replace: true, config }),
@@ -56,7 +56,7 @@ export async function buildVectorIndex(
   // the next finalize prunes them: pruning now would make optimize() rewrite the new index.
   for (const index of existing) {
     if (index.name === wanted.name) continue;
-    await retryOnCommitConflict(name, 'finalize (index drop)', () => table.dropIndex(index.name), retry);
+    await retryOnLostRace(name, 'finalize (index drop)', () => table.dropIndex(index.name), retry);
   }
 }
 
