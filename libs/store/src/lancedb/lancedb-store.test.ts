@@ -487,35 +487,73 @@ describe('LanceDB shard ledger', () => {
 });
 
 describe('LanceDB connection replacement', () => {
-  test('after connectionCommits commits the connection is replaced between calls; a long scan is never cut off', async () => {
+  /** Writes shard `shard` of 10 rows (ids shard*10 ...) as a first write. */
+  function writeShard(store: LanceDbStore, shard: number) {
+    const ids = Array.from({ length: 10 }, (_, i) => String(shard * 10 + i));
+    return store.upsert('docs', toRecordBatch({ ids, vectors: randomUnitVectors(10, 4, shard), dimension: 4, texts: ids }), {
+      firstWrite: true,
+    });
+  }
+
+  test('after connectionCommits commits the connection is replaced, and a scan begun before reads on to its end', async () => {
     const uri = mkdtempSync(join(tmpdir(), 'lancedb-recycle-'));
     const store = new LanceDbStore({ uri, connectionCommits: 5 });
     try {
       await store.createCollection('docs', { dimension: 4 });
-      const write = (shard: number) => {
-        const ids = Array.from({ length: 10 }, (_, i) => String(shard * 10 + i));
-        return store.upsert('docs', toRecordBatch({ ids, vectors: randomUnitVectors(10, 4, shard), dimension: 4, texts: ids }), {
-          firstWrite: true,
-        });
-      };
-      await write(0);
-      // A scan holds the store busy: writes meanwhile do not replace the connection under it.
+      for (let shard = 0; shard < 3; shard++) await writeShard(store, shard);
+      // A scan keeps the connection it began on; later calls get a new one, and the old one closes
+      // when the scan ends.
       const scan = store.scan('docs')[Symbol.asyncIterator]();
-      assert.equal((await scan.next()).done, false);
-      for (let shard = 1; shard < 12; shard++) {
-        await write(shard);
+      const first = await scan.next();
+      assert.equal(first.done, false);
+      assert.ok(first.value!.ids.length < 30, 'the scan has batches left to read after the swaps');
+      for (let shard = 3; shard < 15; shard++) {
+        await writeShard(store, shard);
         await store.recordShard('docs', `shard-${shard}`, 10);
       }
-      assert.equal(store.connectionsReplaced, 0);
-      await scan.return?.(undefined);
-      assert.equal(store.connectionsReplaced, 1, 'replaced once the scan let go');
-
-      for (let shard = 12; shard < 24; shard++) await write(shard);
-      assert.ok(store.connectionsReplaced >= 3, `replaced ${store.connectionsReplaced} times`);
+      assert.ok(store.connectionsReplaced >= 3, `replaced ${store.connectionsReplaced} times under the scan`);
+      let scanned = first.value!.ids.length;
+      for (let step = await scan.next(); !step.done; step = await scan.next()) scanned += step.value.ids.length;
+      assert.equal(scanned, 30, 'the scan read its whole version');
       // Nothing lost across the replacements, and every call still works.
-      assert.equal(await store.count('docs'), 240);
-      assert.equal((await store.completedShards('docs')).size, 11);
+      assert.equal(await store.count('docs'), 150);
+      assert.equal((await store.completedShards('docs')).size, 12);
       assert.equal((await store.search('docs', randomUnitVectors(1, 4, 99), { topK: 3 })).length, 3);
+    } finally {
+      await store.close();
+      rmSync(uri, { recursive: true, force: true });
+    }
+  });
+
+  test('a store that is never idle (two shards in flight at all times) still replaces its connection', async () => {
+    // LanceDB holds native memory per commit until the connection closes. The connection was replaced
+    // only when no call ran, and a worker with two shards in flight, each writing as the other records,
+    // was never idle: its memory grew with every commit (bench/store/two-writer-probe.ts: 458 MiB after
+    // 900 shards, 233 MiB with one shard in flight and so idle moments).
+    const uri = mkdtempSync(join(tmpdir(), 'lancedb-recycle-'));
+    const store = new LanceDbStore({ uri, connectionCommits: 5 });
+    try {
+      await store.createCollection('docs', { dimension: 4 });
+      let next = 0;
+      let busy = 0;
+      let idleMoments = 0;
+      const lane = async () => {
+        for (let shard = next++; shard < 30; shard = next++) {
+          busy += 1;
+          await writeShard(store, shard);
+          await store.recordShard('docs', `shard-${shard}`, 10);
+          busy -= 1;
+          if (busy === 0) idleMoments += 1;
+        }
+      };
+      // One long call holds the store busy the whole time, as the other lane's write would.
+      const scan = store.scan('docs')[Symbol.asyncIterator]();
+      await scan.next();
+      await Promise.all([lane(), lane()]);
+      await scan.return?.(undefined);
+      assert.ok(store.connectionsReplaced >= 5, `replaced ${store.connectionsReplaced} times (${idleMoments} idle)`);
+      assert.equal(await store.count('docs'), 300);
+      assert.equal((await store.completedShards('docs')).size, 30);
     } finally {
       await store.close();
       rmSync(uri, { recursive: true, force: true });

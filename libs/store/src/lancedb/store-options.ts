@@ -23,7 +23,7 @@ export interface LanceDbStoreOptions {
    * LanceShardLedger's compaction, and native memory per commit, see TableHandles): a bound, not a fix.
    */
   readonly metadataCacheBytes?: number;
-  /** Commits (writes, ledger records) on one connection before it is replaced at an idle moment (default 200). */
+  /** Commits (writes, ledger records) on one connection before later calls get a new one (default 200); see TableHandles. */
   readonly connectionCommits?: number;
   /**
    * Milliseconds finalize waits after compaction before it deletes the versions compaction superseded
@@ -61,7 +61,7 @@ export type ResolvedLanceDbStoreOptions = Required<Omit<LanceDbStoreOptions, 'np
  */
 const DEFAULT_REFINE_FACTOR = 40;
 const DEFAULT_METADATA_CACHE_BYTES = 256 * 2 ** 20;
-/** Commits on one connection after which the next idle moment replaces it (see TableHandles). */
+/** Commits on one connection after which later calls get a new one (see TableHandles). */
 const DEFAULT_CONNECTION_COMMITS = 200;
 const DEFAULT_VERSION_GRACE_MS = 2000;
 /**

@@ -1,5 +1,6 @@
-// One LanceDB connection and the collections' open table handles, replaced at an idle moment after
-// enough commits (LanceDB holds native memory per commit until its connection closes).
+// One LanceDB connection and the collections' open table handles, replaced after enough commits
+// (LanceDB holds native memory per commit until its connection closes).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir } from 'node:fs/promises';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
@@ -20,21 +21,32 @@ export interface TableHandlesOptions {
   readonly uri: string;
   /** Ceiling of LanceDB's file-metadata cache, in bytes (see LanceDbStoreOptions.metadataCacheBytes). */
   readonly metadataCacheBytes: number;
-  /** Commits on one connection before it is replaced at an idle moment. */
+  /** Commits on one connection before later calls get a new one. */
   readonly connectionCommits: number;
 }
 
+/** A connection and the table handles opened through it, with the store calls that use them. */
+class Generation {
+  connection: Promise<Connection> | undefined;
+  readonly tables = new Map<string, Promise<OpenTable>>();
+  /** Store calls that began on this generation and have not ended. */
+  calls = 0;
+  commits = 0;
+  /** Later calls get a newer generation; this one closes when its last call ends. */
+  retired = false;
+}
+
 /**
- * The store's connection and its open tables. Every store call runs through `track`, so that the
- * connection is only ever replaced between calls, never under one (see recycleWhenIdle).
+ * The store's connection and its open tables. Every store call runs through `track`, and keeps the
+ * connection (the generation) it began on to its end, so that a connection is never closed under a
+ * call, however long (a scan), and is replaced even when calls overlap without pause (see #retire).
  */
 export class TableHandles {
   readonly #options: TableHandlesOptions;
-  #connection: Promise<Connection> | undefined;
-  #tables = new Map<string, Promise<OpenTable>>();
-  /** Store calls running now, and commits made on the current connection. */
-  #inFlight = 0;
-  #commits = 0;
+  /** The generation of the call running in this async context. */
+  readonly #scope = new AsyncLocalStorage<Generation>();
+  #current = new Generation();
+  readonly #live = new Set<Generation>([this.#current]);
   #replaced = 0;
   #closed = false;
 
@@ -42,29 +54,38 @@ export class TableHandles {
     this.#options = options;
   }
 
-  /** Runs one store call, counted so that the connection is only replaced between calls. */
+  /** Runs one store call on the current generation (or, nested, on its caller's). */
   async track<T>(call: () => Promise<T>): Promise<T> {
-    this.#inFlight += 1;
+    const generation = this.#enter();
     try {
-      return await call();
+      return await this.#scope.run(generation, call);
     } finally {
-      this.#release();
+      this.#leave(generation);
     }
   }
 
-  /** `track` for a stream: the call lasts until the consumer stops reading. */
+  /**
+   * `track` for a stream: the call lasts until the consumer stops reading. Each step runs in the
+   * stream's generation, since a generator's body runs in the context of whoever asks for the next item.
+   */
   async *trackStream<T>(stream: () => AsyncGenerator<T>): AsyncGenerator<T> {
-    this.#inFlight += 1;
+    const generation = this.#enter();
+    const steps = stream();
     try {
-      yield* stream();
+      for (;;) {
+        const step = await this.#scope.run(generation, () => steps.next());
+        if (step.done === true) return;
+        yield step.value;
+      }
     } finally {
-      this.#release();
+      await this.#scope.run(generation, async () => steps.return(undefined));
+      this.#leave(generation);
     }
   }
 
-  /** Counts a commit (a write, a ledger record) made through the current connection. */
+  /** Counts a commit (a write, a ledger record) made through the calling generation's connection. */
   committed(): void {
-    this.#commits += 1;
+    this.#generation().commits += 1;
   }
 
   /** How many times the connection was replaced (for tests and diagnostics). */
@@ -74,8 +95,9 @@ export class TableHandles {
 
   db(): Promise<Connection> {
     if (this.#closed) throw new Error(`LanceDbStore(${this.#options.uri}) is closed`);
-    this.#connection ??= this.#connect();
-    return this.#connection;
+    const generation = this.#generation();
+    generation.connection ??= this.#connect();
+    return generation.connection;
   }
 
   /** The open table of a collection; `CollectionNotFoundError` when there is none. */
@@ -88,16 +110,17 @@ export class TableHandles {
   /** The open table of a collection, or undefined when there is none. */
   async tryOpen(name: string): Promise<OpenTable | undefined> {
     checkName(name);
+    const { tables } = this.#generation();
     const db = await this.db();
-    let pending = this.#tables.get(name);
+    let pending = tables.get(name);
     if (pending === undefined) {
       pending = this.#openChecked(db, name);
-      this.#tables.set(name, pending);
+      tables.set(name, pending);
     }
     try {
       return await pending;
     } catch (error) {
-      if (this.#tables.get(name) === pending) this.#tables.delete(name);
+      if (tables.get(name) === pending) tables.delete(name);
       if (isTableNotFound(error)) return undefined;
       throw error;
     }
@@ -105,7 +128,7 @@ export class TableHandles {
 
   /** Keeps a table this process has just created, as if opened. */
   adopt(name: string, entry: OpenTable): void {
-    this.#tables.set(name, Promise.resolve(entry));
+    this.#generation().tables.set(name, Promise.resolve(entry));
   }
 
   /** Runs a table operation; a table dropped meanwhile (by any process) reads as a missing collection. */
@@ -119,20 +142,20 @@ export class TableHandles {
     }
   }
 
-  /** Closes the collection's handle, if open; the next call opens it again. */
+  /** Closes the collection's handle, if open, in the caller's generation and the current one; the next call opens it again. */
   async forget(name: string): Promise<void> {
-    const pending = this.#tables.get(name);
-    this.#tables.delete(name);
-    if (pending !== undefined) await closeQuietly(pending);
+    for (const { tables } of new Set([this.#generation(), this.#current])) {
+      const pending = tables.get(name);
+      tables.delete(name);
+      if (pending !== undefined) await closeQuietly(pending);
+    }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const name of [...this.#tables.keys()]) await this.forget(name);
-    const connection = this.#connection;
-    this.#connection = undefined;
-    if (connection !== undefined) (await connection).close();
+    for (const generation of this.#live) await closeGeneration(generation);
+    this.#live.clear();
   }
 
   async #connect(): Promise<Connection> {
@@ -165,29 +188,50 @@ export class TableHandles {
     return { table, dimension };
   }
 
-  #release(): void {
-    this.#inFlight -= 1;
-    if (this.#inFlight === 0 && this.#commits >= this.#options.connectionCommits) this.#recycleWhenIdle();
+  /** The generation of the running call; the current one outside any. */
+  #generation(): Generation {
+    return this.#scope.getStore() ?? this.#current;
+  }
+
+  #enter(): Generation {
+    const generation = this.#generation();
+    generation.calls += 1;
+    return generation;
+  }
+
+  #leave(generation: Generation): void {
+    generation.calls -= 1;
+    if (generation === this.#current && generation.commits >= this.#options.connectionCommits) this.#retire();
+    if (generation.retired && generation.calls === 0 && this.#live.delete(generation)) {
+      void closeGeneration(generation);
+    }
   }
 
   /**
-   * Replaces the connection (and the table handles opened through it) with a fresh one. Why: LanceDB
-   * holds native memory per commit made through a connection until the connection is closed (measured:
-   * ~0.3 MiB per append, so a worker grew by 300 MiB over 1,000 shards and would grow by GiBs over an
-   * 8.8M-passage ingest; neither its caches nor closing tables released it). Only while no call runs, so
-   * no call ever sees its handles closed: the swap is synchronous, and later calls open new handles.
+   * Gives later calls a fresh connection; the old one closes when the calls still using it end. Why:
+   * LanceDB holds native memory per commit made through a connection until the connection is closed
+   * (measured: ~0.3 MiB per append, so a worker grew by 300 MiB over 1,000 shards and would grow by
+   * GiBs over an 8.8M-passage ingest; neither its caches nor closing tables released it). It used to
+   * wait for a moment with no call running, which a worker with two shards in flight, one writing as
+   * the other recorded, almost never had (bench/store/two-writer-probe.ts: 458 MiB after 900 shards,
+   * against 233 MiB with one shard in flight).
    */
-  #recycleWhenIdle(): void {
-    const connection = this.#connection;
-    const tables = [...this.#tables.values()];
-    this.#connection = undefined;
-    this.#tables = new Map();
-    this.#commits = 0;
+  #retire(): void {
+    this.#current.retired = true;
+    this.#current = new Generation();
+    this.#live.add(this.#current);
     this.#replaced += 1;
-    void (async () => {
-      for (const pending of tables) await closeQuietly(pending);
-      if (connection !== undefined) (await connection).close();
-    })().catch(() => undefined);
+  }
+}
+
+/** Closes a generation's tables, then its connection; what was never opened or is closed already is skipped. */
+async function closeGeneration(generation: Generation): Promise<void> {
+  try {
+    for (const pending of generation.tables.values()) await closeQuietly(pending);
+    generation.tables.clear();
+    if (generation.connection !== undefined) (await generation.connection).close();
+  } catch {
+    // A connection that failed to open has nothing to release.
   }
 }
 
