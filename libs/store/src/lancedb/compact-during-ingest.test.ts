@@ -85,9 +85,9 @@ test('two writers of one folder (two worker processes) with passes: every row st
       assert.equal(await store.count('docs'), 160);
       assert.ok((await fragments(db, 'docs')) < 16, 'passes ran');
       assert.deepEqual(
-        (await readdir(store.uri)).filter((file) => file.endsWith('.compacting')),
+        (await readdir(store.uri)).filter((file) => file.endsWith('.writing')),
         [],
-        'the pass lock is gone',
+        'the write lock is gone',
       );
     } finally {
       await other.close();

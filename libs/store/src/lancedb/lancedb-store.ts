@@ -17,7 +17,7 @@ import { finalizeCollection } from './finalize-collection.ts';
 import { finalizedVersion } from './finalized-tag.ts';
 import { isAlreadyExists, isTableNotFound } from './lance-errors.ts';
 import { LanceShardLedger } from './lance-shard-ledger.ts';
-import { PassLock } from './pass-lock.ts';
+import { WriteLock } from './write-lock.ts';
 import { scanTable } from './scan-table.ts';
 import { searchTable } from './search-table.ts';
 import {
@@ -92,24 +92,23 @@ export class LanceDbStore implements VectorStore, ShardLedger {
       const { table, dimension } = await this.#handles.open(name);
       const data = toLanceData(name, dimension, batch);
       if (data === undefined) return;
-      const passLock = new PassLock(this.uri, name);
-      await passLock.waitWhileHeld(); // see PassLock: a pass must not reconcile with writes made during it
       // An append costs the same at any table size; a merge on id reads every stored id (see UpsertOptions).
       const write =
         options.firstWrite === true
           ? () => table.add(data)
           : () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
-      const { version } = await this.#handles.guard(name, () =>
-        retryOnLostRace(name, 'upsert', write, this.#options.retry),
-      );
-      this.#handles.committed();
-      // Awaited, so that the shard is acknowledged (and finalize can start) only after the pass ends.
-      const { compactEveryVersions, ingestVersionAgeMs, onCompactionError } = this.#options;
-      if (compactEveryVersions > 0 && version % compactEveryVersions === 0) {
-        await passLock.holding(() =>
-          compactDuringIngest(table, (error) => onCompactionError(name, error), ingestVersionAgeMs),
+      // One writer at a time (see WriteLock); the pass, when this write makes one due, under the same turn,
+      // so that the shard is acknowledged (and finalize can start) only after the pass ends.
+      await new WriteLock(this.uri, name).holding(async () => {
+        const { version } = await this.#handles.guard(name, () =>
+          retryOnLostRace(name, 'upsert', write, this.#options.retry),
         );
-      }
+        this.#handles.committed();
+        const { compactEveryVersions, ingestVersionAgeMs, onCompactionError } = this.#options;
+        if (compactEveryVersions > 0 && version % compactEveryVersions === 0) {
+          await compactDuringIngest(table, (error) => onCompactionError(name, error), ingestVersionAgeMs);
+        }
+      });
     });
   }
 
@@ -192,7 +191,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
           if (!isTableNotFound(error)) throw error;
         }
       }
-      await new PassLock(this.uri, name).remove();
+      await new WriteLock(this.uri, name).remove();
     });
   }
 

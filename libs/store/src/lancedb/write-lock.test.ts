@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { WriteLock } from './write-lock.ts';
+
+const folder = await mkdtemp(join(tmpdir(), 'embedline-write-lock-'));
+after(() => rm(folder, { recursive: true, force: true }));
+const lockFile = (collection: string) => join(folder, `.${collection}.writing`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('a write runs holding a lock file beside the table, released after it, with its result', async () => {
+  const result = await new WriteLock(folder, 'docs').holding(async () => {
+    assert.ok(existsSync(lockFile('docs')), 'the lock file exists while the write runs');
+    return 'written';
+  });
+  assert.equal(result, 'written');
+  assert.ok(!existsSync(lockFile('docs')), 'released after the write');
+});
+
+test('writers of one collection (separate locks, as separate processes have) take turns; other collections do not wait', async () => {
+  const spans = new Map<string, [number, number][]>();
+  const write = (collection: string) =>
+    new WriteLock(folder, collection).holding(async () => {
+      const start = performance.now();
+      await sleep(30);
+      spans.set(collection, [...(spans.get(collection) ?? []), [start, performance.now()]]);
+    });
+  await Promise.all([...Array.from({ length: 5 }, () => write('turns')), write('elsewhere')]);
+  const turns = spans.get('turns')!.sort((a, b) => a[0] - b[0]);
+  assert.equal(turns.length, 5);
+  for (let i = 1; i < turns.length; i++)
+    assert.ok(turns[i]![0] >= turns[i - 1]![1], `write ${i} began after ${i - 1} ended`);
+  const [[elsewhere]] = [spans.get('elsewhere')!];
+  assert.ok(elsewhere![0] < turns[1]![0], 'the other collection did not wait for the turns');
+});
+
+test('the lock is released when the write fails', async () => {
+  await assert.rejects(
+    new WriteLock(folder, 'fails').holding(async () => {
+      throw new Error('commit failed');
+    }),
+    /commit failed/,
+  );
+  assert.ok(!existsSync(lockFile('fails')));
+});
+
+test('a lock left by a crashed process (not touched for the stale time) is removed by the next writer', async () => {
+  await writeFile(lockFile('crashed'), '{"pid":1}\n');
+  const old = new Date(Date.now() - 60_000);
+  await utimes(lockFile('crashed'), old, old);
+  const started = Date.now();
+  assert.equal(await new WriteLock(folder, 'crashed').holding(async () => 'written'), 'written');
+  assert.ok(Date.now() - started < 1_000, 'no wait for a stale lock');
+  assert.ok(!existsSync(lockFile('crashed')));
+});
+
+test('a live lock is waited for, and after the longest wait the write goes on without it', async () => {
+  await writeFile(lockFile('stuck'), '{"pid":1}\n');
+  const started = Date.now();
+  await new WriteLock(folder, 'stuck', { maxWaitMs: 300 }).holding(async () => {
+    assert.ok(Date.now() - started >= 250, 'waited for the live lock');
+  });
+  assert.ok(existsSync(lockFile('stuck')), 'a live lock is not removed, only no longer waited for');
+});
+
+test('a long write keeps its lock fresh, so waiters never take it for a crashed one', async () => {
+  const events: string[] = [];
+  const long = new WriteLock(folder, 'long').holding(async () => {
+    await sleep(2_600); // longer than the heartbeat (2 s)
+    events.push('long write ended');
+  });
+  await sleep(2_300); // just after the first heartbeat
+  const waiter = new WriteLock(folder, 'long', { staleMs: 1_000 }).holding(async () => {
+    events.push('waiter wrote');
+  });
+  await Promise.all([long, waiter]);
+  assert.deepEqual(events, ['long write ended', 'waiter wrote']);
+});
+
+test('an object-store URI has no lock: writes run at once, together', async () => {
+  let running = 0;
+  let most = 0;
+  const write = () =>
+    new WriteLock('s3://bucket/lancedb', 'docs').holding(async () => {
+      most = Math.max(most, ++running);
+      await sleep(20);
+      running--;
+    });
+  await Promise.all([write(), write()]);
+  assert.equal(most, 2);
+  await new WriteLock('s3://bucket/lancedb', 'docs').remove();
+});
