@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -67,17 +68,36 @@ test('a live lock is waited for, and after the longest wait the write goes on wi
 });
 
 test('a long write keeps its lock fresh, so waiters never take it for a crashed one', async () => {
-  const events: string[] = [];
-  const long = new WriteLock(folder, 'long').holding(async () => {
-    await sleep(2_600); // longer than the heartbeat (2 s)
-    events.push('long write ended');
+  const long = new WriteLock(folder, 'long').holding(() => sleep(2_600)); // longer than the heartbeat (2 s)
+  await sleep(2_300);
+  const age = Date.now() - (await stat(lockFile('long'))).mtimeMs;
+  assert.ok(age < 1_000, `touched ${age} ms ago`);
+  await long;
+});
+
+test('a writer in another process waits for the holder, then writes', async () => {
+  // The other process holds the lock for 400 ms; this one asks for it once the file is there.
+  const script = `
+    import { WriteLock } from ${JSON.stringify(new URL('./write-lock.ts', import.meta.url).href)};
+    await new WriteLock(process.argv[1], 'other').holding(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      console.log(Date.now());
+    });`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, folder], {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await sleep(2_300); // just after the first heartbeat
-  const waiter = new WriteLock(folder, 'long', { staleMs: 1_000 }).holding(async () => {
-    events.push('waiter wrote');
-  });
-  await Promise.all([long, waiter]);
-  assert.deepEqual(events, ['long write ended', 'waiter wrote']);
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(lockFile('other'))) {
+    assert.ok(Date.now() < deadline, 'the other process never took the lock');
+    await sleep(5);
+  }
+  const began = await new WriteLock(folder, 'other').holding(async () => Date.now());
+  assert.equal(await exited, 0);
+  const holderEnded = Number(out.trim());
+  assert.ok(began >= holderEnded, `wrote at ${began}, the other process held the lock until ${holderEnded}`);
 });
 
 test('an object-store URI has no lock: writes run at once, together', async () => {
