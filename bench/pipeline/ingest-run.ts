@@ -101,14 +101,25 @@ export interface IngestRunResult {
     readonly cpuSeconds: number;
   };
   readonly storeMiB: number;
+  /**
+   * Shard job attempts that failed and were retried, over all workers: each one is a shard embedded and
+   * written again, a cost the rates hide (a shard ledger race once failed one every few hundred shards).
+   */
+  readonly retriedShardAttempts: number;
   readonly memoryCurve: readonly MemorySample[];
   readonly cpuProfiles?: Record<string, string>;
 }
+
+/** What libs/pipeline's shard workers log for an attempt that failed and will be retried (shard-workers.ts). */
+const RETRY_LOG_LINE = /^.*shard job .* failed \(attempt \d+\), will retry/;
 
 interface Child {
   readonly role: string;
   readonly process: ChildProcess;
   output: string;
+  /** The output's last line while it is incomplete, and the retry lines counted so far. */
+  partialLine: string;
+  retriedAttempts: number;
 }
 
 const live = new Set<ChildProcess>();
@@ -232,6 +243,7 @@ export async function runIngest(settings: IngestRunSettings): Promise<IngestRunR
         cpuSeconds: Math.round(redisCpu * 100) / 100,
       },
       storeMiB: round1(folderBytes(join(dir, 'lancedb')) / 2 ** 20),
+      retriedShardAttempts: children.reduce((sum, child) => sum + child.retriedAttempts, 0),
       memoryCurve: sampler.curve(),
       cpuProfiles:
         settings.cpuProfileDir === undefined
@@ -280,10 +292,14 @@ function startNode(settings: IngestRunSettings, role: string, args: string[], en
   );
   live.add(child);
   child.once('exit', () => live.delete(child));
-  const record: Child = { role, process: child, output: '' };
+  const record: Child = { role, process: child, output: '', partialLine: '', retriedAttempts: 0 };
   const keep = (chunk: Buffer) => {
     // Workers log a line per shard: keep the tail only, so a 1M-passage run does not grow this heap.
-    record.output = (record.output + chunk.toString()).slice(-64_000);
+    const text = chunk.toString();
+    record.output = (record.output + text).slice(-64_000);
+    const lines = (record.partialLine + text).split('\n');
+    record.partialLine = lines.pop() ?? '';
+    record.retriedAttempts += lines.filter((line) => RETRY_LOG_LINE.test(line)).length;
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);

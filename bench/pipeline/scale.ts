@@ -101,7 +101,8 @@ for (const size of flags.sizes) {
     log(
       `size ${fmt(size)}, run ${run}: ${result.ingestSeconds.toFixed(1)} s (${fmt(result.passagesPerSecond)} passages/s), ` +
         `finalize ${result.finalizeSeconds.toFixed(1)} s; peak RSS producer ${fmt(entry.producerPeakRssMiB)} MiB, worker ${fmt(entry.workerPeakRssMiB)} MiB` +
-        (flags.finalizeWorker ? `, finalizer ${fmt(entry.finalizerPeakRssMiB)} MiB` : ''),
+        (flags.finalizeWorker ? `, finalizer ${fmt(entry.finalizerPeakRssMiB)} MiB` : '') +
+        `; ${fmt(result.retriedShardAttempts)} shard attempts retried`,
     );
   }
 }
@@ -136,6 +137,7 @@ function summarize(complete: boolean) {
       workerIngestPeakRssMiB: m((r) => r.workerIngestPeakRssMiB),
       redisUsedMemoryPeakMiB: m((r) => r.redis.usedMemoryPeakMiB),
       storeMiB: m((r) => r.storeMiB),
+      retriedShardAttempts: m((r) => r.retriedShardAttempts),
     };
   });
   const smallest = bySize[0]!;
@@ -262,6 +264,9 @@ function render(summary: ReturnType<typeof summarize>, loadAverageAtEnd: number)
             `(${summary.finalizerPeakRatio.toFixed(2)}x): LanceDB's compaction and IVF-PQ build, which grow with the table`,
         ]
       : []),
+    `- Shard attempts that failed and were retried (each a shard embedded and written again): ` +
+      bySize.map((s) => `${fmt(s.retriedShardAttempts)} at ${fmt(s.size)}`).join(', ') +
+      (bySize.some((s) => s.retriedShardAttempts > 0) ? ' **(look at the workers\' warnings)**' : ''),
   ];
   return lines.join('\n');
 }
