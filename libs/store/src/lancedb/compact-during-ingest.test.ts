@@ -137,7 +137,7 @@ test('a pass keeps a finalize tag that is on the latest version', async () => {
   });
 });
 
-test('the ledger compaction every 100 records deletes the ledger versions older than ingestVersionAgeMs', async () => {
+test('the ledger compaction (at every 100th ledger version) deletes the ledger versions older than ingestVersionAgeMs', async () => {
   for (const [age, most] of [
     [0, 10],
     [60_000, 200],
@@ -166,9 +166,16 @@ test('a pass never throws: a lost race is dropped, other errors are reported', a
     failing('lance error: Commit conflict for version 40: rewrite'),
     (e) => reported.push(e),
   );
+  const cleanedUnder = await compactDuringIngest(
+    failing(
+      'lance error: LanceError(IO): Object at location /x/docs.lance/_versions/18446744073709551230.manifest not found',
+    ),
+    (e) => reported.push(e),
+  );
   const broken = await compactDuringIngest(failing('No space left on device'), (e) => reported.push(e));
 
   assert.equal(raced, 'lost-race');
+  assert.equal(cleanedUnder, 'lost-race', "another process's cleanup deleted what this pass read");
   assert.equal(broken, 'failed');
   assert.deepEqual(
     reported.map((e) => (e as Error).message),
