@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { WriteLock } from './write-lock.ts';
@@ -56,6 +56,23 @@ test('a lock left by a crashed process (not touched for the stale time) is remov
   assert.equal(await new WriteLock(folder, 'crashed').holding(async () => 'written'), 'written');
   assert.ok(Date.now() - started < 1_000, 'no wait for a stale lock');
   assert.ok(!existsSync(lockFile('crashed')));
+});
+
+test('a lock whose holder on this machine was killed is removed once it misses a heartbeat, not after the stale time', async () => {
+  const dead = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => dead.on('exit', resolve));
+  const holder = (pid: number) => `${JSON.stringify({ pid, host: hostname(), since: new Date() })}\n`;
+  const missedHeartbeat = new Date(Date.now() - 5_000);
+  await writeFile(lockFile('killed'), holder(dead.pid!));
+  await utimes(lockFile('killed'), missedHeartbeat, missedHeartbeat);
+  const started = Date.now();
+  await new WriteLock(folder, 'killed').holding(async () => undefined);
+  assert.ok(Date.now() - started < 1_000, 'no wait for a holder that is gone');
+  // A live holder (this process) that missed a heartbeat is still waited for, until the stale time.
+  await writeFile(lockFile('alive'), holder(process.pid));
+  await utimes(lockFile('alive'), missedHeartbeat, missedHeartbeat);
+  await new WriteLock(folder, 'alive', { maxWaitMs: 300 }).holding(async () => undefined);
+  assert.ok(existsSync(lockFile('alive')), "a running holder's lock is kept");
 });
 
 test('a live lock is waited for, and after the longest wait the write goes on without it', async () => {

@@ -1,6 +1,6 @@
 // A lock file that lets one process at a time write a collection of the embedded store (and compact it
 // during an ingest), so that writers take turns instead of racing LanceDB's optimistic commits.
-import { open, rm, stat, utimes } from 'node:fs/promises';
+import { open, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isLocalFolder } from './table-names.ts';
@@ -110,10 +110,41 @@ export class WriteLock {
     for (;;) {
       if (await createExclusively(path)) return true;
       const held = await stat(path).catch(() => undefined);
-      if (held !== undefined && Date.now() - held.mtimeMs > this.#staleMs) await rm(path, { force: true });
-      else if (Date.now() - started >= this.#maxWaitMs) return false;
+      if (held !== undefined && (await isAbandoned(path, Date.now() - held.mtimeMs, this.#staleMs))) {
+        await rm(path, { force: true });
+      } else if (Date.now() - started >= this.#maxWaitMs) return false;
       else await new Promise((resolve) => setTimeout(resolve, Math.random() * MAX_POLL_MS));
     }
+  }
+}
+
+/**
+ * Whether a lock file's holder is gone: it was not touched for `staleMs`, or it missed a heartbeat and
+ * names a process of this machine that no longer runs (a worker killed with -9: the other workers of its
+ * machine go on at once instead of after `staleMs`).
+ */
+async function isAbandoned(path: string, ageMs: number, staleMs: number): Promise<boolean> {
+  if (ageMs > staleMs) return true;
+  if (ageMs <= HEARTBEAT_MS + 1_000) return false;
+  const holder = await readHolder(path);
+  return holder !== undefined && holder.host === hostname() && !isRunning(holder.pid);
+}
+
+async function readHolder(path: string): Promise<{ pid: number; host: string } | undefined> {
+  try {
+    const { pid, host } = JSON.parse(await readFile(path, 'utf8')) as { pid?: unknown; host?: unknown };
+    return typeof pid === 'number' && typeof host === 'string' ? { pid, host } : undefined;
+  } catch {
+    return undefined; // gone meanwhile, or still being written: judged by its age alone
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // it runs, as another user
   }
 }
 
