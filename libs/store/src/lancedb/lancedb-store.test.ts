@@ -486,6 +486,40 @@ describe('LanceDB shard ledger', () => {
   });
 });
 
+describe('LanceDB reads racing another process', () => {
+  test("opening a collection whose latest version another process's compaction just deleted reads the newer one", async () => {
+    const uri = mkdtempSync(join(tmpdir(), 'lancedb-open-race-'));
+    const writer = new LanceDbStore({ uri });
+    const reader = new LanceDbStore({ uri });
+    const db = await connect(uri);
+    // Every connection's openTable: the first call meets the race (Lance's own words for it), the rest open.
+    const connections = Object.getPrototypeOf(db) as { openTable: (...args: unknown[]) => Promise<unknown> };
+    const openTable = connections.openTable;
+    let opens = 0;
+    connections.openTable = async function (this: unknown, ...args: unknown[]) {
+      if (opens++ === 0) {
+        throw new Error(
+          `lance error: Dataset at path ${uri}/docs.lance/_versions/18446744073709551613.manifest was not found: Not found`,
+        );
+      }
+      return openTable.apply(this, args);
+    };
+    try {
+      await writer.createCollection('docs', { dimension: 4 });
+      const ids = ['1', '2', '3'];
+      await writer.upsert('docs', toRecordBatch({ ids, vectors: randomUnitVectors(3, 4, 1), dimension: 4, texts: ids }));
+      opens = 0;
+      assert.equal(await reader.count('docs'), 3);
+      assert.equal(opens, 2, 'opened again after the race');
+    } finally {
+      connections.openTable = openTable;
+      await Promise.all([writer.close(), reader.close()]);
+      db.close();
+      rmSync(uri, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('LanceDB connection replacement', () => {
   /** Writes shard `shard` of 10 rows (ids shard*10 ...) as a first write. */
   function writeShard(store: LanceDbStore, shard: number) {

@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
 import { hasPrimaryKey, schemaDimension } from './arrow-interop.ts';
+import { retryOnLostRace } from './commit-retry.ts';
 import { isTableNotFound } from './lance-errors.ts';
 import { loadLanceDb } from './lance-module.ts';
 import { checkName, isLocalFolder } from './table-names.ts';
@@ -169,7 +170,9 @@ export class TableHandles {
   }
 
   async #openChecked(db: Connection, name: string): Promise<OpenTable> {
-    const table = await db.openTable(name);
+    // Opening lists the versions and reads the latest: another process's compaction may delete it between
+    // the two (a reader of a collection being loaded), and opening again finds the newer one.
+    const table = await retryOnLostRace(name, 'open', () => db.openTable(name));
     const schema = await table.schema();
     const dimension = schemaDimension(schema);
     if (dimension === undefined) {
