@@ -5,7 +5,7 @@ import { ledgerSchema } from './arrow-interop.ts';
 import { retryOnLostRace, type RetryPolicy } from './commit-retry.ts';
 import { compactDuringIngest } from './compact-during-ingest.ts';
 import { isAlreadyExists, isTableNotFound } from './lance-errors.ts';
-import type { TableHandles } from './table-handles.ts';
+import { openTable, type TableHandles } from './table-handles.ts';
 import { ledgerName } from '../shard-ledger.ts';
 
 /**
@@ -92,10 +92,7 @@ export class LanceShardLedger {
    * processes that start together race only while nothing is in it (see #create).
    */
   async ensure(name: string): Promise<void> {
-    const exists = await retryOnLostRace(name, 'createCollection (ledger)', () =>
-      this.#withLedger(name, async () => true),
-    );
-    if (exists === undefined) await this.#create(name);
+    if ((await this.#withLedger(name, async () => true)) === undefined) await this.#create(name);
   }
 
   /**
@@ -149,7 +146,7 @@ export class LanceShardLedger {
   async #withLedger<T>(name: string, use: (ledger: Table) => Promise<T>): Promise<T | undefined> {
     let ledger: Table;
     try {
-      ledger = await (await this.#handles.db()).openTable(ledgerName(name));
+      ledger = await openTable(await this.#handles.db(), ledgerName(name));
     } catch (error) {
       if (isTableNotFound(error)) return undefined;
       throw error;

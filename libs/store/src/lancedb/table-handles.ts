@@ -170,9 +170,7 @@ export class TableHandles {
   }
 
   async #openChecked(db: Connection, name: string): Promise<OpenTable> {
-    // Opening lists the versions and reads the latest: another process's compaction may delete it between
-    // the two (a reader of a collection being loaded), and opening again finds the newer one.
-    const table = await retryOnLostRace(name, 'open', () => db.openTable(name));
+    const table = await openTable(db, name);
     const schema = await table.schema();
     const dimension = schemaDimension(schema);
     if (dimension === undefined) {
@@ -225,6 +223,15 @@ export class TableHandles {
     this.#live.add(this.#current);
     this.#replaced += 1;
   }
+}
+
+/**
+ * Opens a table at its latest version. Opening lists the versions and reads the latest: another process's
+ * compaction may delete it between the two (a reader of a table being loaded), and opening again finds
+ * the newer one.
+ */
+export function openTable(db: Connection, name: string): Promise<Table> {
+  return retryOnLostRace(name, 'open', () => db.openTable(name));
 }
 
 /** Closes a generation's tables, then its connection; what was never opened or is closed already is skipped. */
