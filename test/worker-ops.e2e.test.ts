@@ -41,6 +41,14 @@ describe('worker operations endpoints', { timeout: 120_000 }, () => {
       assert.equal(report.checks.store?.ok, true, JSON.stringify(report));
       assert.equal(report.checks.redis?.ok, false, JSON.stringify(report));
       assert.match(await (await fetch(`${base}/metrics`)).text(), /^embedline_worker_active_shards 0$/m);
+      // The log says what is wrong, once per 10 s, without stack traces, and never that the worker is ready.
+      await waitFor('the Redis warning', async () => (/Redis did not answer/.test(worker.output()) ? true : undefined), 30_000);
+      assert.match(
+        worker.output(),
+        /"msg":"--redis \(EMBEDLINE_REDIS_URL\) redis:\/\/127\.0\.0\.1:1: Redis did not answer within 10 s \(connect ECONNREFUSED 127\.0\.0\.1:1\); is it running, and is this its URL\? Waiting for it/,
+      );
+      assert.doesNotMatch(worker.output(), /worker ready/);
+      assert.doesNotMatch(worker.output(), /^\s+at /m, 'no stack trace');
     } finally {
       await stopApp(worker, 'SIGKILL');
     }

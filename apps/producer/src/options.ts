@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { EmbedlineEnv } from '@embedline/config';
-import { REDIS_FLAG_NAMES, checkRedisSettings, createRedisConnection, type RedisClient } from '@embedline/queue';
+import { REDIS_FLAG_NAMES, checkRedisSettings, createRedisConnection, waitForRedis, type RedisClient } from '@embedline/queue';
 
 /** Where the queues are; every command that reaches Redis takes these, as the worker does. */
 export interface RedisFlags {
@@ -16,10 +16,15 @@ export function withRedisOptions(command: Command, env: EmbedlineEnv): Command {
     .option('--prefix <prefix>', 'queue key prefix, e.g. {embedline} on a cluster (EMBEDLINE_QUEUE_PREFIX)', env.EMBEDLINE_QUEUE_PREFIX);
 }
 
-/** Checks the flags (a bad combination is a one-line error naming the flag) and connects. */
-export function connectRedis(flags: RedisFlags): RedisClient {
+/**
+ * Checks the flags (a bad combination is a one-line error naming the flag), connects, and waits for
+ * Redis to answer: one that is down or at a wrong URL fails the command in 10 s, naming --redis.
+ */
+export async function connectRedis(flags: RedisFlags): Promise<RedisClient> {
   checkRedisSettings({ url: flags.redis, cluster: flags.redisCluster, prefix: flags.prefix }, REDIS_FLAG_NAMES);
-  return createRedisConnection(flags.redis, { cluster: flags.redisCluster });
+  const connection = createRedisConnection(flags.redis, { cluster: flags.redisCluster });
+  await waitForRedis(connection, flags.redis, { name: REDIS_FLAG_NAMES.url });
+  return connection;
 }
 
 export function positiveInt(value: string): number {

@@ -9,7 +9,15 @@ import { createLogger, loadEnv, onShutdown, workerQueuesSchema, type EmbedlineEn
 import { openEncoder, type Encoder } from '@embedline/encoder';
 import { buildOpsServer } from '@embedline/ops';
 import { WorkerMetrics, startShardWorkers, type ShardWorkers, type WorkerQueue } from '@embedline/pipeline';
-import { REDIS_FLAG_NAMES, checkRedisSettings, createRedisConnection, type RedisClient } from '@embedline/queue';
+import {
+  REDIS_FLAG_NAMES,
+  RedisUnreachableError,
+  checkRedisSettings,
+  createRedisConnection,
+  waitForRedis,
+  type RedisClient,
+  type RedisSettings,
+} from '@embedline/queue';
 import { openStore, type VectorStore } from '@embedline/store';
 
 /** Reads the environment inside the catch below, so a bad setting is one line, never a stack trace. */
@@ -74,7 +82,7 @@ async function run(flags: WorkerFlags, env: EmbedlineEnv): Promise<void> {
   if (ops !== undefined) log.info(`worker operations server on ${ops.address} (/healthz, /readyz, /metrics)`);
   const encoder = embedding ? (started.encoder = await loadEncoder(flags, env, log)) : undefined;
   const store = (started.store = await openStore(env));
-  const connection = (started.connection = createRedisConnection(redis.url, { cluster: redis.cluster }));
+  const connection = (started.connection = await connectWhenRedisAnswers(redis, log));
   const workers = (started.workers = startShardWorkers({
     connection,
     prefix: flags.prefix,
@@ -106,6 +114,24 @@ function loadEncoder(flags: WorkerFlags, env: EmbedlineEnv, log: ReturnType<type
     log,
     overrides: { modelDir, variant, provider, deviceId, maxBatchTokens, inferenceThreads, tokenizerThreads },
   });
+}
+
+/**
+ * A connection once Redis answers. Until then the worker consumes nothing and says so every 10 s, naming
+ * the setting and the error (its /readyz says Redis is not connected), instead of claiming to be ready
+ * while ioredis prints a stack trace per reconnect.
+ */
+async function connectWhenRedisAnswers(redis: RedisSettings, log: ReturnType<typeof createLogger>): Promise<RedisClient> {
+  for (;;) {
+    const connection = createRedisConnection(redis.url, { cluster: redis.cluster });
+    try {
+      await waitForRedis(connection, redis.url, { name: REDIS_FLAG_NAMES.url, timeoutMs: 10_000 });
+      return connection;
+    } catch (error) {
+      if (!(error instanceof RedisUnreachableError)) throw error;
+      log.warn(`${error.message} Waiting for it: no job is consumed until it answers.`);
+    }
+  }
 }
 
 /** --queues takes what EMBEDLINE_WORKER_QUEUES takes, parsed by the same schema. */

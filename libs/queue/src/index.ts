@@ -20,8 +20,12 @@ export {
 export {
   createRedisConnection,
   queueOptions,
+  redactRedisUrl,
+  RedisUnreachableError,
+  waitForRedis,
   type RedisClient,
   type RedisConnectionOptions,
+  type WaitForRedisOptions,
 } from './redis-connection.ts';
 export {
   checkRedisSettings,

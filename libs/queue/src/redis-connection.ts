@@ -1,5 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { assertClusterPrefix, redisUrls } from './redis-settings.ts';
+import { REDIS_ENV_NAMES, assertClusterPrefix, redisUrls } from './redis-settings.ts';
 
 /** A connection to the queues' Redis: one node, or a Redis Cluster. BullMQ takes either. */
 export type RedisClient = Redis | Cluster;
@@ -28,6 +28,65 @@ export function createRedisConnection(url: string, options: RedisConnectionOptio
   if (!options.cluster) return new Redis(url, { ...commandOptions, enableReadyCheck: true, lazyConnect: false });
   const { seeds, clusterOptions } = clusterConnection(url, commandOptions);
   return new Cluster(seeds, clusterOptions);
+}
+
+/** Redis did not answer in time at start: the message names the setting, the URL (password hidden) and the last error. */
+export class RedisUnreachableError extends Error {
+  override readonly name = 'RedisUnreachableError';
+}
+
+export interface WaitForRedisOptions {
+  /** The setting the URL came from, named in the error (default `EMBEDLINE_REDIS_URL`). */
+  readonly name?: string;
+  /** How long to wait for a PING answer (default 10 s). */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Waits until Redis answers a PING, at most `timeoutMs`. A connection made with the default policy
+ * retries forever (right once a bulk load runs, wrong at start): a command or a starting worker calls
+ * this first, so that a wrong URL or a Redis that is down fails in bounded time with one line naming
+ * the setting, instead of hanging while ioredis prints a stack trace per reconnect. On failure the
+ * client is disconnected and a RedisUnreachableError thrown.
+ */
+export async function waitForRedis(client: RedisClient, url: string, options: WaitForRedisOptions = {}): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  let lastError: Error | undefined;
+  const onError = (error: Error) => (lastError = error);
+  client.on('error', onError);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(lastError?.message ?? 'no answer')), timeoutMs);
+  });
+  try {
+    await Promise.race([client.ping(), timeout]);
+  } catch (error) {
+    client.disconnect(); // the error listener stays: the reconnects' errors are said once, below
+    const seconds = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`;
+    throw new RedisUnreachableError(
+      `${options.name ?? REDIS_ENV_NAMES.url} ${redactRedisUrl(url)}: Redis did not answer within ${seconds} ` +
+        `(${lastError?.message ?? (error as Error).message}); is it running, and is this its URL?`,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+  client.off('error', onError);
+}
+
+/** The URL(s) with any password replaced by `***`, for messages and logs. */
+export function redactRedisUrl(url: string): string {
+  return redisUrls(url)
+    .map((item) => {
+      try {
+        const parsed = new URL(item);
+        if (parsed.password === '') return item;
+        parsed.password = '***';
+        return parsed.toString();
+      } catch {
+        return item;
+      }
+    })
+    .join(',');
 }
 
 function commandPolicy(failFast: boolean): Pick<RedisOptions, 'maxRetriesPerRequest' | 'connectTimeout'> {

@@ -45,7 +45,7 @@ export function ingestCommand(env: EmbedlineEnv): Command {
     .option('--no-progress', 'no progress bar (for logs)');
   return withRedisOptions(command, env).action(async (corpus: string, flags: IngestFlags) => {
     const collection = parseCollectionName(flags.collection);
-    const connection = connectRedis(flags);
+    const connection = await connectRedis(flags);
     const store = await openStore(env);
     try {
       if (flags.replayFailed) {

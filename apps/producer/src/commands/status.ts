@@ -10,7 +10,7 @@ export function statusCommand(env: EmbedlineEnv): Command {
     .argument('<collection>')
     .option('--json', 'print JSON instead of text');
   return withRedisOptions(command, env).action(async (collection: string, flags: RedisFlags & { json?: boolean }) => {
-    const connection = connectRedis(flags);
+    const connection = await connectRedis(flags);
     try {
       const status = await readIngestStatus(connection, flags.prefix, parseCollectionName(collection));
       console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(collection, status));
