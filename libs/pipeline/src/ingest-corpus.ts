@@ -95,6 +95,10 @@ export interface IngestSummary extends IngestProgress {
  * bounded by the high-water mark; finalize cannot start before every shard is enqueued (the seal).
  */
 export async function ingestCorpus(options: IngestOptions): Promise<IngestSummary> {
+  // Whole-file problems (no such file, a folder, an unknown format, a bad gzip, Arrow or Parquet file) are a
+  // CorpusError naming the path, thrown before anything is written to Redis: a failed start leaves no
+  // ingest that `status` would show as "enqueuing" forever.
+  await openCorpus(options.corpus, { format: options.format });
   const fingerprint = await fingerprintCorpus(options.corpus);
   const { size } = await stat(options.corpus);
   const retry = shardRetryPolicy(options.retry);

@@ -1,7 +1,8 @@
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import type { EmbedlineEnv } from '@embedline/config';
-import { RejectsWriter, type RejectedRecord } from '@embedline/corpus';
+import { openCorpus, RejectsWriter, type RejectedRecord } from '@embedline/corpus';
 import { DEFAULT_SHARD_RETRY, ingestCorpus, readIngestStatus, replayFailedShards, type IngestProgress } from '@embedline/pipeline';
 import { parseCollectionName, type RedisClient } from '@embedline/queue';
 import { openStore } from '@embedline/store';
@@ -45,6 +46,12 @@ export function ingestCommand(env: EmbedlineEnv): Command {
     .option('--no-progress', 'no progress bar (for logs)');
   return withRedisOptions(command, env).action(async (corpus: string, flags: IngestFlags) => {
     const collection = parseCollectionName(flags.collection);
+    const rejectsPath = flags.rejects ?? `${corpus.replace(/\.[^/.]+$/, '')}.rejects.jsonl`;
+    if (!flags.replayFailed) {
+      // A corpus that cannot be read (missing, a folder, unknown format) is named before Redis or a rejects file is touched.
+      await openCorpus(corpus, { format: flags.format });
+      if (resolve(rejectsPath) === resolve(corpus)) throw new Error(`--rejects ${rejectsPath} is the corpus itself: writing rejects there would overwrite it`);
+    }
     const connection = await connectRedis(flags);
     const store = await openStore(env);
     try {
@@ -53,8 +60,8 @@ export function ingestCommand(env: EmbedlineEnv): Command {
         console.log(`re-queued ${replayed} failed shard(s) of ${collection}`);
         return;
       }
-      if (flags.resume) console.log(formatStatus(collection, await readIngestStatus(connection, flags.prefix, collection)));
-      await runIngest(corpus, collection, flags, connection, store);
+      if (flags.resume) console.log(formatStatus(collection, await readIngestStatus(connection, flags.prefix, collection), flags.prefix));
+      await runIngest(corpus, rejectsPath, collection, flags, connection, store);
       if (flags.follow) await follow(connection, flags.prefix, collection, flags.progress);
     } finally {
       await store.close();
@@ -65,12 +72,12 @@ export function ingestCommand(env: EmbedlineEnv): Command {
 
 async function runIngest(
   corpus: string,
+  rejectsPath: string,
   collection: string,
   flags: IngestFlags,
   connection: RedisClient,
   store: Awaited<ReturnType<typeof openStore>>,
 ): Promise<void> {
-  const rejectsPath = flags.rejects ?? `${corpus.replace(/\.[^/.]+$/, '')}.rejects.jsonl`;
   const rejects = await RejectsWriter.open(rejectsPath, { source: corpus });
   const bar = flags.progress && process.stderr.isTTY ? new SingleBar({ format: BAR_FORMAT, etaBuffer: 50 }) : undefined;
   const started = Date.now();
@@ -138,7 +145,7 @@ async function follow(connection: RedisClient, prefix: string, collection: strin
     }
     if (status.state === 'finalized' || status.state === 'stalled-on-failures' || status.state === 'unknown') {
       bar?.stop();
-      console.log(formatStatus(collection, status));
+      console.log(formatStatus(collection, status, prefix));
       if (status.state !== 'finalized') process.exitCode = 2;
       return;
     }

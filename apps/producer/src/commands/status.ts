@@ -13,16 +13,19 @@ export function statusCommand(env: EmbedlineEnv): Command {
     const connection = await connectRedis(flags);
     try {
       const status = await readIngestStatus(connection, flags.prefix, parseCollectionName(collection));
-      console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(collection, status));
+      // A collection with no ingest here is an error (exit 1): most often a typo, or another Redis or prefix.
+      if (status.snapshot === undefined && !flags.json) throw new Error(formatStatus(collection, status, flags.prefix));
+      console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(collection, status, flags.prefix));
+      if (status.snapshot === undefined) process.exitCode = 1;
     } finally {
       await connection.quit();
     }
   });
 }
 
-export function formatStatus(collection: string, status: IngestStatus): string {
+export function formatStatus(collection: string, status: IngestStatus, prefix: string): string {
   const s = status.snapshot;
-  if (!s) return `${collection}: no ingest recorded in this Redis (prefix); run \`ingest\` (it resumes from the store)`;
+  if (!s) return `${collection}: no ingest recorded in this Redis under the prefix "${prefix}"; run \`ingest\` (it resumes from the store)`;
   const lines = [
     `${collection}: ${status.state}`,
     `  corpus       ${s.corpus} (fingerprint ${s.fingerprint.slice(0, 16)})`,

@@ -1,0 +1,128 @@
+/**
+ * The producer as users run it, in its own process: bad input is one line naming the input and the problem,
+ * exit code 1, no stack trace, and nothing written (no rejects file, no ingest in Redis).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { PrivateRedis } from '../../../test/support/private-redis.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+function producer(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/producer/src/main.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** Exit code 1 and exactly one line on stderr, matching `expected`. */
+function assertOneLineError(
+  result: { code: number | null; stdout: string; stderr: string },
+  expected: RegExp,
+): void {
+  assert.equal(result.code, 1, result.stderr);
+  assert.equal(result.stdout, '');
+  const lines = result.stderr.split('\n').filter((line) => line.length > 0 && !line.startsWith('npm warn'));
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0]!, expected);
+}
+
+describe('embedline-producer: bad input', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'embedline-producer-'));
+  let redis: PrivateRedis;
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    redis = await PrivateRedis.start();
+    env = {
+      EMBEDLINE_REDIS_URL: redis.url,
+      EMBEDLINE_QUEUE_PREFIX: 'producer-test',
+      EMBEDLINE_LANCEDB_DIR: join(dir, 'lancedb'),
+    };
+  });
+  after(async () => {
+    await redis.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a corpus that cannot be read is named before Redis or a rejects file is touched', async () => {
+    const folder = join(dir, 'folder.tsv');
+    mkdirSync(folder);
+    const csv = join(dir, 'corpus.csv');
+    writeFileSync(csv, '1\tone\n');
+    const cases: [string[], RegExp][] = [
+      [[join(dir, 'missing.tsv')], /^embedline-producer: .*missing\.tsv: no such file$/],
+      [[folder], /^embedline-producer: .*folder\.tsv: not a regular file$/],
+      [
+        [csv],
+        /^embedline-producer: .*corpus\.csv: cannot tell the format from the file name .*; name one with the format option$/,
+      ],
+      [[csv, '--format', 'csv'], /^embedline-producer: .*corpus\.csv: unknown format "csv" \(known: tsv, /],
+    ];
+    for (const [args, expected] of cases) {
+      assertOneLineError(
+        await producer(['ingest', ...args, '--collection', 'unreadable', '--no-progress'], env),
+        expected,
+      );
+    }
+    for (const name of ['missing.rejects.jsonl', 'folder.rejects.jsonl', 'corpus.rejects.jsonl'])
+      assert.equal(existsSync(join(dir, name)), false, name);
+    const client = new Redis(redis.url);
+    try {
+      assert.deepEqual(await client.keys('producer-test:*'), [], 'nothing written to Redis');
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  test('--rejects naming the corpus is refused; the corpus is left intact', async () => {
+    const corpus = join(dir, 'keep.tsv');
+    writeFileSync(corpus, '1\tone\n2\ttwo\n');
+    const result = await producer(
+      ['ingest', corpus, '--collection', 'keep', '--rejects', corpus, '--no-progress'],
+      env,
+    );
+    assertOneLineError(
+      result,
+      /^embedline-producer: --rejects .*keep\.tsv is the corpus itself: writing rejects there would overwrite it$/,
+    );
+    assert.equal(readFileSync(corpus, 'utf8'), '1\tone\n2\ttwo\n');
+  });
+
+  test('status of a collection with no ingest is an error naming the prefix; --json still prints the state', async () => {
+    assertOneLineError(
+      await producer(['status', 'nosuch'], env),
+      /^embedline-producer: nosuch: no ingest recorded in this Redis under the prefix "producer-test"; run `ingest`/,
+    );
+    const json = await producer(['status', 'nosuch', '--json'], env);
+    assert.equal(json.code, 1, json.stderr);
+    assert.equal(JSON.parse(json.stdout).state, 'unknown');
+  });
+
+  test('Redis not answering at EMBEDLINE_REDIS_URL: one line naming it, in bounded time', async () => {
+    const started = Date.now();
+    const result = await producer(['status', 'anything'], {
+      ...env,
+      EMBEDLINE_REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    assertOneLineError(
+      result,
+      /^embedline-producer: --redis \(EMBEDLINE_REDIS_URL\) redis:\/\/127\.0\.0\.1:1: Redis did not answer within 10 s \(connect ECONNREFUSED 127\.0\.0\.1:1\); is it running/,
+    );
+    assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
+  });
+});
