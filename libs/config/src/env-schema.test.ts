@@ -24,6 +24,25 @@ describe('loadEnv', () => {
     assert.throws(() => loadEnv({ EMBEDLINE_SHARD_SIZE: 'lots' }), /EMBEDLINE_SHARD_SIZE/);
   });
 
+  test('a blank or non-numeric number is an error quoting it, never 0 (a random port, device 0)', () => {
+    for (const name of ['EMBEDLINE_API_PORT', 'EMBEDLINE_WORKER_METRICS_PORT', 'EMBEDLINE_DEVICE_ID', 'EMBEDLINE_SHARD_SIZE']) {
+      assert.throws(() => loadEnv({ [name]: '' }), new RegExp(`^TypeError: invalid environment: ${name}: is empty: expected a whole number .*\\(unset it for the default\\)$`));
+      assert.throws(() => loadEnv({ [name]: '  ' }), new RegExp(`${name}: is empty`));
+    }
+    assert.throws(() => loadEnv({ EMBEDLINE_SHARD_SIZE: 'lots' }), /^TypeError: invalid environment: EMBEDLINE_SHARD_SIZE: expected a whole number >= 1, got "lots"$/);
+    assert.throws(() => loadEnv({ EMBEDLINE_DEVICE_ID: '1.5' }), /EMBEDLINE_DEVICE_ID: expected a whole number >= 0, got "1.5"/);
+    assert.throws(() => loadEnv({ EMBEDLINE_API_PORT: '70000' }), /EMBEDLINE_API_PORT: expected a whole number from 0 to 65535, got "70000"/);
+    assert.equal(loadEnv({ EMBEDLINE_API_PORT: ' 0 ' }).EMBEDLINE_API_PORT, 0);
+    assert.equal(loadEnv({ EMBEDLINE_WORKER_METRICS_PORT: '9464' }).EMBEDLINE_WORKER_METRICS_PORT, 9464);
+    assert.equal(loadEnv({}).EMBEDLINE_WORKER_METRICS_PORT, undefined);
+  });
+
+  test('a blank model folder, variant or LanceDB folder is named, not passed on to fail later unnamed', () => {
+    for (const name of ['EMBEDLINE_MODEL_DIR', 'EMBEDLINE_MODEL_VARIANT', 'EMBEDLINE_LANCEDB_DIR']) {
+      assert.throws(() => loadEnv({ [name]: '' }), new RegExp(`^TypeError: invalid environment: ${name}: is empty`));
+    }
+  });
+
   test('API settings: defaults, comma-separated key and origin lists, bad values named', () => {
     const defaults = loadEnv({});
     assert.equal(defaults.EMBEDLINE_API_HOST, '0.0.0.0');

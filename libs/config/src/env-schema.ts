@@ -1,6 +1,21 @@
 import { z } from 'zod';
 
-const int = (min: number) => z.coerce.number().int().min(min);
+/**
+ * A whole number in [min, max] from the variable's text. A blank value is an error, not 0 (what `Number('')`
+ * gives: a random port, device 0); a value that is no number is quoted in the error.
+ */
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const text = String(value).trim();
+    const n = text === '' ? Number.NaN : Number(text);
+    if (Number.isInteger(n) && n >= min && n <= max) return n;
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    ctx.addIssue({
+      code: 'custom',
+      message: text === '' ? `is empty: expected a whole number ${range} (unset it for the default)` : `expected a whole number ${range}, got "${value}"`,
+    });
+    return z.NEVER;
+  });
 /** The items of a comma-separated list; blanks around items and empty items are dropped. */
 const splitList = (value: string): string[] =>
   value
@@ -39,7 +54,7 @@ export const envSchema = z.object({
     )
     .default('embedline'),
   EMBEDLINE_STORE: z.enum(['lancedb', 'qdrant']).default('lancedb'),
-  EMBEDLINE_LANCEDB_DIR: z.string().default('.embedline/lancedb'),
+  EMBEDLINE_LANCEDB_DIR: z.string().min(1, 'is empty: name a folder (unset it for .embedline/lancedb)').default('.embedline/lancedb'),
   /** Ceiling of LanceDB's file-metadata cache per process, in MiB (LanceDB's own default is 1024). */
   EMBEDLINE_LANCEDB_METADATA_CACHE_MIB: int(1).default(256),
   /** Table versions between two compactions of a collection while it is loaded (0: only finalize compacts). */
@@ -47,8 +62,8 @@ export const envSchema = z.object({
   QDRANT_URL: z.string().url().optional(),
   QDRANT_API_KEY: z.string().optional(),
   /** A local sentence-transformers folder; unset = the Hugging Face cache / hub / bundled fallback. */
-  EMBEDLINE_MODEL_DIR: z.string().optional(),
-  EMBEDLINE_MODEL_VARIANT: z.string().default('fp32'),
+  EMBEDLINE_MODEL_DIR: z.string().min(1, 'is empty: name a model folder, or unset it').optional(),
+  EMBEDLINE_MODEL_VARIANT: z.string().min(1, 'is empty: name a variant, or unset it for fp32').default('fp32'),
   /** `auto`: the GPU when one is visible and onnxruntime's CUDA provider is installed, else the CPU (docs/gpu.md). */
   EMBEDLINE_PROVIDER: z.enum(['cpu', 'cuda', 'auto']).default('auto'),
   EMBEDLINE_DEVICE_ID: int(0).default(0),
@@ -72,7 +87,7 @@ export const envSchema = z.object({
    * Port of the worker's operations server (/healthz, /readyz, /metrics); unset = none, 0 = a free port (logged).
    * Off by default because several workers share a host (one per GPU): give each its own port.
    */
-  EMBEDLINE_WORKER_METRICS_PORT: int(0).max(65535).optional(),
+  EMBEDLINE_WORKER_METRICS_PORT: int(0, 65535).optional(),
   EMBEDLINE_WORKER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   /** Also write each shard as an Arrow IPC file under this folder. */
   EMBEDLINE_EXPORT_DIR: z.string().optional(),
@@ -81,7 +96,7 @@ export const envSchema = z.object({
   EMBEDLINE_ALLOW_REFERENCE_MODEL: flag.default(true),
   // --- The query API (apps/api) ---
   EMBEDLINE_API_HOST: z.string().min(1).default('0.0.0.0'),
-  EMBEDLINE_API_PORT: int(0).max(65535).default(8080),
+  EMBEDLINE_API_PORT: int(0, 65535).default(8080),
   /** Comma-separated API keys with read scope (search, embed, collections). No keys at all = open read access. */
   EMBEDLINE_API_READ_KEYS: list,
   /** Comma-separated API keys with admin scope (read, plus the queue dashboard). */
