@@ -34,7 +34,7 @@ export function positiveInt(value: string): number {
 }
 
 export function nonNegativeInt(value: string): number {
-  const n = Number(value);
+  const n = value.trim() === '' ? Number.NaN : Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
   return n;
 }
