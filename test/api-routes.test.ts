@@ -234,7 +234,12 @@ describe('query API routes', { timeout: 300_000 }, () => {
         /body\/filter/,
       ],
       ['filter range on a string', { query: 'wave', filter: { year: { gte: 'x' } } }, 400, /body\/filter/],
-      ['unknown property', { query: 'wave', topk: 3 }, 400, /must NOT have additional properties/],
+      [
+        'unknown property',
+        { query: 'wave', topk: 3 },
+        400,
+        /must NOT have additional properties \("topk" is not a field of this request\)/,
+      ],
       [
         'with_payload not a boolean',
         { query: 'wave', with_payload: 'yes' },
@@ -250,7 +255,7 @@ describe('query API routes', { timeout: 300_000 }, () => {
       assertError(
         await search('query=wave', { ...auth, 'content-type': 'text/plain' }),
         415,
-        /Unsupported Media Type/i,
+        /^content type "text\/plain" is not accepted: send a JSON body with content-type: application\/json$/,
       );
     });
 

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from './errors/api-error.ts';
 
 /** The JSON body of every error answer. */
@@ -46,7 +46,7 @@ const REASONS: Record<number, string> = {
  */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-    const answer = describe(error);
+    const answer = describe(error, request);
     if (answer.statusCode >= 500 && !(error instanceof ApiError)) {
       request.log.error({ err: error }, 'unexpected error');
     } else if (answer.statusCode >= 500) {
@@ -65,10 +65,18 @@ export function installErrorHandling(app: FastifyInstance): void {
   );
 }
 
-function describe(error: FastifyError | ApiError): ErrorBody {
+function describe(error: FastifyError | ApiError, request: FastifyRequest): ErrorBody {
   if (error instanceof ApiError) return body(error.statusCode, error.code, error.message);
   if ('validation' in error && error.validation !== undefined) {
-    return body(400, 'invalid_request', error.message);
+    // Ajv's "must NOT have additional properties" does not say which: name it (a typo like `topK` for `top_k`).
+    const extra = error.validation.find((v) => v.keyword === 'additionalProperties')?.params.additionalProperty;
+    const message = typeof extra === 'string' ? `${error.message} ("${extra}" is not a field of this request)` : error.message;
+    return body(400, 'invalid_request', message);
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const type = request.headers['content-type'];
+    const sent = type === undefined ? 'no content type' : `content type "${type}"`;
+    return body(415, 'unsupported_media_type', `${sent} is not accepted: send a JSON body with content-type: application/json`);
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
