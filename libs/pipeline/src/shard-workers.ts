@@ -69,6 +69,8 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
   const bullmqOptions = queueOptions(options.connection, options.prefix);
   const manifest = new IngestManifest(options.connection, options.prefix);
   const deadLetter = new Queue<DeadLetterData>(QUEUES.deadLetter, bullmqOptions);
+  // Without a listener BullMQ prints each Redis error of the queue as a raw stack trace (one per reconnect).
+  deadLetter.on('error', (error) => options.log.warn(`dead-letter queue: ${error.message}`));
   const collections = new Set<string>();
   const dimension = options.encoder?.describe().dimension;
 
