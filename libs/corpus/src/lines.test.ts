@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { CorpusError } from './errors/corpus-error.ts';
 import { LineSplitter, type Line } from './line-splitter.ts';
 import { readLines } from './lines.ts';
 import { collect, tempFiles } from './testing/temp-corpus.ts';
 
-const { file } = tempFiles();
+const { dir, file } = tempFiles();
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const tricky = Buffer.concat([
@@ -119,6 +121,18 @@ describe('readLines', () => {
     // Starts within the BOM: the first line starts at 3, so [1, 3) is empty and [1, 4) holds it, with its number.
     assert.deepEqual(await collect(readLines(path, { start: 1, end: 3 })), []);
     assert.deepEqual(shape(await collect(readLines(path, { start: 1, end: 4 }))), [['é1', 1, 3, true]]);
+  });
+
+  test('a missing file or a folder is a CorpusError naming the path and the problem in words', async () => {
+    const missing = join(dir, 'missing.txt');
+    await assert.rejects(
+      collect(readLines(missing)),
+      (error: Error) => error instanceof CorpusError && error.message === `${missing}: no such file`,
+    );
+    await assert.rejects(
+      collect(readLines(dir)),
+      (error: Error) => error instanceof CorpusError && error.message === `${dir}: not a regular file`,
+    );
   });
 
   test('flags invalid UTF-8 instead of silently replacing it', async () => {
