@@ -21,7 +21,7 @@ parity with sentence-transformers, never for retrieval quality. Not committed.
 
 Usage (from the repository root):
 
-    tools/.venv/bin/python tools/reference/make_bench_model.py [--shape base|nano] [--out DIR] [--variants fp16,O4]
+    tools/.venv/bin/python tools/reference/make_bench_model.py [--shape base|nano] [--out DIR] [--variants fp16,O1,O2,O3,O4]
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -149,6 +150,46 @@ def write_fp16(fp32: Path, shape: Shape) -> Path:
     return fp16
 
 
+def write_optimized(fp32: Path, shape: Shape, level: str) -> Path:
+    """onnx/model_<level>.onnx for level O1, O2 or O3, as Hugging Face Optimum's ORTOptimizer writes them with
+    AutoOptimizationConfig.O1/O2/O3 for CPU (optimize_model's arguments are Optimum's; we do not depend on Optimum):
+
+    - O1: onnxruntime's basic graph optimizations only (constant folding, redundant-node elimination), saved offline;
+      no transformer fusion.
+    - O2: onnxruntime's extended optimizations, then the Python transformer fusions of model_type "bert" (Attention,
+      SkipLayerNormalization, BiasGelu, LayerNormalization), exact GELU (erf). EmbedLayerNormalization stays off, as in
+      Optimum. The attention mask becomes a per-row length (mask index): right padding assumed, which every system
+      here uses.
+    - O3: O2 with the GELU approximated by FastGelu (tanh): a cheaper GELU, not the same function.
+
+    The fused graphs use onnxruntime's contrib ops (com.microsoft domain): they are files for onnxruntime.
+    """
+    from onnxruntime.transformers.fusion_options import FusionOptions
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    if level == "O1":
+        optimized = optimize_model(
+            str(fp32), model_type="bert", num_heads=shape.n_heads, hidden_size=shape.dim, opt_level=1,
+            use_gpu=False, only_onnxruntime=True,
+        )  # fmt: skip
+    else:
+        options = FusionOptions("bert")
+        options.enable_embed_layer_norm = False
+        options.enable_gelu_approximation = level == "O3"
+        optimized = optimize_model(
+            str(fp32), model_type="bert", num_heads=shape.n_heads, hidden_size=shape.dim, opt_level=2,
+            optimization_options=options, use_gpu=False,
+        )  # fmt: skip
+    path = fp32.with_name(f"model_{level}.onnx")
+    # No onnx.checker here: onnxruntime writes LayerNormalization in the default domain at opset 14 (a standard op
+    # only from opset 17; onnxruntime registers it for older opsets itself), which the checker refuses. onnxruntime
+    # runs the file: main() compares its embeddings with model.onnx's.
+    optimized.save_model_to_file(str(path))
+    fused = {op: n for op, n in optimized.get_fused_operator_statistics().items() if n}
+    print(f"  {path.name} fused operators: {fused or 'none'}")
+    return path
+
+
 def write_o4(fp32: Path, shape: Shape) -> Path:
     """onnx/model_O4.onnx, the GPU variant the hub publishes for sentence-transformers models: Optimum's O4 is
     onnxruntime's transformer fusions (attention, skip-layer-norm, bias-GELU, approximate GELU) then fp16."""
@@ -164,7 +205,16 @@ def write_o4(fp32: Path, shape: Shape) -> Path:
     return o4
 
 
-VARIANT_WRITERS = {"fp16": write_fp16, "O4": write_o4}
+VARIANT_WRITERS = {
+    "fp16": write_fp16,
+    "O1": partial(write_optimized, level="O1"),
+    "O2": partial(write_optimized, level="O2"),
+    "O3": partial(write_optimized, level="O3"),
+    "O4": write_o4,
+}
+# Variants that compute the same function as model.onnx (only the graph differs): their sentence embeddings must stay
+# this close (max |diff| of the unit vectors) to model.onnx's. fp16 rounds the weights, O3 approximates GELU, O4 both.
+EXACT_VARIANT_ATOL = {"O1": 1e-5, "O2": 1e-5}
 
 
 def prepare_out_dir(out: Path) -> None:
@@ -189,7 +239,8 @@ def main() -> None:
     parser.add_argument(
         "--variants",
         default="",
-        help="extra ONNX variants, comma-separated: fp16 (onnx/model_fp16.onnx), O4 (onnx/model_O4.onnx)",
+        help="extra ONNX variants, comma-separated: fp16 (onnx/model_fp16.onnx), O1, O2, O3 (CPU graphs, Optimum's "
+        "levels), O4 (GPU, fp16) -> onnx/model_<variant>.onnx",
     )
     args = parser.parse_args()
     shape = SHAPES[args.shape]
@@ -239,10 +290,18 @@ def main() -> None:
     }
     (out / "reference-embeddings.json").write_text(json.dumps(document, ensure_ascii=False) + "\n", encoding="utf-8")
 
+    fp32_embeddings = common.onnx_embeddings(onnx_path, all_ids) if variants else None
     for variant in variants:
         path = VARIANT_WRITERS[variant](onnx_path, shape)
-        delta = common.max_cosine_distance(common.onnx_embeddings(path, all_ids), embeddings)
-        print(f"  {path.name}: max cosine distance to the sentence-transformers embeddings {delta:.3e}")
+        variant_embeddings = common.onnx_embeddings(path, all_ids)
+        delta = common.max_cosine_distance(variant_embeddings, embeddings)
+        diff = float(np.abs(variant_embeddings - fp32_embeddings).max())
+        print(
+            f"  {path.name}: max cosine distance to the sentence-transformers embeddings {delta:.3e}, "
+            f"max |diff| to model.onnx's {diff:.2e}"
+        )
+        limit = EXACT_VARIANT_ATOL.get(variant)
+        assert limit is None or diff <= limit, f"{path.name} differs from model.onnx by {diff:.2e} (limit {limit})"
 
     missing = [name for name in REQUIRED_FILES if not (out / name).is_file()]
     assert not missing, f"missing from the model folder: {missing}"
