@@ -77,6 +77,31 @@ export function parseSystemArgs(argv: readonly string[] = process.argv.slice(2))
   };
 }
 
+/**
+ * The --encoder-options JSON our encoder's process gets: `{"variant": variant}` (run.ts --variant; fp32, the
+ * default model.onnx, is left out) merged under the JSON object of run.ts --encoder-options. Undefined when
+ * there is nothing to pass. Naming the variant in both places is an error, as is JSON that is not an object.
+ */
+export function ourEncoderOptions(variant: string, encoderOptions?: string): string | undefined {
+  if (!/^[A-Za-z0-9][\w.-]*$/.test(variant))
+    throw new Error(`--variant must be a variant name like O2, got "${variant}"`);
+  let parsed: Record<string, unknown> = {};
+  if (encoderOptions !== undefined) {
+    const value: unknown = JSON.parse(encoderOptions);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new Error('--encoder-options must be a JSON object, e.g. \'{"maxBatchSize":32}\'');
+    }
+    parsed = value as Record<string, unknown>;
+  }
+  if (variant !== 'fp32' && 'variant' in parsed) {
+    throw new Error('give the variant once: --variant, or "variant" in --encoder-options, not both');
+  }
+  const merged = variant === 'fp32' ? parsed : { variant, ...parsed };
+  return Object.keys(merged).length === 0 && encoderOptions === undefined
+    ? undefined
+    : JSON.stringify(merged);
+}
+
 export function positiveInt(name: string, value: string): number {
   return integerFlag(name, value, 1, 'a positive integer');
 }

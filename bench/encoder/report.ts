@@ -9,6 +9,17 @@ export const LABELS: Record<SystemName, string> = {
   'sentence-transformers': 'sentence-transformers',
 };
 
+/**
+ * A system's label in the tables: our encoder's says which ONNX variant it ran when that is not the default
+ * `onnx/model.onnx` (fp32), e.g. "embedline (ours, O2)"; `settings` is a run's (SystemResult.settings).
+ */
+export function systemLabel(system: string, settings?: Readonly<Record<string, unknown>>): string {
+  const label = LABELS[system as SystemName] ?? system;
+  const variant = settings?.variant;
+  if (system !== 'embedline' || typeof variant !== 'string' || variant === 'fp32') return label;
+  return `${label.replace(/\)$/, '')}, ${variant})`;
+}
+
 export const TARGETS = {
   vsSentenceTransformers: 1.5,
   vsTransformersJs: 1.3,
@@ -158,15 +169,16 @@ export function renderMarkdown(report: Report): string {
   );
   lines.push('|---|---:|---:|---:|---:|---:|---:|');
   for (const s of report.systems) {
+    const label = systemLabel(s.system, s.runs[0]?.settings);
     if (s.error !== undefined) {
-      lines.push(`| ${LABELS[s.system]} | failed | | | | | |`);
+      lines.push(`| ${label} | failed | | | | | |`);
       continue;
     }
     const pps = s.passagesPerSecond!;
     const d = s.diffVsSentenceTransformers;
     const isSt = s.system === 'sentence-transformers';
     lines.push(
-      `| ${LABELS[s.system]} | ${fmt(pps)} | ${fmt(s.tokensPerSecond!, 0)} | ` +
+      `| ${label} | ${fmt(pps)} | ${fmt(s.tokensPerSecond!, 0)} | ` +
         `${ratio(st ? pps / st.passagesPerSecond! : undefined)} | ${ratio(tjs ? pps / tjs.passagesPerSecond! : undefined)} | ` +
         `${d ? sci(d.maxAbsDiff) : 'n/a'}${isSt && d ? ' (run to run)' : isSt ? ' (reference)' : ''} | ${d ? d.minCosine.toFixed(7) : 'n/a'} |`,
     );
@@ -177,13 +189,13 @@ export function renderMarkdown(report: Report): string {
       report.systems
         .map(
           (s) =>
-            `${LABELS[s.system]} ${s.error !== undefined ? 'failed' : s.runs.map((r) => r.seconds.toFixed(2)).join(' / ')}`,
+            `${systemLabel(s.system, s.runs[0]?.settings)} ${s.error !== undefined ? 'failed' : s.runs.map((r) => r.seconds.toFixed(2)).join(' / ')}`,
         )
         .join('; '),
   );
   const tokenCounts = report.systems
     .filter((s) => !s.error)
-    .map((s) => `${LABELS[s.system]} ${s.runs[0]!.tokens}`);
+    .map((s) => `${systemLabel(s.system, s.runs[0]!.settings)} ${s.runs[0]!.tokens}`);
   const allSame = new Set(report.systems.filter((s) => !s.error).map((s) => s.runs[0]!.tokens)).size <= 1;
   lines.push(
     `Tokens each system fed its model: ${tokenCounts.join(', ')} (${allSame ? 'identical' : 'DIFFERENT: truncation differs'})`,

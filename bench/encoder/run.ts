@@ -6,6 +6,7 @@
  *   npx tsx bench/encoder/run.ts [--runs 3] [--passages 2000] [--systems embedline,transformersjs,sentence-transformers]
  *                                [--model .cache/models/bench-distilbert-base] [--threads <all cores>]
  *                                [--batch-size 32] [--out bench/out] [--encoder-options '{"maxBatchSize":32}']
+ *                                [--variant fp32|O1|O2|O3|...]   (our encoder's ONNX file: onnx/model_<variant>.onnx)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,11 +14,19 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadModelSpec } from '@embedline/encoder';
 import { describeMachine } from './machine.ts';
 import { buildPassages, readTrecAbstracts, writePassages } from './passages.ts';
-import { SYSTEMS, positiveInt, readVectors, type SystemName, type SystemResult } from './protocol.ts';
 import {
-  LABELS,
+  SYSTEMS,
+  ourEncoderOptions,
+  positiveInt,
+  readVectors,
+  type SystemName,
+  type SystemResult,
+} from './protocol.ts';
+import {
+  systemLabel,
   compareVectors,
   median,
   renderMarkdown,
@@ -33,8 +42,10 @@ const DEFAULT_MODEL = '.cache/models/bench-distilbert-base';
 const VENV_PYTHON = 'tools/.venv/bin/python';
 const MAKE_MODEL = 'tools/reference/make_bench_model.py';
 const COLLECTION = 'data/vaswani/doc-text.trec';
+/** The variants make_bench_model.py --variants writes. */
+const BUILT_VARIANTS = ['fp16', 'O1', 'O2', 'O3', 'O4'];
 
-const { values, runs, passageCount, threads, batchSize, selected } = readFlags();
+const { values, runs, passageCount, threads, batchSize, selected, variant, encoderOptions } = readFlags();
 
 function readFlags() {
   try {
@@ -55,6 +66,7 @@ function parseFlags() {
       'batch-size': { type: 'string', default: '32' },
       out: { type: 'string', default: 'bench/out' },
       'encoder-options': { type: 'string' },
+      variant: { type: 'string', default: 'fp32' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -77,15 +89,13 @@ function parseFlags() {
       throw new Error(`unknown system "${s}" (known: ${SYSTEMS.join(', ')})`);
   }
   const selected = SYSTEMS.filter((s) => systems.includes(s));
-  const encoderOptions = values['encoder-options'];
-  if (encoderOptions !== undefined) {
-    const parsed: unknown = JSON.parse(encoderOptions);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new Error('--encoder-options must be a JSON object, e.g. \'{"maxBatchSize":32}\'');
-    }
-  }
+  const variant = values.variant;
+  if (variant !== 'fp32' && !selected.includes('embedline'))
+    throw new Error("--variant is our encoder's: add embedline to --systems");
+  // Our encoder's options, as the JSON its process takes: the variant, then --encoder-options over the defaults.
+  const encoderOptions = ourEncoderOptions(variant, values['encoder-options']);
   if (selected.length === 0) throw new Error('--systems names no system');
-  return { values, runs, passageCount, threads, batchSize, selected };
+  return { values, runs, passageCount, threads, batchSize, selected, variant, encoderOptions };
 }
 
 const modelDir = resolve(root, values.model ?? DEFAULT_MODEL);
@@ -101,6 +111,7 @@ if (selected.includes('sentence-transformers') && !existsSync(python)) {
   );
 }
 ensureModel();
+if (selected.includes('embedline')) ensureVariant();
 
 // The texts: built once from the collection with the model's tokenizer, fed to every system.
 const built = buildPassages(passageCount, readTrecAbstracts(join(root, COLLECTION)), modelDir);
@@ -123,16 +134,16 @@ const errors = new Map<SystemName, string>();
 for (let run = 1; run <= runs; run++) {
   for (const system of selected) {
     if (errors.has(system)) continue;
-    log(`run ${run}/${runs}: ${LABELS[system]} ...`);
+    log(`run ${run}/${runs}: ${systemLabel(system, { variant })} ...`);
     try {
       const result = await runSystem(system, run);
       results.get(system)!.push(result);
       log(
-        `run ${run}/${runs}: ${LABELS[system]}: ${result.seconds.toFixed(2)} s, ${(result.passages / result.seconds).toFixed(1)} passages/s (load ${result.loadSeconds.toFixed(1)} s)`,
+        `run ${run}/${runs}: ${systemLabel(system, { variant })}: ${result.seconds.toFixed(2)} s, ${(result.passages / result.seconds).toFixed(1)} passages/s (load ${result.loadSeconds.toFixed(1)} s)`,
       );
     } catch (error) {
       errors.set(system, (error as Error).message);
-      log(`run ${run}/${runs}: ${LABELS[system]} FAILED: ${(error as Error).message}`);
+      log(`run ${run}/${runs}: ${systemLabel(system, { variant })} FAILED: ${(error as Error).message}`);
     }
   }
 }
@@ -246,9 +257,7 @@ function runSystem(system: SystemName, run: number): Promise<SystemResult> {
     '--out',
     outPrefix(system, run),
   ];
-  if (system === 'embedline' && values['encoder-options'] !== undefined) {
-    flags.push('--encoder-options', values['encoder-options']);
-  }
+  if (system === 'embedline' && encoderOptions !== undefined) flags.push('--encoder-options', encoderOptions);
   const [command, args] =
     system === 'sentence-transformers'
       ? [python, [join(root, 'tools/bench/st_encode.py'), ...flags]]
@@ -282,7 +291,8 @@ function runSystem(system: SystemName, run: number): Promise<SystemResult> {
 function ensureModel(): void {
   if (existsSync(modelDir)) return;
   if (values.model !== undefined) fail(`model folder ${modelDir} does not exist`);
-  const command = `${VENV_PYTHON} ${MAKE_MODEL} --out ${DEFAULT_MODEL}`;
+  const extra = variant === 'fp32' ? [] : ['--variants', variant];
+  const command = [VENV_PYTHON, MAKE_MODEL, '--out', DEFAULT_MODEL, ...extra].join(' ');
   if (!existsSync(python)) {
     fail(
       `benchmark model ${DEFAULT_MODEL} is missing and ${VENV_PYTHON} does not exist; create the tools venv, then run:\n  ${command}`,
@@ -294,7 +304,7 @@ function ensureModel(): void {
     );
   }
   log(`benchmark model ${DEFAULT_MODEL} not found; building it: ${command}`);
-  const made = spawnSync(python, [join(root, MAKE_MODEL), '--out', modelDir], {
+  const made = spawnSync(python, [join(root, MAKE_MODEL), '--out', modelDir, ...extra], {
     cwd: root,
     stdio: 'inherit',
   });
@@ -302,6 +312,19 @@ function ensureModel(): void {
     fail(
       `building the benchmark model failed (exit ${made.status ?? made.signal}); run it by hand:\n  ${command}`,
     );
+}
+
+/** Our encoder's ONNX file for --variant must be in the model folder: say how to get it when it is not. */
+function ensureVariant(): void {
+  try {
+    loadModelSpec(modelDir, { variant });
+  } catch (error) {
+    const rebuild =
+      values.model === undefined && BUILT_VARIANTS.includes(variant)
+        ? `; the benchmark model builds it (rewriting the folder): ${VENV_PYTHON} ${MAKE_MODEL} --out ${DEFAULT_MODEL} --variants ${variant}`
+        : '';
+    fail(`--variant ${variant}: ${(error as Error).message}${rebuild}`);
+  }
 }
 
 function log(message: string): void {

@@ -1,5 +1,5 @@
 /** The encoder areas: ours vs peers (bench/encoder), the CPU batch-budget sweep, and the GPU results (bench/gpu). */
-import { LABELS, TARGETS } from '../encoder/report.ts';
+import { TARGETS, systemLabel } from '../encoder/report.ts';
 import { mathLabel } from '../gpu/parity.ts';
 import { GPU_TARGET_PASSAGES_PER_SECOND, bestFp16 } from '../gpu/report.ts';
 import {
@@ -39,8 +39,10 @@ export interface SystemFigures {
 export function encoderFigures(report: unknown): SystemFigures[] {
   return list(report, 'systems').map((s) => {
     const system = str(s, 'system');
-    const label = LABELS[system as keyof typeof LABELS] ?? system;
     const runs = list(s, 'runs');
+    // Our encoder's row names its ONNX variant when it is not the default fp32 model.onnx (run.ts --variant).
+    const variant = runs.length > 0 ? optional(() => str(runs[0], 'settings.variant')) : undefined;
+    const label = systemLabel(system, { variant });
     const error = optional(() => str(s, 'error'));
     const runSeconds = runs.map((r) => num(r, 'seconds'));
     const medianSeconds = median(runSeconds);
