@@ -59,6 +59,8 @@ export const envSchema = z.object({
   EMBEDLINE_LANCEDB_METADATA_CACHE_MIB: int(1).default(256),
   /** Table versions between two compactions of a collection while it is loaded (0: only finalize compacts). */
   EMBEDLINE_LANCEDB_COMPACT_EVERY_VERSIONS: int(0).default(2000),
+  /** Rows added between two compactions of a collection while it is loaded, whichever bound comes first (0: no row bound). */
+  EMBEDLINE_LANCEDB_COMPACT_EVERY_ROWS: int(0).default(1_048_576),
   QDRANT_URL: z.string().url().optional(),
   QDRANT_API_KEY: z.string().optional(),
   /** A local sentence-transformers folder; unset = the Hugging Face cache / hub / bundled fallback. */

@@ -58,6 +58,41 @@ test('EMBEDLINE_LANCEDB_COMPACT_EVERY_VERSIONS sets how often the embedded store
   }
 });
 
+test('EMBEDLINE_LANCEDB_COMPACT_EVERY_ROWS bounds the rows between two compactions while loading', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'embedline-open-store-'));
+  try {
+    for (const [everyRows, fragments] of [
+      [0, 3],
+      [5, 1],
+    ] as const) {
+      const name = `docs${everyRows}`;
+      const store = await openStore({
+        EMBEDLINE_STORE: 'lancedb',
+        EMBEDLINE_LANCEDB_DIR: dir,
+        EMBEDLINE_LANCEDB_COMPACT_EVERY_VERSIONS: 0,
+        EMBEDLINE_LANCEDB_COMPACT_EVERY_ROWS: everyRows,
+      });
+      await store.createCollection(name, { dimension: 4 });
+      for (const first of [0, 2, 4]) {
+        // 2 rows a write: the third takes the table from 4 to 6 rows, past 5
+        const ids = [String(first), String(first + 1)];
+        const vectors = new Float32Array(8).fill(0.5);
+        await store.upsert(name, toRecordBatch({ ids, vectors, dimension: 4, texts: ids }), {
+          firstWrite: true,
+        });
+      }
+      await store.close();
+      const db = await connect(dir);
+      const table = await db.openTable(name);
+      assert.equal((await table.stats()).fragmentStats.numFragments, fragments, `every ${everyRows} rows`);
+      table.close();
+      db.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('EMBEDLINE_STORE=qdrant opens a QdrantStore on QDRANT_URL with QDRANT_API_KEY, shard ledger included', async () => {
   const fake = await FakeQdrant.start({ apiKey: 'secret-key' });
   try {

@@ -9,6 +9,7 @@ export interface StoreSettings {
   readonly EMBEDLINE_LANCEDB_DIR: string;
   readonly EMBEDLINE_LANCEDB_METADATA_CACHE_MIB?: number;
   readonly EMBEDLINE_LANCEDB_COMPACT_EVERY_VERSIONS?: number;
+  readonly EMBEDLINE_LANCEDB_COMPACT_EVERY_ROWS?: number;
   readonly QDRANT_URL?: string | undefined;
   readonly QDRANT_API_KEY?: string | undefined;
 }
@@ -21,10 +22,12 @@ export async function openStore(settings: StoreSettings): Promise<VectorStore & 
   if (settings.EMBEDLINE_STORE === 'lancedb') {
     const cacheMiB = settings.EMBEDLINE_LANCEDB_METADATA_CACHE_MIB;
     const compactEvery = settings.EMBEDLINE_LANCEDB_COMPACT_EVERY_VERSIONS;
+    const compactEveryRows = settings.EMBEDLINE_LANCEDB_COMPACT_EVERY_ROWS;
     return new LanceDbStore({
       uri: settings.EMBEDLINE_LANCEDB_DIR,
       ...(cacheMiB === undefined ? {} : { metadataCacheBytes: cacheMiB * 2 ** 20 }),
       ...(compactEvery === undefined ? {} : { compactEveryVersions: compactEvery }),
+      ...(compactEveryRows === undefined ? {} : { compactEveryRows }),
     });
   }
   const url = settings.QDRANT_URL?.trim();

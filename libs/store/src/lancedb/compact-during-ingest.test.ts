@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { connect, type Connection, type Table } from '@lancedb/lancedb';
 import { randomUnitVectors } from '@embedline/testing';
 import { toRecordBatch } from '../embedded-batch.ts';
-import { compactDuringIngest } from './compact-during-ingest.ts';
+import { compactDuringIngest, ingestPassDue } from './compact-during-ingest.ts';
 import { LanceDbStore, type LanceDbStoreOptions } from './lancedb-store.ts';
 
 const DIMENSION = 8;
@@ -69,6 +69,43 @@ test('the write that commits a multiple of compactEveryVersions compacts the tab
       assert.equal(top?.id, '73', 'rows moved by the passes are found with their vectors');
     });
   }
+});
+
+test('ingestPassDue: a multiple of everyVersions, or a row count carried past a multiple of everyRows', async () => {
+  let counts = 0;
+  const tableWith = (rows: number) => ({
+    countRows: async () => {
+      counts += 1;
+      return rows;
+    },
+  });
+  const schedule = { everyVersions: 2000, everyRows: 1_000_000 };
+  const due = (rows: number, version: number, rowsAdded: number, s = schedule) =>
+    ingestPassDue(tableWith(rows), { version, rowsAdded }, s);
+
+  assert.equal(await due(5_000, 4000, 1000), true, 'version 4000');
+  assert.equal(await due(1_000_000, 999, 1000), true, '999,000 -> 1,000,000 reaches the bound');
+  assert.equal(await due(1_000_999, 1000, 1000), true, '999,999 -> 1,000,999 crosses it');
+  assert.equal(await due(1_001_000, 1001, 1000), false, 'the write after it');
+  assert.equal(await due(2_004_000, 401, 5000), true, 'shards of 5,000 rows: a pass per ~200 writes');
+  assert.equal(await due(999_000, 999, 0), false, 'a write that added no rows (a retried shard merged)');
+  counts = 0;
+  assert.equal(await due(1_000_000, 999, 1000, { everyVersions: 2000, everyRows: 0 }), false, 'no row bound');
+  assert.equal(await due(5_000, 4000, 1000, { everyVersions: 0, everyRows: 0 }), false, 'no passes at all');
+  assert.equal(counts, 0, 'without a row bound the rows are not counted');
+});
+
+test('the write that carries the row count past a multiple of compactEveryRows compacts the table', async () => {
+  await withStore({ compactEveryVersions: 0, compactEveryRows: 45 }, async (store, db) => {
+    await store.createCollection('docs', { dimension: DIMENSION });
+    for (let i = 0; i < 4; i++) await store.upsert('docs', shard(i), { firstWrite: true }); // 40 rows
+    assert.equal(await fragments(db, 'docs'), 4, 'no pass before the bound');
+    await store.upsert('docs', shard(3)); // the same rows merged again (rewritten): none added, no pass
+    assert.equal(await fragments(db, 'docs'), 4);
+    await store.upsert('docs', shard(4)); // a merge that inserts 10 rows: 40 -> 50, past 45
+    assert.equal(await fragments(db, 'docs'), 1, 'the pass merged every fragment');
+    assert.equal(await store.count('docs'), 50);
+  });
 });
 
 test('two writers of one folder (two worker processes) with passes: every row stored, no lock file left', async () => {

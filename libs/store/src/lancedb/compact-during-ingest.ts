@@ -52,3 +52,40 @@ export async function compactDuringIngest(
     return 'failed';
   }
 }
+
+/** When the ingest's passes come: see LanceDbStoreOptions' compactEveryVersions and compactEveryRows (0: never). */
+export interface PassSchedule {
+  readonly everyVersions: number;
+  readonly everyRows: number;
+}
+
+/** What one write committed: its table version and the rows it added to the table (inserted less deleted). */
+export interface IngestCommit {
+  readonly version: number;
+  readonly rowsAdded: number;
+}
+
+/**
+ * Whether the write that made `commit` makes a pass: it committed a multiple of `everyVersions`, or it
+ * took the table's row count past a multiple of `everyRows`. Both are facts about one commit (its version,
+ * and the row counts of its version and the one before it), so exactly one of several writers makes each
+ * pass. `table` must still be at the commit's version: the caller holds the write lock (on object stores,
+ * where there is none, a count that includes another writer's rows can make a pass early or skip one to
+ * the next bound; either is harmless).
+ *
+ * Why rows as well as versions: a pass's memory follows what it rewrites, the rows and the fragments
+ * written since the last pass (LanceDB 0.31's compaction cannot be bounded from its Node API). Versions
+ * bound the fragments, one per write; rows bound the rest whatever the shard size, so that shards of
+ * 5,000 rows do not make passes five times larger than shards of 1,000.
+ */
+export async function ingestPassDue(
+  table: Pick<Table, 'countRows'>,
+  commit: IngestCommit,
+  schedule: PassSchedule,
+): Promise<boolean> {
+  const { everyVersions, everyRows } = schedule;
+  if (everyVersions > 0 && commit.version % everyVersions === 0) return true;
+  if (everyRows === 0 || commit.rowsAdded <= 0) return false;
+  const after = await table.countRows();
+  return Math.floor(after / everyRows) > Math.floor((after - commit.rowsAdded) / everyRows);
+}

@@ -1,3 +1,4 @@
+import type { AddResult, MergeResult, Table } from '@lancedb/lancedb';
 import type { RecordBatch } from 'apache-arrow';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
 import { DimensionMismatchError } from '../errors/dimension-mismatch-error.ts';
@@ -12,7 +13,7 @@ import type {
 } from '../vector-store.ts';
 import { tableSchema, toLanceData } from './arrow-interop.ts';
 import { retryOnLostRace } from './commit-retry.ts';
-import { compactDuringIngest } from './compact-during-ingest.ts';
+import { compactDuringIngest, ingestPassDue, type IngestCommit } from './compact-during-ingest.ts';
 import { finalizeCollection } from './finalize-collection.ts';
 import { finalizedVersion } from './finalized-tag.ts';
 import { isAlreadyExists, isTableNotFound } from './lance-errors.ts';
@@ -93,23 +94,39 @@ export class LanceDbStore implements VectorStore, ShardLedger {
       const data = toLanceData(name, dimension, batch);
       if (data === undefined) return;
       // An append costs the same at any table size; a merge on id reads every stored id (see UpsertOptions).
-      const write =
+      const write: () => Promise<AddResult | MergeResult> =
         options.firstWrite === true
           ? () => table.add(data)
           : () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
       // One writer at a time (see WriteLock); the pass, when this write makes one due, under the same turn,
       // so that the shard is acknowledged (and finalize can start) only after the pass ends.
       await new WriteLock(this.uri, name).holding(async () => {
-        const { version } = await this.#handles.guard(name, () =>
+        const committed = await this.#handles.guard(name, () =>
           retryOnLostRace(name, 'upsert', write, this.#options.retry),
         );
         this.#handles.committed();
-        const { compactEveryVersions, ingestVersionAgeMs, onCompactionError } = this.#options;
-        if (compactEveryVersions > 0 && version % compactEveryVersions === 0) {
-          await compactDuringIngest(table, (error) => onCompactionError(name, error), ingestVersionAgeMs);
-        }
+        const rowsAdded =
+          'numInsertedRows' in committed
+            ? committed.numInsertedRows - committed.numDeletedRows
+            : data.numRows;
+        await this.#compactIfDue(name, table, { version: committed.version, rowsAdded });
       });
     });
+  }
+
+  /**
+   * The ingest's compaction pass, when this write's commit makes one due (see ingestPassDue). Never
+   * throws: the rows are stored, and a failed check or pass goes to onCompactionError like a failed pass.
+   */
+  async #compactIfDue(name: string, table: Table, commit: IngestCommit): Promise<void> {
+    const { compactEveryVersions, compactEveryRows, ingestVersionAgeMs, onCompactionError } = this.#options;
+    const onError = (error: unknown) => onCompactionError(name, error);
+    const schedule = { everyVersions: compactEveryVersions, everyRows: compactEveryRows };
+    const due = await ingestPassDue(table, commit, schedule).catch((error: unknown) => {
+      onError(error);
+      return false;
+    });
+    if (due) await compactDuringIngest(table, onError, ingestVersionAgeMs);
   }
 
   async count(name: string): Promise<number> {

@@ -37,6 +37,12 @@ export interface LanceDbStoreOptions {
    */
   readonly compactEveryVersions?: number;
   /**
+   * Rows added between two compactions during an ingest (default 1,048,576; 0: no bound by rows): the
+   * write that takes the table's row count past a multiple of it compacts the table too, whichever of
+   * the two bounds comes first. See ingestPassDue for why, and DEFAULT_COMPACT_EVERY_ROWS for the choice.
+   */
+  readonly compactEveryRows?: number;
+  /**
    * Those passes, and the shard ledger's compactions, delete versions superseded longer ago than this
    * (default 10,000 ms): the time a reader of an older version (a search, a merge retrying a shard) has
    * before its files may go.
@@ -78,6 +84,17 @@ const DEFAULT_VERSION_GRACE_MS = 2000;
  * version), about every 2,000 writes to the table.
  */
 const DEFAULT_COMPACT_EVERY_VERSIONS = 2000;
+/**
+ * 2^20, LanceDB's target rows per fragment: each pass adds about one full fragment's worth of rows. A pass
+ * is one LanceDB compaction of everything written since the last one (one task read all 1,999 fragments of
+ * a 2,000-version pass), and its memory follows those rows and fragments. Writing 8.8M 768-d rows (MS
+ * MARCO's size) in appends of 1,000, the writing process peaked at 1,394 MiB with a pass every 2,000
+ * versions and at 631 MiB with one every 1,000; each pass took 11-20 s (MALLOC_ARENA_MAX=2, 2-core AMD
+ * EPYC, 2026-11-29, a throwaway probe writing through the store). Versions alone bounded it only for
+ * shards of 1,000 rows: shards of 5,000 made passes of 10M rows. An ingest of up to 1,048,576 rows makes
+ * no pass (as with 2,000 versions before for shards of 1,000 rows).
+ */
+const DEFAULT_COMPACT_EVERY_ROWS = 2 ** 20;
 
 /** The options that are counts. */
 type CountOption = {
@@ -98,6 +115,7 @@ export function resolveStoreOptions(options: LanceDbStoreOptions): ResolvedLance
     connectionCommits: count('connectionCommits', DEFAULT_CONNECTION_COMMITS),
     versionGraceMs: count('versionGraceMs', DEFAULT_VERSION_GRACE_MS, nonNegativeInteger),
     compactEveryVersions: count('compactEveryVersions', DEFAULT_COMPACT_EVERY_VERSIONS, nonNegativeInteger),
+    compactEveryRows: count('compactEveryRows', DEFAULT_COMPACT_EVERY_ROWS, nonNegativeInteger),
     ingestVersionAgeMs: count('ingestVersionAgeMs', INGEST_VERSION_AGE_MS, nonNegativeInteger),
     onCompactionError: options.onCompactionError ?? warnCompactionFailed,
   };
