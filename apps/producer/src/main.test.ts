@@ -3,38 +3,26 @@
  * exit code 1, no stack trace, and nothing written (no rejects file, no ingest in Redis).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { runNode, type ProcessResult } from '@embedline/testing';
 import { PrivateRedis } from '../../../test/support/private-redis.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-function producer(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/producer/src/main.ts', ...args], {
+function producer(args: string[], env: NodeJS.ProcessEnv): Promise<ProcessResult> {
+  return runNode(['--import', 'tsx', 'apps/producer/src/main.ts', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 /** Exit code 1 and exactly one line on stderr, matching `expected`. */
-function assertOneLineError(
-  result: { code: number | null; stdout: string; stderr: string },
-  expected: RegExp,
-): void {
+function assertOneLineError(result: ProcessResult, expected: RegExp): void {
   assert.equal(result.code, 1, result.stderr);
   assert.equal(result.stdout, '');
   const lines = result.stderr.split('\n').filter((line) => line.length > 0 && !line.startsWith('npm warn'));

@@ -3,14 +3,14 @@
  * usage error naming the flag, before the model loads or Redis is reached.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
+import { runNode, type ProcessResult } from '@embedline/testing';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-function worker(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts', ...args], {
+function worker(args: string[]): Promise<ProcessResult> {
+  return runNode(['--import', 'tsx', 'apps/worker/src/main.ts', ...args], {
     cwd: REPO_ROOT,
     // Nothing listens on port 1, and no model folder exists: a flag that got through would fail later, unnamed.
     env: {
@@ -18,13 +18,7 @@ function worker(args: string[]): Promise<{ code: number | null; stdout: string; 
       EMBEDLINE_REDIS_URL: 'redis://127.0.0.1:1',
       EMBEDLINE_MODEL_DIR: '/nonexistent-model',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 describe('embedline-worker: bad flags', { timeout: 120_000 }, () => {

@@ -6,3 +6,4 @@ export {
   seededRandom,
   vectorForId,
 } from './random-vectors.ts';
+export { runNode, type ProcessResult, type RunProcessOptions } from './run-process.ts';

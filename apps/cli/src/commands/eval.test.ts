@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import type { EvaluationReport } from '@embedline/evaluation';
 import { embedShard, finalizeIngest, fingerprintCorpus, planShards } from '@embedline/pipeline';
 import { mrrAtK, ndcgAtK, readQrels, readRun, recallAtK } from '@embedline/scoring';
 import { LanceDbStore, openStore } from '@embedline/store';
+import { runNode, type ProcessResult } from '@embedline/testing';
 import { runEval, type EvalFlags, type EvalOutput } from './eval.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -276,17 +276,11 @@ function defaultArgs(overrides: string[]): string[] {
 }
 
 /** Runs the embedline command as users do, in its own process. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(args: string[]): Promise<ProcessResult> {
   // No model folder, no hub, an empty cache: the command falls back to the reference model, and says so.
   const { EMBEDLINE_MODEL_DIR: _unused, ...inherited } = { ...process.env, ...ENV_VARS };
-  const child = spawn(process.execPath, ['apps/cli/bin/embedline.mjs', ...args], {
+  return runNode(['apps/cli/bin/embedline.mjs', ...args], {
     cwd: REPO_ROOT,
     env: { ...inherited, HF_HUB_OFFLINE: '1', HF_HUB_CACHE: join(dir, 'empty-hf-cache') },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
