@@ -71,17 +71,16 @@ const DEFAULT_METADATA_CACHE_BYTES = 256 * 2 ** 20;
 const DEFAULT_CONNECTION_COMMITS = 200;
 const DEFAULT_VERSION_GRACE_MS = 2000;
 /**
- * Each write commits one version. Lance rewrites fragments of fewer than ~1M rows (its target size):
- * with shards of 1,000 rows a pass every 2,000 versions rewrites the ~2M rows written since the last one
- * plus the previous pass's last output fragment (below the target), so each row is rewritten about 1.5
- * times in an ingest instead of once by finalize, while commits stay as cheap as at 2,000 fragments and
- * versions. Not 1,000: finalize then compacts that partial fragment with the ingest's tail again, and
+ * Each write commits one version and adds one fragment, and commits cost time with the number of both
+ * (see compactDuringIngest): this bounds them for small shards, where DEFAULT_COMPACT_EVERY_ROWS would
+ * come late (shards of 100 rows: 10,486 writes). With shards of 1,000 rows the row bound comes first, and
+ * a pass also falls at each multiple of 2,000 between two row bounds (4 of the 12 passes of an 8.8M ingest).
+ * Not 1,000: finalize then compacts that pass's partial fragment with the ingest's tail again, and
  * compacting one large fragment took finalize's peak further than compacting many small ones (1M x 64-d,
  * compaction alone, fresh process: +210 MiB after a pass at 1,000 versions, +115 without; the 1M ingest of
  * bench/pipeline/scale.ts got its one pass at its very end and its finalize worker went from ~255 to
- * ~350 MiB). At 2,000 an ingest of up to ~2,000 shards gets no pass at all. Keyed on the version, not on a
- * process's own writes, so that exactly one of W workers compacts (the one whose write committed that
- * version), about every 2,000 writes to the table.
+ * ~350 MiB). Keyed on the version, not on a process's own writes, so that exactly one of W workers
+ * compacts (the one whose write committed that version).
  */
 const DEFAULT_COMPACT_EVERY_VERSIONS = 2000;
 /**
@@ -89,7 +88,8 @@ const DEFAULT_COMPACT_EVERY_VERSIONS = 2000;
  * is one LanceDB compaction of everything written since the last one (one task read all 1,999 fragments of
  * a 2,000-version pass), and its memory follows those rows and fragments. Writing 8.8M 768-d rows (MS
  * MARCO's size) in appends of 1,000, the writing process peaked at 1,394 MiB with a pass every 2,000
- * versions and at 631 MiB with one every 1,000; each pass took 11-20 s (MALLOC_ARENA_MAX=2, 2-core AMD
+ * versions, at 631 MiB with one every 1,000, and at 602 MiB with this bound (12 passes of 6-14 s, 4 of
+ * them at multiples of 2,000 versions) (MALLOC_ARENA_MAX=2, 2-core AMD
  * EPYC, 2026-11-29, a throwaway probe writing through the store). Versions alone bounded it only for
  * shards of 1,000 rows: shards of 5,000 made passes of 10M rows. An ingest of up to 1,048,576 rows makes
  * no pass (as with 2,000 versions before for shards of 1,000 rows).
