@@ -16,12 +16,17 @@ export function withRedisOptions(command: Command, env: EmbedlineEnv): Command {
     .option('--prefix <prefix>', 'queue key prefix, e.g. {embedline} on a cluster (EMBEDLINE_QUEUE_PREFIX)', env.EMBEDLINE_QUEUE_PREFIX);
 }
 
+/** Checks the Redis flags without connecting: a bad combination is a one-line error naming the flag. */
+export function checkRedisFlags(flags: RedisFlags): void {
+  checkRedisSettings({ url: flags.redis, cluster: flags.redisCluster, prefix: flags.prefix }, REDIS_FLAG_NAMES);
+}
+
 /**
- * Checks the flags (a bad combination is a one-line error naming the flag), connects, and waits for
- * Redis to answer: one that is down or at a wrong URL fails the command in 10 s, naming --redis.
+ * Checks the flags (checkRedisFlags), connects, and waits for Redis to answer: one that is down or at a
+ * wrong URL fails the command in 10 s, naming --redis.
  */
 export async function connectRedis(flags: RedisFlags): Promise<RedisClient> {
-  checkRedisSettings({ url: flags.redis, cluster: flags.redisCluster, prefix: flags.prefix }, REDIS_FLAG_NAMES);
+  checkRedisFlags(flags);
   const connection = createRedisConnection(flags.redis, { cluster: flags.redisCluster });
   await waitForRedis(connection, flags.redis, { name: REDIS_FLAG_NAMES.url });
   return connection;

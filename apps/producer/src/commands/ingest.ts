@@ -6,7 +6,7 @@ import { openCorpus, RejectsWriter, type RejectedRecord } from '@embedline/corpu
 import { DEFAULT_SHARD_RETRY, ingestCorpus, readIngestStatus, replayFailedShards, type IngestProgress } from '@embedline/pipeline';
 import { parseCollectionName, type RedisClient } from '@embedline/queue';
 import { openStore } from '@embedline/store';
-import { connectRedis, formatDuration, nonNegativeInt, positiveInt, withRedisOptions, type RedisFlags } from '../options.ts';
+import { checkRedisFlags, connectRedis, formatDuration, nonNegativeInt, positiveInt, withRedisOptions, type RedisFlags } from '../options.ts';
 import { formatStatus } from './status.ts';
 
 interface IngestFlags extends RedisFlags {
@@ -47,6 +47,7 @@ export function ingestCommand(env: EmbedlineEnv): Command {
   return withRedisOptions(command, env).action(async (corpus: string, flags: IngestFlags) => {
     const collection = parseCollectionName(flags.collection);
     const rejectsPath = flags.rejects ?? `${corpus.replace(/\.[^/.]+$/, '')}.rejects.jsonl`;
+    checkRedisFlags(flags); // settings first: they need no I/O, and a wrong one is wrong whatever the corpus
     if (!flags.replayFailed) {
       // A corpus that cannot be read (missing, a folder, unknown format) is named before Redis or a rejects file is touched.
       await openCorpus(corpus, { format: flags.format });
