@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger, loadEnv, onShutdown } from '@embedline/config';
 import { openEncoder } from '@embedline/encoder';
 import { apiOptionsFromEnv, buildApiServer } from '@embedline/http';
-import { checkRedisSettings, createRedisConnection } from '@embedline/queue';
+import { checkRedisSettings, createRedisConnection, logRedisOutages } from '@embedline/queue';
 import { openStore } from '@embedline/store';
 
 /** The search page and other static files (added by the search-page work; served when present). */
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   // One retry per command, not BullMQ's "wait forever": a Redis outage must fail a status read or a
   // readiness probe, never hang a request.
   const redis = createRedisConnection(redisSettings.url, { cluster: redisSettings.cluster, failFast: true });
-  redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+  logRedisOutages(redis, log); // an outage in a few lines, not one per reconnect attempt
   const server = await buildApiServer(
     { encoder, store, redis, queuePrefix: env.EMBEDLINE_QUEUE_PREFIX, logger: log },
     options,

@@ -1,0 +1,62 @@
+import type { EventEmitter } from 'node:events';
+
+/** The two log calls an outage needs (a pino logger has them). */
+export interface OutageLog {
+  warn(fields: { err: unknown; failedAttempts: number }, message: string): void;
+  info(fields: { failedAttempts: number; outageMs: number }, message: string): void;
+}
+
+export interface OutageLogOptions {
+  /** While an outage lasts, how often to say it still does (default 60 s). */
+  readonly reminderMs?: number;
+  /** The clock (tests). */
+  readonly now?: () => number;
+}
+
+/**
+ * Logs a Redis connection's outages instead of its reconnect attempts. ioredis emits `error` on every
+ * attempt (the API logged ~35 lines in 10 s while Redis was down); this logs the first error of an
+ * outage, a reminder with the count of failed attempts every `reminderMs` while it lasts, and one line
+ * when the connection is `ready` again. Returns a function that stops listening.
+ */
+export function logRedisOutages(
+  client: EventEmitter,
+  log: OutageLog,
+  options: OutageLogOptions = {},
+): () => void {
+  const reminderMs = options.reminderMs ?? 60_000;
+  const now = options.now ?? Date.now;
+  let outageStart: number | undefined;
+  let lastSaid = 0;
+  let failedAttempts = 0;
+  const onError = (error: unknown) => {
+    failedAttempts += 1;
+    const at = now();
+    if (outageStart === undefined) {
+      outageStart = lastSaid = at;
+      log.warn(
+        { err: error, failedAttempts },
+        'redis connection lost; reconnecting (said again every minute while it lasts)',
+      );
+    } else if (at - lastSaid >= reminderMs) {
+      lastSaid = at;
+      log.warn(
+        { err: error, failedAttempts },
+        `redis still unreachable after ${Math.round((at - outageStart) / 1000)} s`,
+      );
+    }
+  };
+  const onReady = () => {
+    if (outageStart !== undefined) {
+      log.info({ failedAttempts, outageMs: now() - outageStart }, 'redis connection restored');
+    }
+    outageStart = undefined;
+    failedAttempts = 0;
+  };
+  client.on('error', onError);
+  client.on('ready', onReady);
+  return () => {
+    client.off('error', onError);
+    client.off('ready', onReady);
+  };
+}
