@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { EmbedlineEnv } from '@embedline/config';
 import { REDIS_FLAG_NAMES, checkRedisSettings, createRedisConnection, waitForRedis, type RedisClient } from '@embedline/queue';
 
@@ -32,17 +32,6 @@ export async function connectRedis(flags: RedisFlags): Promise<RedisClient> {
   return connection;
 }
 
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive whole number, got "${value}"`);
-  return n;
-}
-
-export function nonNegativeInt(value: string): number {
-  const n = value.trim() === '' ? Number.NaN : Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
-  return n;
-}
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';

@@ -5,7 +5,16 @@
  * its GPU workers on `shards` and one worker, with no model loaded, on `finalize`.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createLogger, loadEnv, onShutdown, workerQueuesSchema, type EmbedlineEnv } from '@embedline/config';
+import {
+  createLogger,
+  loadEnv,
+  nonNegativeIntFlag,
+  onShutdown,
+  portFlag,
+  positiveIntFlag,
+  workerQueuesSchema,
+  type EmbedlineEnv,
+} from '@embedline/config';
 import { openEncoder, type Encoder } from '@embedline/encoder';
 import { buildOpsServer } from '@embedline/ops';
 import { WorkerMetrics, startShardWorkers, type ShardWorkers, type WorkerQueue } from '@embedline/pipeline';
@@ -39,13 +48,13 @@ function program(env: EmbedlineEnv): Command {
         .choices(['cpu', 'cuda', 'auto'])
         .default(env.EMBEDLINE_PROVIDER),
     )
-    .option('--device-id <n>', 'GPU ordinal (EMBEDLINE_DEVICE_ID)', nonNegativeInt, env.EMBEDLINE_DEVICE_ID)
-    .option('--max-batch-tokens <n>', 'token budget per inference call (EMBEDLINE_MAX_BATCH_TOKENS)', positiveInt, env.EMBEDLINE_MAX_BATCH_TOKENS)
-    .option('--inference-threads <n>', 'onnxruntime sessions in this process; 2-4 on a GPU (EMBEDLINE_INFERENCE_THREADS)', positiveInt, env.EMBEDLINE_INFERENCE_THREADS)
-    .option('--tokenizer-threads <n>', 'threads that tokenize, 0 = this one; 8 on a GPU (EMBEDLINE_TOKENIZER_THREADS)', nonNegativeInt, env.EMBEDLINE_TOKENIZER_THREADS)
+    .option('--device-id <n>', 'GPU ordinal (EMBEDLINE_DEVICE_ID)', nonNegativeIntFlag, env.EMBEDLINE_DEVICE_ID)
+    .option('--max-batch-tokens <n>', 'token budget per inference call (EMBEDLINE_MAX_BATCH_TOKENS)', positiveIntFlag, env.EMBEDLINE_MAX_BATCH_TOKENS)
+    .option('--inference-threads <n>', 'onnxruntime sessions in this process; 2-4 on a GPU (EMBEDLINE_INFERENCE_THREADS)', positiveIntFlag, env.EMBEDLINE_INFERENCE_THREADS)
+    .option('--tokenizer-threads <n>', 'threads that tokenize, 0 = this one; 8 on a GPU (EMBEDLINE_TOKENIZER_THREADS)', nonNegativeIntFlag, env.EMBEDLINE_TOKENIZER_THREADS)
     .option('--queues <list>', 'queues to consume: shards (embedding, loads the model), finalize (no model), or both (EMBEDLINE_WORKER_QUEUES)', queueList, env.EMBEDLINE_WORKER_QUEUES)
-    .option('--concurrency <n>', 'shards in flight (EMBEDLINE_WORKER_CONCURRENCY)', positiveInt, env.EMBEDLINE_WORKER_CONCURRENCY)
-    .option('--metrics-port <n>', 'serve /healthz, /readyz and /metrics on this port; 0 = a free one (EMBEDLINE_WORKER_METRICS_PORT; default none)', port, env.EMBEDLINE_WORKER_METRICS_PORT)
+    .option('--concurrency <n>', 'shards in flight (EMBEDLINE_WORKER_CONCURRENCY)', positiveIntFlag, env.EMBEDLINE_WORKER_CONCURRENCY)
+    .option('--metrics-port <n>', 'serve /healthz, /readyz and /metrics on this port; 0 = a free one (EMBEDLINE_WORKER_METRICS_PORT; default none)', portFlag, env.EMBEDLINE_WORKER_METRICS_PORT)
     .option('--metrics-host <host>', 'address the metrics port binds (EMBEDLINE_WORKER_METRICS_HOST)', env.EMBEDLINE_WORKER_METRICS_HOST)
     .option('--export <dir>', 'also write each shard as Arrow IPC and Parquet files here, DIR/<collection>/<shard>.{arrow,parquet} (EMBEDLINE_EXPORT_DIR)', env.EMBEDLINE_EXPORT_DIR)
     .action((flags: WorkerFlags) => run(flags, env));
@@ -163,26 +172,6 @@ async function startOpsServer(
       `--metrics-port (EMBEDLINE_WORKER_METRICS_PORT) ${flags.metricsPort} on ${flags.metricsHost}: ${(error as Error).message}`,
     );
   }
-}
-
-// The flags take what their variables take (libs/config's envSchema), so a bad value is a usage error naming
-// the flag, before the model loads, rather than a failure later that names neither.
-function nonNegativeInt(value: string): number {
-  const n = value.trim() === '' ? Number.NaN : Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
-  return n;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive whole number, got "${value}"`);
-  return n;
-}
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port from 0 to 65535, got "${value}"`);
-  return n;
 }
 
 main(process.argv).catch((error: unknown) => {

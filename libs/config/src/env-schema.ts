@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wholeNumber } from './number-flags.ts';
 
 /**
  * A whole number in [min, max] from the variable's text. A blank value is an error, not 0 (what `Number('')`
@@ -7,8 +8,8 @@ import { z } from 'zod';
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
     const text = String(value).trim();
-    const n = text === '' ? Number.NaN : Number(text);
-    if (Number.isInteger(n) && n >= min && n <= max) return n;
+    const n = wholeNumber(text);
+    if (n >= min && n <= max) return n;
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
     ctx.addIssue({
       code: 'custom',

@@ -1,10 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { createLogger, loadEnv, type EmbedlineEnv } from '@embedline/config';
+import { createLogger, loadEnv, positiveIntFlag, type EmbedlineEnv } from '@embedline/config';
 import { readTrecDocuments, type CorpusRecord } from '@embedline/corpus';
 import { openEncoder, type Encoder } from '@embedline/encoder';
 import { createMatrix, semanticSearch, type Matrix } from '@embedline/scoring';
-import { positiveInt } from '../arguments.ts';
 import { printReferenceModelWarning } from '../reference-model-warning.ts';
 
 const BUNDLED_CORPUS = fileURLToPath(new URL('../../../../data/vaswani/doc-text.trec', import.meta.url));
@@ -46,7 +45,7 @@ export function demoCommand(): Command {
     )
     .argument('[query...]', 'the query', [])
     .option('--corpus <path>', 'a TREC <DOC> corpus', BUNDLED_CORPUS)
-    .option('--top-k <n>', 'hits to print', positiveInt, 10)
+    .option('--top-k <n>', 'hits to print', positiveIntFlag, 10)
     .option(
       '--model-dir <dir>',
       'a local sentence-transformers model folder (default: EMBEDLINE_MODEL_DIR, else the Hugging Face cache, else the hub)',
@@ -55,7 +54,7 @@ export function demoCommand(): Command {
       '--variant <name>',
       'ONNX variant: fp32 (onnx/model.onnx) or the suffix of onnx/model_<name>.onnx (default: EMBEDLINE_MODEL_VARIANT, else fp32)',
     )
-    .option('--limit <n>', 'embed only the first n documents', positiveInt)
+    .option('--limit <n>', 'embed only the first n documents', positiveIntFlag)
     .action(async (words: string[], flags: DemoFlags) => {
       // The environment is read when the command runs, so a bad variable is reported like any other error.
       await runDemo(words.join(' ') || DEFAULT_QUERY, flags, loadEnv());

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { createLogger, loadEnv, type EmbedlineEnv } from '@embedline/config';
+import { createLogger, loadEnv, positiveIntFlag, type EmbedlineEnv } from '@embedline/config';
 import { readQueries, TOPIC_FIELDS, type TopicField } from '@embedline/corpus';
 import { openEncoder, type Encoder } from '@embedline/encoder';
 import {
@@ -11,7 +11,6 @@ import {
   type ExactVia,
 } from '@embedline/evaluation';
 import { LanceDbStore, openStore, type VectorStore } from '@embedline/store';
-import { positiveInt } from '../arguments.ts';
 import { printReferenceModelWarning } from '../reference-model-warning.ts';
 
 export interface EvalFlags {
@@ -58,11 +57,11 @@ export function evalCommand(): Command {
       '--qrels <file>',
       'relevance judgements: TREC qrels (qid iter docid rel) or BEIR qrels TSV (with its header)',
     )
-    .option('--top-k <n>', 'hits per query in the run (Recall@1000 needs 1000)', positiveInt, 100)
+    .option('--top-k <n>', 'hits per query in the run (Recall@1000 needs 1000)', positiveIntFlag, 100)
     .option(
       '--relevance-level <n>',
       'lowest grade that counts as relevant for MRR and Recall (TREC DL passage qrels: 2, as trec_eval -l 2)',
-      positiveInt,
+      positiveIntFlag,
       1,
     )
     .option('--run <file>', 'where to write the TREC run (default: <collection>.run in the current folder)')
@@ -70,7 +69,7 @@ export function evalCommand(): Command {
     .option(
       '--ann-recall [queries]',
       "also measure the ANN index's recall@10 against exact search (on the first n queries)",
-      positiveInt,
+      positiveIntFlag,
     )
     .addOption(
       new Option(

@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import type { EmbedlineEnv } from '@embedline/config';
+import { nonNegativeIntFlag, positiveIntFlag, type EmbedlineEnv } from '@embedline/config';
 import { openCorpus, RejectsWriter, type RejectedRecord } from '@embedline/corpus';
 import { DEFAULT_SHARD_RETRY, ingestCorpus, readIngestStatus, replayFailedShards, type IngestProgress } from '@embedline/pipeline';
 import { parseCollectionName, type RedisClient } from '@embedline/queue';
 import { openStore } from '@embedline/store';
-import { checkRedisFlags, connectRedis, formatDuration, nonNegativeInt, positiveInt, withRedisOptions, type RedisFlags } from '../options.ts';
+import { checkRedisFlags, connectRedis, formatDuration, withRedisOptions, type RedisFlags } from '../options.ts';
 import { formatStatus } from './status.ts';
 
 interface IngestFlags extends RedisFlags {
@@ -33,12 +33,12 @@ export function ingestCommand(env: EmbedlineEnv): Command {
     .requiredOption('--collection <name>', 'collection to fill')
     .option('--format <format>', 'override the format guessed from the file name: tsv, tsv.gz, jsonl, jsonl.gz, arrow, parquet or trec')
     .option('--corpus-url <url>', 'workers fetch the corpus from this http(s) URL (Range requests) instead of its path')
-    .option('--shard-size <n>', 'passages per shard job (EMBEDLINE_SHARD_SIZE)', positiveInt, env.EMBEDLINE_SHARD_SIZE)
+    .option('--shard-size <n>', 'passages per shard job (EMBEDLINE_SHARD_SIZE)', positiveIntFlag, env.EMBEDLINE_SHARD_SIZE)
     .option('--inline', 'carry passages in the jobs (workers cannot read the corpus path)')
-    .option('--high-water-mark <n>', 'pause while this many shard jobs wait (EMBEDLINE_HIGH_WATER_MARK)', positiveInt, env.EMBEDLINE_HIGH_WATER_MARK)
-    .option('--add-chunk <n>', 'jobs per addBulk call', positiveInt, 50)
-    .option('--shard-attempts <n>', 'tries of a failing shard before the dead-letter queue', positiveInt, DEFAULT_SHARD_RETRY.attempts)
-    .option('--retry-backoff-ms <n>', 'wait before the 2nd try; doubled for each later one', nonNegativeInt, DEFAULT_SHARD_RETRY.backoffMs)
+    .option('--high-water-mark <n>', 'pause while this many shard jobs wait (EMBEDLINE_HIGH_WATER_MARK)', positiveIntFlag, env.EMBEDLINE_HIGH_WATER_MARK)
+    .option('--add-chunk <n>', 'jobs per addBulk call', positiveIntFlag, 50)
+    .option('--shard-attempts <n>', 'tries of a failing shard before the dead-letter queue', positiveIntFlag, DEFAULT_SHARD_RETRY.attempts)
+    .option('--retry-backoff-ms <n>', 'wait before the 2nd try; doubled for each later one', nonNegativeIntFlag, DEFAULT_SHARD_RETRY.backoffMs)
     .option('--rejects <file>', 'where to write rejected records (JSONL; default: the corpus path, its extension replaced by .rejects.jsonl)', undefined)
     .option('--follow', 'after enqueuing, follow progress until the collection is finalized')
     .option('--resume', 'say what is already done before continuing (every ingest resumes anyway)')
