@@ -174,7 +174,12 @@ describe('pipeline end to end', { timeout: 600_000 }, () => {
     } finally {
       await stopApp(worker);
     }
-    const rejected = readFileSync(rejects, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: number; kind: string });
+    const firstRejects = readFileSync(rejects, 'utf8');
+    const again = await runApp('producer', ['ingest', corpus, '--collection', 'bad', '--no-progress', '--rejects', rejects], env);
+    assert.equal(again.code, 0, again.output);
+    assert.match(again.output, /already ingested and finalized/);
+    assert.equal(readFileSync(rejects, 'utf8'), firstRejects, 're-running a finished ingest keeps its rejects file');
+    const rejected = firstRejects.trim().split('\n').map((l) => JSON.parse(l) as { line: number; kind: string });
     assert.deepEqual(
       rejected.map((r) => [r.line, r.kind]),
       [

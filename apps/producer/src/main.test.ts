@@ -77,6 +77,30 @@ describe('embedline-producer: bad input', { timeout: 120_000 }, () => {
     }
   });
 
+  test('a corpus with no acceptable passage is an error; its rejects are written, nothing is enqueued', async () => {
+    const allBad = join(dir, 'all-bad.tsv');
+    writeFileSync(allBad, 'no separator\nabc\tnon-numeric id\n');
+    assertOneLineError(
+      await producer(['ingest', allBad, '--collection', 'allbad', '--no-progress', '--follow'], env),
+      /^embedline-producer: .*all-bad\.tsv: no passage to ingest into allbad: all 2 records were rejected \(no-separator 1, bad-id 1; see .*all-bad\.rejects\.jsonl\); nothing was enqueued$/,
+    );
+    assert.equal(readFileSync(join(dir, 'all-bad.rejects.jsonl'), 'utf8').trim().split('\n').length, 2);
+    const empty = join(dir, 'empty.tsv');
+    writeFileSync(empty, '');
+    assertOneLineError(
+      await producer(['ingest', empty, '--collection', 'empty', '--no-progress'], env),
+      /^embedline-producer: .*empty\.tsv: no passage to ingest into empty: it holds no records; nothing was enqueued$/,
+    );
+    const client = new Redis(redis.url);
+    try {
+      // BullMQ writes each queue's version marker (`<queue>:meta`) when the producer opens it; nothing else may be there.
+      const keys = (await client.keys('producer-test:*')).filter((key) => !key.endsWith(':meta'));
+      assert.deepEqual(keys, [], 'no ingest recorded, no finalize job queued');
+    } finally {
+      client.disconnect();
+    }
+  });
+
   test('--rejects naming the corpus is refused; the corpus is left intact', async () => {
     const corpus = join(dir, 'keep.tsv');
     writeFileSync(corpus, '1\tone\n2\ttwo\n');

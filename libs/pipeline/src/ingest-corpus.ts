@@ -57,6 +57,11 @@ export interface IngestOptions {
   readonly prefix: string;
   /** The store: its durable record of finished shards (survives a Redis loss), and whether the collection holds points. */
   readonly store: ShardLedger & Pick<VectorStore, 'describe'>;
+  /**
+   * Called once the corpus is to be read, that is unless this corpus is already ingested and finalized: the
+   * place to open (and so truncate) a rejects file, which a re-run of a finished ingest must leave as it was.
+   */
+  readonly beforeRead?: () => Promise<void>;
   /** Awaited, so a slow rejects file holds the read back instead of buffering. */
   readonly onReject?: (rejected: RejectedRecord) => void | Promise<void>;
   readonly onProgress?: (progress: IngestProgress) => void;
@@ -93,6 +98,8 @@ export interface IngestSummary extends IngestProgress {
  * re-run never duplicates a job BullMQ still holds; shards recorded in the store's ledger are
  * skipped, so a re-run after Redis lost everything enqueues only what is missing; Redis memory is
  * bounded by the high-water mark; finalize cannot start before every shard is enqueued (the seal).
+ * A corpus with no acceptable passage (empty, or every record rejected) writes nothing to Redis: its
+ * summary says 0 accepted and 0 shards, and no ingest is recorded that would finalize an empty collection.
  */
 export async function ingestCorpus(options: IngestOptions): Promise<IngestSummary> {
   // Whole-file problems (no such file, a folder, an unknown format, a bad gzip, Arrow or Parquet file) are a
@@ -108,12 +115,27 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
   const shards = new Queue<ShardJobData>(QUEUES.shards, bullmqOptions);
   const flows = new FlowProducer(bullmqOptions);
   const finalizeQueue = new Queue<FinalizeJobData>(QUEUES.finalize, bullmqOptions);
+  const progress = emptyProgress(size);
+  const plan = planShards(options.corpus, {
+    shardSize: options.shardSize,
+    inline: options.inline,
+    format: options.format,
+    uri: options.corpusUrl,
+    onReject: async (rejected) => {
+      progress.rejectedRecords += 1;
+      await options.onReject?.(rejected);
+    },
+  })[Symbol.asyncIterator]();
   try {
     const parentId = finalizeJobId(options.collection, fingerprint);
     const existing = await finalizeQueue.getJob(parentId);
     if (existing && (await existing.getState()) === 'completed') {
-      return { ...emptyProgress(size), fingerprint, alreadyFinalized: true };
+      return { ...progress, fingerprint, alreadyFinalized: true };
     }
+    await options.beforeRead?.();
+    // Read up to the first shard before writing anything: a corpus that yields none leaves no ingest behind.
+    const first = await plan.next();
+    if (first.done) return { ...progress, position: size, fingerprint, alreadyFinalized: false };
     if (existing && (await existing.getState()) === 'failed') await existing.remove({ removeChildren: false });
     await manifest.begin(options.collection, fingerprint, options.corpus);
     const appendFirstWrites = await manifest.appendFirstWrites(options.collection, async () => {
@@ -123,7 +145,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     const sealId = sealJobId(options.collection, fingerprint);
     await ensureFlowParent(flows, options, fingerprint, parentId, sealId);
 
-    const progress = await enqueueShards(shards, options, {
+    await enqueueShards(shards, options, prepend(first.value, plan), progress, {
       fingerprint,
       appendFirstWrites,
       retry,
@@ -146,8 +168,15 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     options.onProgress?.({ ...progress });
     return { ...progress, fingerprint, alreadyFinalized: false };
   } finally {
+    await plan.return?.(undefined);
     await Promise.all([shards.close(), flows.close(), finalizeQueue.close()]);
   }
+}
+
+/** `first`, then the rest of the iterator it was taken from. */
+async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield first;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
 /** What every shard job of one ingest shares. */
@@ -166,14 +195,15 @@ interface EnqueueContext {
 /**
  * Reads the corpus shard by shard and adds the jobs of the shards not done yet, `addChunk` at a time,
  * each chunk only once fewer than the high-water mark wait (so Redis holds a bounded number of jobs
- * however large the corpus). Returns the counts for the whole corpus.
+ * however large the corpus), counting the whole corpus into `progress`.
  */
 async function enqueueShards(
   shards: Queue<ShardJobData>,
   options: IngestOptions,
+  plan: AsyncIterable<PlannedShard>,
+  progress: MutableProgress,
   context: EnqueueContext,
-): Promise<IngestProgress> {
-  const progress = emptyProgress(context.size);
+): Promise<void> {
   const report = () => options.onProgress?.({ ...progress });
   let pending: PlannedShard[] = [];
   const flush = async () => {
@@ -188,16 +218,6 @@ async function enqueueShards(
     pending = [];
     report();
   };
-  const plan = planShards(options.corpus, {
-    shardSize: options.shardSize,
-    inline: options.inline,
-    format: options.format,
-    uri: options.corpusUrl,
-    onReject: async (rejected) => {
-      progress.rejectedRecords += 1;
-      await options.onReject?.(rejected);
-    },
-  });
   for await (const shard of plan) {
     progress.shards += 1;
     progress.acceptedRecords += shard.records;
@@ -209,10 +229,11 @@ async function enqueueShards(
   }
   await flush();
   progress.position = context.size;
-  return progress;
 }
 
-function emptyProgress(size: number): { -readonly [K in keyof IngestProgress]: IngestProgress[K] } {
+type MutableProgress = { -readonly [K in keyof IngestProgress]: IngestProgress[K] };
+
+function emptyProgress(size: number): MutableProgress {
   return {
     acceptedRecords: 0,
     rejectedRecords: 0,

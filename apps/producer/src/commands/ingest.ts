@@ -79,7 +79,8 @@ async function runIngest(
   connection: RedisClient,
   store: Awaited<ReturnType<typeof openStore>>,
 ): Promise<void> {
-  const rejects = await RejectsWriter.open(rejectsPath, { source: corpus });
+  // Opened only when the corpus is read: a re-run of a finished ingest keeps the first run's rejects.
+  let rejects: RejectsWriter | undefined;
   const bar = flags.progress && process.stderr.isTTY ? new SingleBar({ format: BAR_FORMAT, etaBuffer: 50 }) : undefined;
   const started = Date.now();
   let barStarted = false;
@@ -103,7 +104,10 @@ async function runIngest(
       connection,
       prefix: flags.prefix,
       store,
-      onReject: (r: RejectedRecord) => rejects.write(r),
+      beforeRead: async () => {
+        rejects = await RejectsWriter.open(rejectsPath, { source: corpus });
+      },
+      onReject: (r: RejectedRecord) => rejects!.write(r),
       onProgress,
     });
     bar?.stop();
@@ -111,14 +115,19 @@ async function runIngest(
       console.log(`${collection}: this corpus (fingerprint ${summary.fingerprint.slice(0, 16)}) is already ingested and finalized`);
       return;
     }
+    const rejected = describeRejects(rejects!, rejectsPath);
+    if (summary.acceptedRecords === 0) {
+      const why = summary.rejectedRecords === 0 ? 'it holds no records' : `all ${summary.rejectedRecords} records were rejected${rejected}`;
+      throw new Error(`${corpus}: no passage to ingest into ${collection}: ${why}; nothing was enqueued`);
+    }
     console.log(
-      `${collection}: accepted ${summary.acceptedRecords} passages, rejected ${summary.rejectedRecords}${describeRejects(rejects, rejectsPath)}; ` +
+      `${collection}: accepted ${summary.acceptedRecords} passages, rejected ${summary.rejectedRecords}${rejected}; ` +
         `${summary.shards} shards: ${summary.enqueuedShards} enqueued, ${summary.skippedShards} already done ` +
         `(${formatDuration((Date.now() - started) / 1000)})`,
     );
   } finally {
     bar?.stop();
-    await rejects.close();
+    await rejects?.close();
   }
 }
 
