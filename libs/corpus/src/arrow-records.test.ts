@@ -89,6 +89,30 @@ describe('Arrow IPC records', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(records[0]!.payload)), records[0]!.payload);
   });
 
+  test("BEIR's _id column is the id when there is no id column; where both are, id wins and _id is payload", async () => {
+    const beir = file(
+      'beir.arrow',
+      tableToIPC(new Table({ _id: utf8(['d1']), title: utf8(['T']), text: utf8(['a']) })),
+    );
+    assert.deepEqual(
+      okRecords(await readAll(beir)).map((r) => [r.id, r.payload]),
+      [['d1', { title: 'T' }]],
+    );
+    const both = file(
+      'both.arrow',
+      tableToIPC(new Table({ id: int32([7]), _id: utf8(['d1']), text: utf8(['a']) })),
+    );
+    assert.deepEqual(
+      okRecords(await readAll(both)).map((r) => [r.id, r.payload]),
+      [['7', { _id: 'd1' }]],
+    );
+    const boolId = file(
+      'bool-beir-id.arrow',
+      tableToIPC(new Table({ _id: vectorFromArray([true], new Bool()), text: utf8(['a']) })),
+    );
+    await assert.rejects(openCorpus(boolId), /column "_id" is Bool, expected a string or integer column/);
+  });
+
   test('row rejects: null id or text, empty text, NUL, invalid UTF-8, float ids, duplicates (naming the first row)', async () => {
     const badUtf8 = makeVector(
       makeData({
@@ -139,7 +163,7 @@ describe('Arrow IPC records', () => {
       [
         'no-id.arrow',
         tableToIPC(new Table({ pid: int32([1]), text: utf8(['a']) })),
-        /no "id" column \(columns: pid, text\)/,
+        /no "id" column \(nor BEIR's "_id"; columns: pid, text\)/,
       ],
       [
         'no-text.arrows',

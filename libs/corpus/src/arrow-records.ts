@@ -6,7 +6,7 @@ import { checkDuplicate } from './duplicates.ts';
 import { CorpusError } from './errors/corpus-error.ts';
 import { IdRegistry } from './id-registry.ts';
 import { toJsonValue } from './json-value.ts';
-import { decodeUtf8, rowResult } from './table-rows.ts';
+import { decodeUtf8, idColumnName, noIdColumn, rowResult } from './table-rows.ts';
 
 type Getter = (row: number) => unknown;
 
@@ -57,11 +57,12 @@ export async function* readArrowRecords(
       }
       if (next.done) return;
       const batch = next.value;
-      const id = stringOrValue(batch.getChild('id')!);
+      const idColumn = idColumnName(batch.schema.fields.map((field) => field.name))!;
+      const id = stringOrValue(batch.getChild(idColumn)!);
       const text = stringOrValue(batch.getChild('text')!);
       const others = batch.schema.fields
         .map((field, i) => [field.name, payloadValue(batch.getChildAt(i)!)] as const)
-        .filter(([name]) => name !== 'id' && name !== 'text');
+        .filter(([name]) => name !== idColumn && name !== 'text');
       for (let i = 0; i < batch.numRows; i++) {
         let payload: Record<string, unknown> | null = null;
         if (others.length > 0) {
@@ -109,16 +110,18 @@ async function openReader(path: string, handle: FileHandle) {
 
 function checkColumns(path: string, schema: Schema): void {
   const names = schema.fields.map((f) => f.name);
-  for (const column of ['id', 'text']) {
-    if (!names.includes(column))
-      throw new CorpusError(path, `no "${column}" column (columns: ${names.join(', ') || 'none'})`);
-  }
-  const idType = schema.fields.find((f) => f.name === 'id')!.type;
+  const idColumn = idColumnName(names);
+  if (idColumn === undefined) throw new CorpusError(path, noIdColumn(names));
+  if (!names.includes('text')) throw new CorpusError(path, `no "text" column (columns: ${names.join(', ')})`);
+  const idType = schema.fields.find((f) => f.name === idColumn)!.type;
   const textType = schema.fields.find((f) => f.name === 'text')!.type;
   if (!isString(textType))
     throw new CorpusError(path, `column "text" is ${String(textType)}, expected a string (Utf8) column`);
   if (!isString(idType) && !DataType.isInt(idType) && !DataType.isFloat(idType)) {
-    throw new CorpusError(path, `column "id" is ${String(idType)}, expected a string or integer column`);
+    throw new CorpusError(
+      path,
+      `column "${idColumn}" is ${String(idType)}, expected a string or integer column`,
+    );
   }
 }
 

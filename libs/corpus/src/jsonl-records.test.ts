@@ -53,6 +53,33 @@ describe('JSONL records', () => {
     ]);
   });
 
+  test("BEIR's corpus.jsonl: _id is the id when there is no id key; where both are, id wins and _id is payload", async () => {
+    const path = file(
+      'beir.jsonl',
+      [
+        JSON.stringify({ _id: 'd1', title: '', text: 'first' }),
+        JSON.stringify({ _id: 2, text: 'second' }),
+        JSON.stringify({ id: 'x', _id: 'd3', text: 'third' }),
+        JSON.stringify({ title: 'T', text: 'no id at all' }),
+      ].join('\n'),
+    );
+    const results = await readAll(path);
+    assert.deepEqual(
+      okRecords(results).map((r) => [r.id, r.payload]),
+      [
+        ['d1', { title: '' }],
+        ['2', null],
+        ['x', { _id: 'd3' }],
+      ],
+    );
+    const missing = results.find((r) => !r.ok);
+    assert.equal(missing?.ok, false);
+    assert.deepEqual(
+      [missing.rejected.kind, missing.rejected.reason],
+      ['missing-id', 'no "id" (nor BEIR\'s "_id")'],
+    );
+  });
+
   test('invalid-json: a line that does not parse', async () => {
     assert.deepEqual(await readJsonl([good(1), '{"id": 2, "text": "cut', "{'id': 3}", good(4)]), [
       'ok 1 "good" @1',

@@ -2,10 +2,11 @@ import { accepted, rejected, type ReadResult } from './corpus-record.ts';
 import type { Line } from './line-splitter.ts';
 import { checkLine, checkText, quote, typeName, type Problem } from './record-checks.ts';
 
-
 /**
  * One line of a JSONL corpus: a JSON object with `id` (a string, or an integer, kept as its decimal
- * string) and `text` (a string); every other key goes to `payload` (null when there is none).
+ * string) and `text` (a string); every other key goes to `payload` (null when there is none). A line
+ * with no `id` key takes BEIR's `_id` (its `corpus.jsonl`: `{"_id", "title", "text"}`); where both are
+ * there, `id` is the id and `_id` payload.
  *
  * A blank line is not a record: it is skipped (returns undefined) and not counted as a reject, as
  * JSONL tools write a trailing blank line freely. Integer ids beyond Number.MAX_SAFE_INTEGER were
@@ -33,7 +34,7 @@ export function parseJsonlLine(line: Line): ReadResult | undefined {
       `line is a JSON ${typeName(value)}, not an object: ${quote(text)}`,
     );
   }
-  const { id, text: body, ...rest } = value as Record<string, unknown>;
+  const { id, text: body, ...rest } = withBeirId(value as Record<string, unknown>);
   const idOrProblem = readId(id);
   if (typeof idOrProblem !== 'string')
     return rejected(number, byteOffset, idOrProblem.kind, idOrProblem.reason);
@@ -53,10 +54,17 @@ export function parseJsonlLine(line: Line): ReadResult | undefined {
   return accepted({ id: idOrProblem, text: body, payload, line: number, byteOffset });
 }
 
+/** The object with BEIR's `_id` as its `id`, when it has an `_id` and no `id` key. */
+function withBeirId(object: Record<string, unknown>): Record<string, unknown> {
+  if ('id' in object || !('_id' in object)) return object;
+  const { _id: id, ...rest } = object;
+  return { id, ...rest };
+}
+
 /** The id as a string, or what is wrong with it. */
 function readId(id: unknown): string | Problem {
   if (id === undefined || id === null)
-    return { kind: 'missing-id', reason: id === null ? '"id" is null' : 'no "id"' };
+    return { kind: 'missing-id', reason: id === null ? '"id" is null' : 'no "id" (nor BEIR\'s "_id")' };
   if (typeof id === 'string') {
     if (id.trim() === '') return { kind: 'bad-id', reason: `id ${quote(id)} is blank` };
     if (id.includes('\0')) return { kind: 'nul-byte', reason: `id ${quote(id)} has a NUL character` };

@@ -106,6 +106,36 @@ describe('Parquet records', () => {
     );
   });
 
+  test("BEIR's _id column is the id when there is no id column; where both are, id wins and _id is payload", async () => {
+    const beir = file(
+      'beir.parquet',
+      parquet([
+        { name: '_id', data: ['d1', 'd2'], type: 'STRING' },
+        { name: 'title', data: ['', 'T'], type: 'STRING' },
+        { name: 'text', data: ['a', 'b'], type: 'STRING' },
+      ]),
+    );
+    assert.deepEqual(
+      okRecords(await readAll(beir)).map((r) => [r.id, r.payload]),
+      [
+        ['d1', { title: '' }],
+        ['d2', { title: 'T' }],
+      ],
+    );
+    const both = file(
+      'both.parquet',
+      parquet([
+        { name: 'id', data: [7], type: 'INT32' },
+        { name: '_id', data: ['d1'], type: 'STRING' },
+        { name: 'text', data: ['a'], type: 'STRING' },
+      ]),
+    );
+    assert.deepEqual(
+      okRecords(await readAll(both)).map((r) => [r.id, r.payload]),
+      [['7', { _id: 'd1' }]],
+    );
+  });
+
   test('row rejects: null id or text, empty text, NUL, invalid UTF-8, float ids, duplicates', async () => {
     const utf8 = (s: string) => new TextEncoder().encode(s);
     const path = file(
@@ -182,7 +212,7 @@ describe('Parquet records', () => {
           { name: 'pid', data: [1], type: 'INT32' },
           { name: 'text', data: ['a'], type: 'STRING' },
         ]),
-        /no "id" column \(columns: pid, text\)/,
+        /no "id" column \(nor BEIR's "_id"; columns: pid, text\)/,
       ],
       ['no-text.parquet', parquet([{ name: 'id', data: [1], type: 'INT32' }]), /no "text" column/],
       [

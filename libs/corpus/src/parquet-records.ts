@@ -14,7 +14,7 @@ import { checkDuplicate } from './duplicates.ts';
 import { CorpusError } from './errors/corpus-error.ts';
 import { IdRegistry } from './id-registry.ts';
 import { toJsonValue } from './json-value.ts';
-import { decodeUtf8, rowResult } from './table-rows.ts';
+import { decodeUtf8, idColumnName, noIdColumn, rowResult } from './table-rows.ts';
 
 interface ParquetFile {
   readonly file: AsyncBuffer;
@@ -42,7 +42,8 @@ export async function* readParquetRecords(
   const registry = options.dedupe ? new IdRegistry() : undefined;
   const { file, metadata } = await openParquet(path);
   const names = parquetSchema(metadata).children.map((c) => c.element.name);
-  const others = names.filter((name) => name !== 'id' && name !== 'text');
+  const idColumn = idColumnName(names)!;
+  const others = names.filter((name) => name !== idColumn && name !== 'text');
   let row = 0;
   for (const [index, group] of metadata.row_groups.entries()) {
     const count = Number(group.num_rows);
@@ -67,7 +68,11 @@ export async function* readParquetRecords(
         payload = {};
         for (const name of others) payload[name] = toJsonValue(values[name]);
       }
-      yield checkDuplicate(registry, rowResult(row + i + 1, index, values.id, values.text, payload), 'row');
+      yield checkDuplicate(
+        registry,
+        rowResult(row + i + 1, index, values[idColumn], values.text, payload),
+        'row',
+      );
     }
     failure ??=
       rows.length < count
@@ -99,13 +104,10 @@ async function openParquet(path: string): Promise<ParquetFile> {
 
 function checkColumns(path: string, columns: SchemaTree[]): void {
   const byName = new Map(columns.map((c) => [c.element.name, c]));
-  for (const column of ['id', 'text']) {
-    if (!byName.has(column))
-      throw new CorpusError(
-        path,
-        `no "${column}" column (columns: ${[...byName.keys()].join(', ') || 'none'})`,
-      );
-  }
+  const idColumn = idColumnName([...byName.keys()]);
+  if (idColumn === undefined) throw new CorpusError(path, noIdColumn([...byName.keys()]));
+  if (!byName.has('text'))
+    throw new CorpusError(path, `no "text" column (columns: ${[...byName.keys()].join(', ')})`);
   const describe = (c: SchemaTree) =>
     c.children.length > 0
       ? 'a nested column'
@@ -115,9 +117,12 @@ function checkColumns(path: string, columns: SchemaTree[]): void {
   if (!flat(text) || text.element.type !== 'BYTE_ARRAY') {
     throw new CorpusError(path, `column "text" is ${describe(text)}, expected a string (BYTE_ARRAY) column`);
   }
-  const id = byName.get('id')!;
+  const id = byName.get(idColumn)!;
   const idTypes = ['BYTE_ARRAY', 'INT32', 'INT64', 'FLOAT', 'DOUBLE'];
   if (!flat(id) || !idTypes.includes(id.element.type ?? '')) {
-    throw new CorpusError(path, `column "id" is ${describe(id)}, expected a string or integer column`);
+    throw new CorpusError(
+      path,
+      `column "${idColumn}" is ${describe(id)}, expected a string or integer column`,
+    );
   }
 }
