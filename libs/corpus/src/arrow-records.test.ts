@@ -89,7 +89,7 @@ describe('Arrow IPC records', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(records[0]!.payload)), records[0]!.payload);
   });
 
-  test("BEIR's _id column is the id when there is no id column; where both are, id wins and _id is payload", async () => {
+  test("BEIR's _id and Pyserini's contents columns stand in for id and text; where both names are, ours win", async () => {
     const beir = file(
       'beir.arrow',
       tableToIPC(new Table({ _id: utf8(['d1']), title: utf8(['T']), text: utf8(['a']) })),
@@ -105,6 +105,11 @@ describe('Arrow IPC records', () => {
     assert.deepEqual(
       okRecords(await readAll(both)).map((r) => [r.id, r.payload]),
       [['7', { _id: 'd1' }]],
+    );
+    const pyserini = file('pyserini.arrow', tableToIPC(new Table({ id: int32([1]), contents: utf8(['c']) })));
+    assert.deepEqual(
+      okRecords(await readAll(pyserini)).map((r) => [r.id, r.text, r.payload]),
+      [['1', 'c', null]],
     );
     const boolId = file(
       'bool-beir-id.arrow',
@@ -163,12 +168,12 @@ describe('Arrow IPC records', () => {
       [
         'no-id.arrow',
         tableToIPC(new Table({ pid: int32([1]), text: utf8(['a']) })),
-        /no "id" column \(nor BEIR's "_id"; columns: pid, text\)/,
+        /no "id" or "_id" column \(columns: pid, text\)/,
       ],
       [
         'no-text.arrows',
         tableToIPC(new Table({ id: int32([1]), body: utf8(['a']) }), 'stream'),
-        /no "text" column/,
+        /no "text" or "contents" column \(columns: id, /,
       ],
       [
         'int-text.arrow',

@@ -6,7 +6,8 @@ import { checkDuplicate } from './duplicates.ts';
 import { CorpusError } from './errors/corpus-error.ts';
 import { IdRegistry } from './id-registry.ts';
 import { toJsonValue } from './json-value.ts';
-import { decodeUtf8, idColumnName, noIdColumn, rowResult } from './table-rows.ts';
+import { corpusColumns, type CorpusColumns } from './field-names.ts';
+import { decodeUtf8, rowResult } from './table-rows.ts';
 
 type Getter = (row: number) => unknown;
 
@@ -38,7 +39,7 @@ export async function* readArrowRecords(
   const registry = options.dedupe ? new IdRegistry() : undefined;
   const handle = await openHandle(path);
   try {
-    const reader = await openReader(path, handle);
+    const { reader, columns } = await openReader(path, handle);
     const batches = reader[Symbol.asyncIterator]();
     let row = 0;
     for (let index = 0; ; index++) {
@@ -57,12 +58,11 @@ export async function* readArrowRecords(
       }
       if (next.done) return;
       const batch = next.value;
-      const idColumn = idColumnName(batch.schema.fields.map((field) => field.name))!;
-      const id = stringOrValue(batch.getChild(idColumn)!);
-      const text = stringOrValue(batch.getChild('text')!);
+      const id = stringOrValue(batch.getChild(columns.id)!);
+      const text = stringOrValue(batch.getChild(columns.text)!);
       const others = batch.schema.fields
         .map((field, i) => [field.name, payloadValue(batch.getChildAt(i)!)] as const)
-        .filter(([name]) => name !== idColumn && name !== 'text');
+        .filter(([name]) => name !== columns.id && name !== columns.text);
       for (let i = 0; i < batch.numRows; i++) {
         let payload: Record<string, unknown> | null = null;
         if (others.length > 0) {
@@ -104,25 +104,26 @@ async function openReader(path: string, handle: FileHandle) {
   const schema = reader.schema as Schema | undefined;
   if (!schema)
     throw new CorpusError(path, 'not a readable Arrow IPC file or stream (no schema: empty, or not Arrow)');
-  checkColumns(path, schema);
-  return reader;
+  return { reader, columns: checkColumns(path, schema) };
 }
 
-function checkColumns(path: string, schema: Schema): void {
-  const names = schema.fields.map((f) => f.name);
-  const idColumn = idColumnName(names);
-  if (idColumn === undefined) throw new CorpusError(path, noIdColumn(names));
-  if (!names.includes('text')) throw new CorpusError(path, `no "text" column (columns: ${names.join(', ')})`);
-  const idType = schema.fields.find((f) => f.name === idColumn)!.type;
-  const textType = schema.fields.find((f) => f.name === 'text')!.type;
+function checkColumns(path: string, schema: Schema): CorpusColumns {
+  const columns = corpusColumns(schema.fields.map((f) => f.name));
+  if (typeof columns === 'string') throw new CorpusError(path, columns);
+  const idType = schema.fields.find((f) => f.name === columns.id)!.type;
+  const textType = schema.fields.find((f) => f.name === columns.text)!.type;
   if (!isString(textType))
-    throw new CorpusError(path, `column "text" is ${String(textType)}, expected a string (Utf8) column`);
+    throw new CorpusError(
+      path,
+      `column "${columns.text}" is ${String(textType)}, expected a string (Utf8) column`,
+    );
   if (!isString(idType) && !DataType.isInt(idType) && !DataType.isFloat(idType)) {
     throw new CorpusError(
       path,
-      `column "${idColumn}" is ${String(idType)}, expected a string or integer column`,
+      `column "${columns.id}" is ${String(idType)}, expected a string or integer column`,
     );
   }
+  return columns;
 }
 
 function isString(type: DataType): boolean {

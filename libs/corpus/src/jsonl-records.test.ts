@@ -53,30 +53,36 @@ describe('JSONL records', () => {
     ]);
   });
 
-  test("BEIR's corpus.jsonl: _id is the id when there is no id key; where both are, id wins and _id is payload", async () => {
+  test("other conventions: BEIR's _id, Pyserini's contents; where both names are there, ours win and theirs is payload", async () => {
     const path = file(
-      'beir.jsonl',
+      'conventions.jsonl',
       [
-        JSON.stringify({ _id: 'd1', title: '', text: 'first' }),
-        JSON.stringify({ _id: 2, text: 'second' }),
-        JSON.stringify({ id: 'x', _id: 'd3', text: 'third' }),
+        JSON.stringify({ _id: 'd1', title: '', text: 'beir' }),
+        JSON.stringify({ id: 2, contents: 'pyserini' }),
+        JSON.stringify({ _id: 3, contents: 'both conventions' }),
+        JSON.stringify({ id: 'x', _id: 'd4', text: 'ours', contents: 'theirs' }),
         JSON.stringify({ title: 'T', text: 'no id at all' }),
+        JSON.stringify({ id: 6, body: 'no text at all' }),
+        JSON.stringify({ id: 7, contents: null }),
       ].join('\n'),
     );
     const results = await readAll(path);
     assert.deepEqual(
-      okRecords(results).map((r) => [r.id, r.payload]),
+      okRecords(results).map((r) => [r.id, r.text, r.payload]),
       [
-        ['d1', { title: '' }],
-        ['2', null],
-        ['x', { _id: 'd3' }],
+        ['d1', 'beir', { title: '' }],
+        ['2', 'pyserini', null],
+        ['3', 'both conventions', null],
+        ['x', 'ours', { _id: 'd4', contents: 'theirs' }],
       ],
     );
-    const missing = results.find((r) => !r.ok);
-    assert.equal(missing?.ok, false);
     assert.deepEqual(
-      [missing.rejected.kind, missing.rejected.reason],
-      ['missing-id', 'no "id" (nor BEIR\'s "_id")'],
+      results.flatMap((r) => (r.ok ? [] : [[r.rejected.kind, r.rejected.reason]])),
+      [
+        ['missing-id', 'no "id" or "_id"'],
+        ['missing-text', 'no "text" or "contents" (id 6)'],
+        ['missing-text', '"contents" is null (id 7)'],
+      ],
     );
   });
 

@@ -1,12 +1,12 @@
 import { accepted, rejected, type ReadResult } from './corpus-record.ts';
 import type { Line } from './line-splitter.ts';
+import { describeFields, firstPresent, ID_FIELDS, TEXT_FIELDS } from './field-names.ts';
 import { checkLine, checkText, quote, typeName, type Problem } from './record-checks.ts';
 
 /**
  * One line of a JSONL corpus: a JSON object with `id` (a string, or an integer, kept as its decimal
- * string) and `text` (a string); every other key goes to `payload` (null when there is none). A line
- * with no `id` key takes BEIR's `_id` (its `corpus.jsonl`: `{"_id", "title", "text"}`); where both are
- * there, `id` is the id and `_id` payload.
+ * string) and `text` (a string), or their other conventional names (field-names.ts: BEIR's `_id`,
+ * Pyserini's `contents`); every other key goes to `payload` (null when there is none).
  *
  * A blank line is not a record: it is skipped (returns undefined) and not counted as a reject, as
  * JSONL tools write a trailing blank line freely. Integer ids beyond Number.MAX_SAFE_INTEGER were
@@ -34,18 +34,24 @@ export function parseJsonlLine(line: Line): ReadResult | undefined {
       `line is a JSON ${typeName(value)}, not an object: ${quote(text)}`,
     );
   }
-  const { id, text: body, ...rest } = withBeirId(value as Record<string, unknown>);
-  const idOrProblem = readId(id);
+  const object = value as Record<string, unknown>;
+  const has = (key: string) => key in object;
+  const idKey = firstPresent(ID_FIELDS, has) ?? 'id';
+  const textKey = firstPresent(TEXT_FIELDS, has) ?? 'text';
+  const { [idKey]: id, [textKey]: body, ...rest } = object;
+  const idOrProblem = readId(idKey, id);
   if (typeof idOrProblem !== 'string')
     return rejected(number, byteOffset, idOrProblem.kind, idOrProblem.reason);
-  if (body === undefined || body === null)
-    return rejected(number, byteOffset, 'missing-text', `no "text" (id ${idOrProblem})`);
+  if (body === undefined || body === null) {
+    const what = body === null ? `"${textKey}" is null` : `no ${describeFields(TEXT_FIELDS)}`;
+    return rejected(number, byteOffset, 'missing-text', `${what} (id ${idOrProblem})`);
+  }
   if (typeof body !== 'string') {
     return rejected(
       number,
       byteOffset,
       'missing-text',
-      `"text" is a ${typeName(body)}, not a string (id ${idOrProblem})`,
+      `"${textKey}" is a ${typeName(body)}, not a string (id ${idOrProblem})`,
     );
   }
   const problem = checkText(body);
@@ -54,17 +60,13 @@ export function parseJsonlLine(line: Line): ReadResult | undefined {
   return accepted({ id: idOrProblem, text: body, payload, line: number, byteOffset });
 }
 
-/** The object with BEIR's `_id` as its `id`, when it has an `_id` and no `id` key. */
-function withBeirId(object: Record<string, unknown>): Record<string, unknown> {
-  if ('id' in object || !('_id' in object)) return object;
-  const { _id: id, ...rest } = object;
-  return { id, ...rest };
-}
-
 /** The id as a string, or what is wrong with it. */
-function readId(id: unknown): string | Problem {
+function readId(key: string, id: unknown): string | Problem {
   if (id === undefined || id === null)
-    return { kind: 'missing-id', reason: id === null ? '"id" is null' : 'no "id" (nor BEIR\'s "_id")' };
+    return {
+      kind: 'missing-id',
+      reason: id === null ? `"${key}" is null` : `no ${describeFields(ID_FIELDS)}`,
+    };
   if (typeof id === 'string') {
     if (id.trim() === '') return { kind: 'bad-id', reason: `id ${quote(id)} is blank` };
     if (id.includes('\0')) return { kind: 'nul-byte', reason: `id ${quote(id)} has a NUL character` };

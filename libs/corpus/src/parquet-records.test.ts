@@ -106,7 +106,7 @@ describe('Parquet records', () => {
     );
   });
 
-  test("BEIR's _id column is the id when there is no id column; where both are, id wins and _id is payload", async () => {
+  test("BEIR's _id and Pyserini's contents columns stand in for id and text; where both names are, ours win", async () => {
     const beir = file(
       'beir.parquet',
       parquet([
@@ -127,12 +127,24 @@ describe('Parquet records', () => {
       parquet([
         { name: 'id', data: [7], type: 'INT32' },
         { name: '_id', data: ['d1'], type: 'STRING' },
-        { name: 'text', data: ['a'], type: 'STRING' },
+        { name: 'contents', data: ['theirs'], type: 'STRING' },
+        { name: 'text', data: ['ours'], type: 'STRING' },
       ]),
     );
     assert.deepEqual(
-      okRecords(await readAll(both)).map((r) => [r.id, r.payload]),
-      [['7', { _id: 'd1' }]],
+      okRecords(await readAll(both)).map((r) => [r.id, r.text, r.payload]),
+      [['7', 'ours', { _id: 'd1', contents: 'theirs' }]],
+    );
+    const pyserini = file(
+      'pyserini.parquet',
+      parquet([
+        { name: '_id', data: ['d1'], type: 'STRING' },
+        { name: 'contents', data: ['c'], type: 'STRING' },
+      ]),
+    );
+    assert.deepEqual(
+      okRecords(await readAll(pyserini)).map((r) => [r.id, r.text, r.payload]),
+      [['d1', 'c', null]],
     );
   });
 
@@ -212,9 +224,13 @@ describe('Parquet records', () => {
           { name: 'pid', data: [1], type: 'INT32' },
           { name: 'text', data: ['a'], type: 'STRING' },
         ]),
-        /no "id" column \(nor BEIR's "_id"; columns: pid, text\)/,
+        /no "id" or "_id" column \(columns: pid, text\)/,
       ],
-      ['no-text.parquet', parquet([{ name: 'id', data: [1], type: 'INT32' }]), /no "text" column/],
+      [
+        'no-text.parquet',
+        parquet([{ name: 'id', data: [1], type: 'INT32' }]),
+        /no "text" or "contents" column \(columns: id\)/,
+      ],
       [
         'int-text.parquet',
         parquet([

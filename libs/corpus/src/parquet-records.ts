@@ -14,11 +14,13 @@ import { checkDuplicate } from './duplicates.ts';
 import { CorpusError } from './errors/corpus-error.ts';
 import { IdRegistry } from './id-registry.ts';
 import { toJsonValue } from './json-value.ts';
-import { decodeUtf8, idColumnName, noIdColumn, rowResult } from './table-rows.ts';
+import { corpusColumns, type CorpusColumns } from './field-names.ts';
+import { decodeUtf8, rowResult } from './table-rows.ts';
 
 interface ParquetFile {
   readonly file: AsyncBuffer;
   readonly metadata: FileMetaData;
+  readonly columns: CorpusColumns;
 }
 
 /** Reads a Parquet file's footer and checks its `id` and `text` columns: a bad file fails at open. */
@@ -40,10 +42,9 @@ export async function* readParquetRecords(
   options: { readonly dedupe: boolean },
 ): AsyncGenerator<ReadResult> {
   const registry = options.dedupe ? new IdRegistry() : undefined;
-  const { file, metadata } = await openParquet(path);
+  const { file, metadata, columns } = await openParquet(path);
   const names = parquetSchema(metadata).children.map((c) => c.element.name);
-  const idColumn = idColumnName(names)!;
-  const others = names.filter((name) => name !== idColumn && name !== 'text');
+  const others = names.filter((name) => name !== columns.id && name !== columns.text);
   let row = 0;
   for (const [index, group] of metadata.row_groups.entries()) {
     const count = Number(group.num_rows);
@@ -70,7 +71,7 @@ export async function* readParquetRecords(
       }
       yield checkDuplicate(
         registry,
-        rowResult(row + i + 1, index, values[idColumn], values.text, payload),
+        rowResult(row + i + 1, index, values[columns.id], values[columns.text], payload),
         'row',
       );
     }
@@ -98,31 +99,32 @@ async function openParquet(path: string): Promise<ParquetFile> {
       cause: error,
     });
   }
-  checkColumns(path, parquetSchema(metadata).children);
-  return { file, metadata };
+  return { file, metadata, columns: checkColumns(path, parquetSchema(metadata).children) };
 }
 
-function checkColumns(path: string, columns: SchemaTree[]): void {
-  const byName = new Map(columns.map((c) => [c.element.name, c]));
-  const idColumn = idColumnName([...byName.keys()]);
-  if (idColumn === undefined) throw new CorpusError(path, noIdColumn([...byName.keys()]));
-  if (!byName.has('text'))
-    throw new CorpusError(path, `no "text" column (columns: ${[...byName.keys()].join(', ')})`);
+function checkColumns(path: string, schema: SchemaTree[]): CorpusColumns {
+  const byName = new Map(schema.map((c) => [c.element.name, c]));
+  const columns = corpusColumns([...byName.keys()]);
+  if (typeof columns === 'string') throw new CorpusError(path, columns);
   const describe = (c: SchemaTree) =>
     c.children.length > 0
       ? 'a nested column'
       : `${c.element.type}${c.element.repetition_type === 'REPEATED' ? ' (repeated)' : ''}`;
   const flat = (c: SchemaTree) => c.children.length === 0 && c.element.repetition_type !== 'REPEATED';
-  const text = byName.get('text')!;
+  const text = byName.get(columns.text)!;
   if (!flat(text) || text.element.type !== 'BYTE_ARRAY') {
-    throw new CorpusError(path, `column "text" is ${describe(text)}, expected a string (BYTE_ARRAY) column`);
+    throw new CorpusError(
+      path,
+      `column "${columns.text}" is ${describe(text)}, expected a string (BYTE_ARRAY) column`,
+    );
   }
-  const id = byName.get(idColumn)!;
+  const id = byName.get(columns.id)!;
   const idTypes = ['BYTE_ARRAY', 'INT32', 'INT64', 'FLOAT', 'DOUBLE'];
   if (!flat(id) || !idTypes.includes(id.element.type ?? '')) {
     throw new CorpusError(
       path,
-      `column "${idColumn}" is ${describe(id)}, expected a string or integer column`,
+      `column "${columns.id}" is ${describe(id)}, expected a string or integer column`,
     );
   }
+  return columns;
 }

@@ -15,20 +15,6 @@ export function decodeUtf8(bytes: Uint8Array): string | InvalidUtf8 {
 }
 
 /**
- * The id column of a columnar corpus: `id`, or BEIR's `_id` (its `corpus.jsonl` converted to Arrow or Parquet,
- * as Hugging Face serves BEIR) when there is no `id`; undefined when there is neither.
- */
-export function idColumnName(names: readonly string[]): 'id' | '_id' | undefined {
-  if (names.includes('id')) return 'id';
-  return names.includes('_id') ? '_id' : undefined;
-}
-
-/** What a columnar corpus without an id column is told. */
-export function noIdColumn(names: readonly string[]): string {
-  return `no "id" column (nor BEIR's "_id"; columns: ${names.join(', ') || 'none'})`;
-}
-
-/**
  * The result for one row of a columnar file (Arrow, Parquet): the same id and text rules as the
  * line formats. `row` is the 1-based row number in the file, `group` the 0-based index of the record
  * batch or row group, which stands in for the byte offset (see CorpusRecord).
