@@ -14,8 +14,9 @@ export interface IngestStatus {
   /** Shard-queue job counts (the queue is shared by all collections of this prefix). */
   readonly queue: { waiting: number; active: number; delayed: number; failed: number };
   readonly deadLetters: DeadLetterData[];
-  /** Passages embedded per second since the first shard completed. */
+  /** Passages embedded per second since the ingest began: until now, or until the last shard when all are done. */
   readonly passagesPerSecond?: number;
+  /** Seconds left at that rate; only while shards remain after the producer has enqueued them all. */
   readonly etaSeconds?: number;
   readonly state: 'unknown' | 'enqueuing' | 'embedding' | 'finalized' | 'stalled-on-failures';
 }
@@ -52,11 +53,19 @@ function statusQueues(connection: RedisClient, prefix: string) {
   };
 }
 
-function throughput(snapshot?: IngestSnapshot): Pick<IngestStatus, 'passagesPerSecond' | 'etaSeconds'> {
+/**
+ * The ingest's rate and time left. Once every shard is done the rate is the ingest's own (up to its last
+ * shard), not one that keeps falling as the finished collection ages, and there is no ETA.
+ */
+export function throughput(
+  snapshot: IngestSnapshot | undefined,
+  now = Date.now(),
+): Pick<IngestStatus, 'passagesPerSecond' | 'etaSeconds'> {
   if (!snapshot?.firstDoneAt || !snapshot.lastDoneAt || snapshot.lastDoneAt <= snapshot.firstDoneAt) return {};
-  const rate = snapshot.doneRecords / ((Date.now() - snapshot.startedAt) / 1000);
   const remaining = snapshot.acceptedRecords - snapshot.doneRecords;
-  return { passagesPerSecond: rate, etaSeconds: snapshot.sealed && rate > 0 ? Math.max(0, remaining / rate) : undefined };
+  const done = snapshot.sealed && remaining <= 0;
+  const rate = snapshot.doneRecords / (((done ? snapshot.lastDoneAt : now) - snapshot.startedAt) / 1000);
+  return { passagesPerSecond: rate, etaSeconds: snapshot.sealed && !done && rate > 0 ? remaining / rate : undefined };
 }
 
 function stateOf(snapshot: IngestSnapshot | undefined, deadLetters: number): IngestStatus['state'] {

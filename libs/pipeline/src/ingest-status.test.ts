@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { IngestSnapshot } from '@embedline/queue';
+import { throughput } from './ingest-status.ts';
+
+const snapshot = (fields: Partial<IngestSnapshot>): IngestSnapshot => ({
+  collection: 'c',
+  fingerprint: 'f',
+  corpus: 'corpus.tsv',
+  acceptedRecords: 10_000,
+  rejectedRecords: 0,
+  totalShards: 10,
+  sealed: true,
+  doneShards: 0,
+  doneRecords: 0,
+  startedAt: 0,
+  ...fields,
+});
+
+describe('status throughput', () => {
+  test('while shards remain: the rate since the ingest began, and the time left at that rate', () => {
+    const running = snapshot({ doneShards: 4, doneRecords: 4000, firstDoneAt: 1000, lastDoneAt: 3900 });
+    assert.deepEqual(throughput(running, 4000), { passagesPerSecond: 1000, etaSeconds: 6 });
+  });
+
+  test('no ETA before the producer has enqueued every shard (the total is not known yet)', () => {
+    const enqueuing = snapshot({
+      sealed: false,
+      doneShards: 2,
+      doneRecords: 2000,
+      firstDoneAt: 1000,
+      lastDoneAt: 2000,
+    });
+    assert.deepEqual(throughput(enqueuing, 2000), { passagesPerSecond: 1000, etaSeconds: undefined });
+  });
+
+  test('once every shard is done: the rate up to the last shard, however long ago, and no ETA', () => {
+    const done = snapshot({ doneShards: 10, doneRecords: 10_000, firstDoneAt: 1000, lastDoneAt: 5000 });
+    const aDayLater = 5000 + 24 * 3600 * 1000;
+    assert.deepEqual(throughput(done, aDayLater), { passagesPerSecond: 2000, etaSeconds: undefined });
+  });
+
+  test('nothing before two shards have completed at different times', () => {
+    assert.deepEqual(throughput(undefined), {});
+    assert.deepEqual(
+      throughput(snapshot({ doneRecords: 1000, firstDoneAt: 1000, lastDoneAt: 1000 }), 2000),
+      {},
+    );
+  });
+});
