@@ -489,9 +489,9 @@ describe('query API routes', { timeout: 300_000 }, () => {
       );
     });
 
-    test('rate limit per key: 429 with Retry-After once a key spends its budget; other keys unaffected', async () => {
+    test('rate limit per key: 429 with Retry-After once a key spends its budget on any routes; other keys unaffected', async () => {
       const limited = await fx.server({
-        rateLimitPerMinute: 2,
+        rateLimitPerMinute: 3,
         readKeys: [READ_KEY, 'second-read-key-0123456789'],
       });
       try {
@@ -504,9 +504,18 @@ describe('query API routes', { timeout: 300_000 }, () => {
           });
         assert.equal((await call(READ_KEY)).statusCode, 200);
         assert.equal((await call(READ_KEY)).statusCode, 200);
-        const third = await call(READ_KEY);
-        assertError(third, 429, /Rate limit exceeded/i);
-        assert.ok(Number(third.headers['retry-after']) > 0);
+        // One budget for all the paid routes, not one per route.
+        const list = () => limited.inject({ url: '/v1/collections', headers: { 'x-api-key': READ_KEY } });
+        assert.equal((await list()).statusCode, 200);
+        for (const over of [await call(READ_KEY), await list()]) {
+          assertError(
+            over,
+            429,
+            /^rate limit exceeded: 3 requests a minute for this API key; retry after \d+ s$/,
+          );
+          assert.equal(over.json().code, 'rate_limited');
+          assert.ok(Number(over.headers['retry-after']) > 0);
+        }
         assert.equal((await call('second-read-key-0123456789')).statusCode, 200);
       } finally {
         await limited.close();

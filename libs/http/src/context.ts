@@ -1,3 +1,4 @@
+import type { preHandlerAsyncHookHandler } from 'fastify';
 import type { RedisClient } from '@embedline/queue';
 import type { VectorStore } from '@embedline/store';
 import type { ApiKeyring } from './api-keys.ts';
@@ -22,6 +23,6 @@ export interface RouteContext {
   readonly keyring: ApiKeyring;
   readonly limits: TextLimits;
   readonly defaultCollection?: string;
-  /** `config.rateLimit` of the routes callers pay for. */
-  readonly rateLimit: { readonly max: number; readonly timeWindow: number };
+  /** The preHandler of the routes callers pay for: one budget per key (or address), shared by them all. */
+  readonly rateLimit: preHandlerAsyncHookHandler;
 }

@@ -4,7 +4,12 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  type preHandlerAsyncHookHandler,
+} from 'fastify';
 import type { Queue } from 'bullmq';
 import type { Logger } from '@embedline/config';
 import { MemoryIndex } from '@embedline/memory-index';
@@ -15,6 +20,7 @@ import { API_KEY_HEADER } from './auth.ts';
 import { ApiKeyring } from './api-keys.ts';
 import type { RouteContext } from './context.ts';
 import { errorBodySchema, installErrorHandling } from './error-handler.ts';
+import { ApiError } from './errors/api-error.ts';
 import { ApiMetrics, type QueueDepths } from './metrics.ts';
 import { QueryEncoder, type EmbeddingModel } from './query-encoder.ts';
 import { adminQueueRoutes, pipelineQueues } from './routes/admin-queues.ts';
@@ -109,7 +115,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
     refreshMs: options.memoryIndexRefreshMs,
     logger: deps.logger,
   });
-  const ctx = buildContext(deps, options, keyring, queues, memory);
+  const ctx = buildContext(deps, options, keyring, queues, memory, await registerAccessControl(app, options));
   app.addHook('onClose', async () => {
     await memory.close();
     await Promise.all(queues.map((queue) => queue.close()));
@@ -130,7 +136,6 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
   });
 
   await registerOpenApi(app);
-  await registerAccessControl(app, options);
   await registerRoutes(app, ctx, queues, options.publicDir);
   return app;
 }
@@ -152,8 +157,14 @@ async function registerOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 }
 
-/** CORS for the configured origins, and the rate limiter the routes opt into (per API key). */
-async function registerAccessControl(app: FastifyInstance, options: ApiOptions): Promise<void> {
+/**
+ * CORS for the configured origins, and the rate limiter of the routes callers pay for: one preHandler, so
+ * that they share one budget per API key (a limit in each route's `config` would count each route apart).
+ */
+async function registerAccessControl(
+  app: FastifyInstance,
+  options: ApiOptions,
+): Promise<preHandlerAsyncHookHandler> {
   if (options.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: options.corsOrigins.includes('*') ? true : [...options.corsOrigins],
@@ -166,7 +177,15 @@ async function registerAccessControl(app: FastifyInstance, options: ApiOptions):
     // After auth (onRequest), so that the limit is per key; callers without keys are limited per address.
     hook: 'preHandler',
     keyGenerator: (request) => request.caller?.keyId ?? request.ip,
+    errorResponseBuilder: (request, { max, ttl }) =>
+      new ApiError(
+        429,
+        'rate_limited',
+        `rate limit exceeded: ${max} requests a minute for this ${request.caller === undefined ? 'address' : 'API key'}; ` +
+          `retry after ${Math.max(1, Math.ceil(ttl / 1000))} s`,
+      ),
   });
+  return app.rateLimit({ max: options.rateLimitPerMinute, timeWindow: 60_000 });
 }
 
 /** /openapi.json, the API's route plugins, then the search page's static files when the folder exists. */
@@ -199,6 +218,7 @@ function buildContext(
   keyring: ApiKeyring,
   queues: Queue[],
   memory: MemoryIndex,
+  rateLimit: preHandlerAsyncHookHandler,
 ): RouteContext {
   const queueDepths: QueueDepths = async () => {
     if (deps.redis.status !== 'ready') return [];
@@ -230,7 +250,7 @@ function buildContext(
     keyring,
     limits: { maxQueryChars: options.maxQueryChars, maxBatchQueries: options.maxBatchQueries },
     defaultCollection: options.defaultCollection,
-    rateLimit: { max: options.rateLimitPerMinute, timeWindow: 60_000 },
+    rateLimit,
   };
 }
 

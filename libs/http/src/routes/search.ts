@@ -32,7 +32,7 @@ export async function searchRoutes(app: FastifyInstance, ctx: RouteContext): Pro
     '/v1/search',
     {
       onRequest: requireScope(ctx.keyring, 'read'),
-      config: { rateLimit: ctx.rateLimit },
+      preHandler: ctx.rateLimit,
       schema: {
         summary: 'Semantic search',
         description:
