@@ -268,7 +268,13 @@ describe('query API routes', { timeout: 300_000 }, () => {
     });
 
     test('a body over the size limit', async () => {
-      assertError(await search({ query: 'x'.repeat(70_000) }), 413, /body is too large/i);
+      const response = await search({ query: 'x'.repeat(70_000) });
+      assertError(
+        response,
+        413,
+        /^the body is larger than this server's limit of 65536 bytes \(EMBEDLINE_API_BODY_LIMIT\)$/,
+      );
+      assert.equal(response.json().code, 'body_too_large');
     });
 
     test('embed: empty input, too many inputs, wrong type', async () => {
@@ -282,6 +288,19 @@ describe('query API routes', { timeout: 300_000 }, () => {
       );
       assertError(await embed({ input: { text: 'a' } }), 400, /body\/input must be string,array/);
       assertError(await embed({ text: 'a' }), 400, /required property 'input'/);
+    });
+
+    test("a path with a bad percent-encoding, and an empty JSON body, in the API's codes", async () => {
+      const url = await app.inject({ method: 'GET', url: '/v1/collections/%ZZ', headers: auth });
+      assertError(
+        url,
+        400,
+        /^the path "\/v1\/collections\/%ZZ" is not valid: it has a malformed percent-encoding$/,
+      );
+      assert.equal(url.json().code, 'bad_url');
+      const empty = await search('', json);
+      assertError(empty, 400, /^the body is empty: send a JSON object/);
+      assert.equal(empty.json().code, 'malformed_json');
     });
 
     test('an unknown route is a JSON 404', async () => {

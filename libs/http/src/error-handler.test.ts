@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { installErrorHandling } from './error-handler.ts';
+import { answerFrameworkError, installErrorHandling } from './error-handler.ts';
 
 // A bare app set up as buildApiServer sets up its own (strict Ajv, JSON only), with one route whose body has
 // a closed schema: the error answers of the API without its encoder, store and Redis.
@@ -9,6 +9,8 @@ describe('error answers name the input and the problem', () => {
   let app: FastifyInstance;
   before(async () => {
     app = Fastify({
+      bodyLimit: 1024,
+      frameworkErrors: answerFrameworkError,
       ajv: {
         customOptions: {
           coerceTypes: false,
@@ -41,6 +43,7 @@ describe('error answers name the input and the problem', () => {
       },
       async (request) => request.body,
     );
+    app.get('/things/:name', async (request) => request.params);
     await app.ready();
   });
   after(() => app.close());
@@ -89,5 +92,51 @@ describe('error answers name the input and the problem', () => {
   test('other validation errors keep their message', async () => {
     const response = await post(JSON.stringify({ query: 'x', top_k: '5' }), 'application/json');
     assert.equal(response.json().message, 'body/top_k must be integer');
+  });
+
+  test("Fastify's own errors get this API's codes and say what is wrong", async () => {
+    const cases: [() => Promise<{ statusCode: number; json: () => unknown }>, object][] = [
+      [
+        () => post(JSON.stringify({ query: 'x'.repeat(2000) }), 'application/json'),
+        {
+          statusCode: 413,
+          code: 'body_too_large',
+          error: 'Payload Too Large',
+          message: "the body is larger than this server's limit of 1024 bytes (EMBEDLINE_API_BODY_LIMIT)",
+        },
+      ],
+      [
+        () => post('', 'application/json'),
+        {
+          statusCode: 400,
+          code: 'malformed_json',
+          error: 'Bad Request',
+          message: 'the body is empty: send a JSON object with content-type: application/json',
+        },
+      ],
+      [
+        () => app.inject({ method: 'GET', url: '/things/%ZZ' }),
+        {
+          statusCode: 400,
+          code: 'bad_url',
+          error: 'Bad Request',
+          message: 'the path "/things/%ZZ" is not valid: it has a malformed percent-encoding',
+        },
+      ],
+      [
+        () => app.inject({ method: 'GET', url: `/things/${'a'.repeat(101)}` }),
+        {
+          statusCode: 414,
+          code: 'uri_too_long',
+          error: 'URI Too Long',
+          message: `the path "/things/${'a'.repeat(101)}" has a parameter over the length limit`,
+        },
+      ],
+    ];
+    for (const [send, expected] of cases) {
+      const response = await send();
+      assert.deepEqual(response.json(), expected);
+      assert.equal(response.statusCode, (expected as { statusCode: number }).statusCode);
+    }
   });
 });

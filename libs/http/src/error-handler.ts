@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './errors/api-error.ts';
 
 /** The JSON body of every error answer. */
@@ -65,6 +65,15 @@ export function installErrorHandling(app: FastifyInstance): void {
   );
 }
 
+/**
+ * Fastify's `frameworkErrors` option (errors met before routing: a path with a bad percent-encoding, a path
+ * parameter over the router's length limit), answered like every other error.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const answer = describe(error, request);
+  void reply.code(answer.statusCode).send(answer);
+}
+
 function describe(error: FastifyError | ApiError, request: FastifyRequest): ErrorBody {
   if (error instanceof ApiError) return body(error.statusCode, error.code, error.message);
   if ('validation' in error && error.validation !== undefined) {
@@ -78,15 +87,49 @@ function describe(error: FastifyError | ApiError, request: FastifyRequest): Erro
     const sent = type === undefined ? 'no content type' : `content type "${type}"`;
     return body(415, 'unsupported_media_type', `${sent} is not accepted: send a JSON body with content-type: application/json`);
   }
+  const framework = frameworkError(error, request);
+  if (framework !== undefined) return framework;
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    const code = error.code === undefined ? 'bad_request' : error.code;
+    // Fastify's own codes (FST_ERR_...) are not part of this API's: the status's name stands in.
+    const code =
+      error.code === undefined || error.code.startsWith('FST_')
+        ? (REASONS[status] ?? 'bad request').toLowerCase().replaceAll(' ', '_')
+        : error.code;
     if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       return body(400, 'malformed_json', `the body is not valid JSON: ${error.message}`);
     }
     return body(status, code, error.message);
   }
   return body(500, 'internal_error', 'internal error (logged on the server)');
+}
+
+/** The client mistakes Fastify finds before a route runs, in this API's words (codes and messages). */
+function frameworkError(error: FastifyError, request: FastifyRequest): ErrorBody | undefined {
+  const url = request.url.split('?')[0]!;
+  const path = url.length > 120 ? `${url.slice(0, 120)}...` : url;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return body(
+        413,
+        'body_too_large',
+        `the body is larger than this server's limit of ${request.routeOptions.bodyLimit} bytes (EMBEDLINE_API_BODY_LIMIT)`,
+      );
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return body(400, 'malformed_json', 'the body is empty: send a JSON object with content-type: application/json');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return body(
+        400,
+        'invalid_content_length',
+        `the body's size does not match its content-length header (${request.headers['content-length']})`,
+      );
+    case 'FST_ERR_BAD_URL':
+      return body(400, 'bad_url', `the path "${path}" is not valid: it has a malformed percent-encoding`);
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return body(414, 'uri_too_long', `the path "${path}" has a parameter over the length limit`);
+    default:
+      return undefined;
+  }
 }
 
 function body(statusCode: number, code: string, message: string): ErrorBody {

@@ -19,7 +19,7 @@ import type { VectorStore } from '@embedline/store';
 import { API_KEY_HEADER } from './auth.ts';
 import { ApiKeyring } from './api-keys.ts';
 import type { RouteContext } from './context.ts';
-import { errorBodySchema, installErrorHandling } from './error-handler.ts';
+import { answerFrameworkError, errorBodySchema, installErrorHandling } from './error-handler.ts';
 import { ApiError } from './errors/api-error.ts';
 import { ApiMetrics, type QueueDepths } from './metrics.ts';
 import { QueryEncoder, type EmbeddingModel } from './query-encoder.ts';
@@ -104,6 +104,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true },
     },
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
   });
   const keyring = new ApiKeyring({ read: options.readKeys, admin: options.adminKeys });
   if (!keyring.enabled)
