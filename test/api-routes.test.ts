@@ -444,6 +444,22 @@ describe('query API routes', { timeout: 300_000 }, () => {
         assert.ok(doc.paths[path], `documents ${path}`);
       }
       assert.ok(doc.paths['/v1/search'].post.requestBody, 'search body documented');
+      // What the routes really do: the operations routes need no key, either key scheme opens the others,
+      // a JSON body can be too large or not JSON, and /v1/embed also answers Arrow.
+      for (const path of ['/healthz', '/readyz', '/metrics']) {
+        assert.deepEqual(doc.paths[path].get.security, [], `${path} is documented as open`);
+      }
+      assert.deepEqual(doc.security, [{ apiKey: [] }, { bearer: [] }]);
+      assert.equal(doc.components.securitySchemes.bearer.scheme, 'bearer');
+      for (const path of ['/v1/search', '/v1/embed']) {
+        for (const status of ['400', '413', '415', '429']) {
+          assert.ok(doc.paths[path].post.responses[status], `${path} documents ${status}`);
+        }
+      }
+      assert.deepEqual(Object.keys(doc.paths['/v1/embed'].post.responses['200'].content).sort(), [
+        'application/json',
+        ARROW_STREAM,
+      ]);
       const docs = await app.inject('/docs/');
       assert.equal(docs.statusCode, 200);
       assert.match(docs.body, /swagger/i);

@@ -42,3 +42,10 @@ export const errorResponses = {
   429: { $ref: 'ErrorBody#' },
   503: { $ref: 'ErrorBody#' },
 } as const;
+
+/** The error answers of a route that takes a JSON body: those of every route, a body too large, not JSON. */
+export const bodyErrorResponses = {
+  ...errorResponses,
+  413: { $ref: 'ErrorBody#' },
+  415: { $ref: 'ErrorBody#' },
+} as const;

@@ -151,8 +151,14 @@ async function registerOpenApi(app: FastifyInstance): Promise<void> {
         version: '1',
         description: 'Semantic search over Embedline collections.',
       },
-      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: API_KEY_HEADER } } },
-      security: [{ apiKey: [] }],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: API_KEY_HEADER },
+          bearer: { type: 'http', scheme: 'bearer', description: 'the same API key, as a Bearer token' },
+        },
+      },
+      // Either scheme; the open routes (health, readiness, metrics) say `security: []`.
+      security: [{ apiKey: [] }, { bearer: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

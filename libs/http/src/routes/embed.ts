@@ -12,7 +12,7 @@ import {
 } from 'apache-arrow';
 import type { RouteContext } from '../context.ts';
 import { requireScope } from '../auth.ts';
-import { errorResponses, textList, textsSchema } from '../schemas.ts';
+import { bodyErrorResponses, textList, textsSchema } from '../schemas.ts';
 
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 
@@ -41,16 +41,29 @@ export async function embedRoutes(app: FastifyInstance, ctx: RouteContext): Prom
         },
         response: {
           200: {
-            description: `JSON, or an Arrow IPC stream (${ARROW_STREAM})`,
-            type: 'object',
-            properties: {
-              model: { type: 'string' },
-              dimension: { type: 'integer' },
-              embeddings: { type: 'array', items: { type: 'array', items: { type: 'number' } } },
+            description: `JSON, or with \`Accept: ${ARROW_STREAM}\` an Arrow IPC stream`,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    model: { type: 'string' },
+                    dimension: { type: 'integer' },
+                    embeddings: { type: 'array', items: { type: 'array', items: { type: 'number' } } },
+                  },
+                  required: ['dimension', 'embeddings'],
+                },
+              },
+              [ARROW_STREAM]: {
+                schema: {
+                  type: 'string',
+                  format: 'binary',
+                  description: 'one column, `embedding`: FixedSizeList<Float32>[dimension]',
+                },
+              },
             },
-            required: ['dimension', 'embeddings'],
           },
-          ...errorResponses,
+          ...bodyErrorResponses,
         },
       },
     },

@@ -19,6 +19,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: RouteContext): Pro
       schema: {
         summary: 'Liveness',
         tags: ['operations'],
+        security: [], // open: no key
         response: {
           200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] },
         },
@@ -33,6 +34,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: RouteContext): Pro
       schema: {
         summary: 'Readiness: model loaded, store and Redis reachable',
         tags: ['operations'],
+        security: [], // open: no key
         response: { 200: readySchema, 503: readySchema },
       },
     },

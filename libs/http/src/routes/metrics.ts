@@ -11,6 +11,7 @@ export async function metricsRoutes(app: FastifyInstance, ctx: RouteContext): Pr
         description:
           'Request latency, encoder batch sizes and time, query cache, store latency, queue depths.',
         tags: ['operations'],
+        security: [], // open: no key
         produces: ['text/plain'],
         response: { 200: { type: 'string' } },
       },

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../context.ts';
 import { InvalidRequestError } from '../errors/invalid-request-error.ts';
 import { filterSchema, type Filter } from '../filter.ts';
-import { collectionNameSchema, errorResponses, textList, textsSchema } from '../schemas.ts';
+import { bodyErrorResponses, collectionNameSchema, textList, textsSchema } from '../schemas.ts';
 import { requireScope } from '../auth.ts';
 
 /** Largest top_k: deeper pages are an export job (store.scan), not a search. */
@@ -78,7 +78,7 @@ export async function searchRoutes(app: FastifyInstance, ctx: RouteContext): Pro
             },
             required: ['collection', 'results'],
           },
-          ...errorResponses,
+          ...bodyErrorResponses,
           404: { $ref: 'ErrorBody#' },
           409: { $ref: 'ErrorBody#' },
         },
