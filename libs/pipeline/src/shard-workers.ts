@@ -184,7 +184,7 @@ function startFinalizing(options: ShardWorkersOptions, shared: Shared): Worker {
  */
 async function finalizeCollection(
   data: FinalizeJobData,
-  store: VectorStore,
+  store: VectorStore & ShardLedger,
   { manifest, ensureCollection }: Shared,
 ): Promise<{ stored: number }> {
   const created = await ensureCollection(data.collection);

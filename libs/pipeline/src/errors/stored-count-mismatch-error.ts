@@ -6,7 +6,13 @@ export class StoredCountMismatchError extends Error {
     readonly collection: string,
     readonly stored: number,
     readonly accepted: number,
+    /** Points earlier ingests (other corpora) stored in the collection, per its ledger. */
+    readonly earlier = 0,
   ) {
-    super(`collection ${collection}: the store holds ${stored} points but ${accepted} records were accepted`);
+    super(
+      earlier === 0
+        ? `collection ${collection}: the store holds ${stored} points but ${accepted} records were accepted`
+        : `collection ${collection}: the store holds ${stored} points but ${accepted} records were accepted and earlier ingests stored ${earlier}: expected between ${accepted} and ${accepted + earlier}`,
+    );
   }
 }
