@@ -13,7 +13,16 @@ import { ARROW_STREAM, MAX_TOP_K } from '@embedline/http';
 import { QdrantStore, toRecordBatch } from '@embedline/store';
 // The store's contract-checked Qdrant fake (validates every request against Qdrant's OpenAPI document).
 import { FakeQdrant } from '../libs/store/src/qdrant/contract/fake-qdrant.ts';
-import { ADMIN_KEY, ApiFixture, auth, capturingLogger, COLLECTION, READ_KEY } from './api-fixture.ts';
+import { IngestManifest } from '@embedline/queue';
+import {
+  ADMIN_KEY,
+  ApiFixture,
+  auth,
+  capturingLogger,
+  COLLECTION,
+  QUEUE_PREFIX,
+  READ_KEY,
+} from './api-fixture.ts';
 
 const json = { ...auth, 'content-type': 'application/json' };
 
@@ -370,6 +379,27 @@ describe('query API routes', { timeout: 300_000 }, () => {
       assert.equal(body.ingest.accepted_records, 40);
       assert.equal(body.ingest.done_records, 40);
       assert.equal(body.ingest.done_shards, 1);
+    });
+
+    test('a collection whose ingest has stored nothing yet: a 404 that says the ingest is under way', async () => {
+      const manifest = new IngestManifest(fx.redis(), QUEUE_PREFIX);
+      await manifest.begin('coming', 'c'.repeat(32), 'coming.tsv');
+      await manifest.setTotals('coming', {
+        acceptedRecords: 30,
+        rejectedRecords: 0,
+        totalShards: 3,
+        sealed: true,
+      });
+      const expected =
+        /^collection "coming" does not exist yet: its ingest is embedding \(0 of 3 shards done\); it appears when its first shard is stored$/;
+      assertError(
+        await app.inject({ method: 'GET', url: '/v1/collections/coming', headers: auth }),
+        404,
+        expected,
+      );
+      const searched = await search({ query: 'wave', collection: 'coming' });
+      assertError(searched, 404, expected);
+      assert.equal(searched.json().code, 'unknown_collection');
     });
 
     test('unknown and malformed names', async () => {

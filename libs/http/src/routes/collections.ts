@@ -99,7 +99,7 @@ export async function collectionRoutes(app: FastifyInstance, ctx: RouteContext):
     async (request) => {
       const { name } = request.params;
       const info = await callStore(ctx.metrics, 'describe', () => ctx.store.describe(name));
-      if (info === undefined) throw new UnknownCollectionError(name);
+      if (info === undefined) throw await unknownCollection(ctx, name, request.log);
       return { ...toJson(info), ingest: await ingestStatus(ctx, name, request.log) };
     },
   );
@@ -113,6 +113,30 @@ function toJson(info: CollectionInfo) {
     distance: info.distance,
     finalized: info.finalized,
   };
+}
+
+/**
+ * The 404 of a collection the store does not have. Until the first shard of an ingest is stored, the
+ * collection is only in the Redis manifest: then the message says so, with the ingest's state and shards.
+ */
+export async function unknownCollection(
+  ctx: RouteContext,
+  name: string,
+  log: { warn: (obj: object, msg: string) => void },
+): Promise<UnknownCollectionError> {
+  const ingest = await ingestStatus(ctx, name, log);
+  if (
+    !['enqueuing', 'embedding', 'stalled-on-failures'].includes(ingest.state) ||
+    !('done_shards' in ingest)
+  ) {
+    return new UnknownCollectionError(name);
+  }
+  const shards =
+    ingest.total_shards > 0
+      ? `${ingest.done_shards} of ${ingest.total_shards} shards done`
+      : 'no shard enqueued yet';
+  const failed = ingest.failed_shards > 0 ? `, ${ingest.failed_shards} failed` : '';
+  return new UnknownCollectionError(name, `its ingest is ${ingest.state} (${shards}${failed})`);
 }
 
 async function ingestStatus(

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../context.ts';
 import { InvalidRequestError } from '../errors/invalid-request-error.ts';
+import { UnknownCollectionError } from '../errors/unknown-collection-error.ts';
+import { unknownCollection } from './collections.ts';
 import { filterSchema, type Filter } from '../filter.ts';
 import { bodyErrorResponses, collectionNameSchema, textList, textsSchema } from '../schemas.ts';
 import { requireScope } from '../auth.ts';
@@ -92,13 +94,20 @@ export async function searchRoutes(app: FastifyInstance, ctx: RouteContext): Pro
           'collection is required: this server has no default collection (EMBEDLINE_API_DEFAULT_COLLECTION)',
         );
       }
-      return ctx.search.search({
-        collection,
-        queries: textList(body.query, 'query'),
-        topK: body.top_k,
-        withPayload: body.with_payload,
-        filter: body.filter,
-      });
+      try {
+        return await ctx.search.search({
+          collection,
+          queries: textList(body.query, 'query'),
+          topK: body.top_k,
+          withPayload: body.with_payload,
+          filter: body.filter,
+        });
+      } catch (error) {
+        // Say so when the collection is missing because its ingest has stored nothing yet.
+        if (error instanceof UnknownCollectionError)
+          throw await unknownCollection(ctx, collection, request.log);
+        throw error;
+      }
     },
   );
 }
