@@ -201,6 +201,13 @@ describe('query API routes', { timeout: 300_000 }, () => {
       ['empty query', { query: '' }, 400, /body\/query must NOT have fewer than 1 characters/],
       ['whitespace-only query', { query: '   ' }, 400, /query is empty/],
       ['whitespace-only query in a list', { query: ['ok', ' \n'] }, 400, /query\[1\] is empty/],
+      [
+        'a query of only control characters (what the tokenizer drops: it would embed as "")',
+        { query: '\u0000\u200b\ufffd\ud800 ' },
+        400,
+        /^query is empty \(only whitespace or control characters\)$/,
+      ],
+      ['the same in a list', { query: ['ok', '\u0001\u00ad'] }, 400, /^query\[1\] is empty/],
       ['empty query list', { query: [] }, 400, /body\/query must NOT have fewer than 1 items/],
       [
         'query longer than the limit',

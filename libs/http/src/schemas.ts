@@ -23,13 +23,20 @@ export function textsSchema(limits: TextLimits, description: string) {
   } as const;
 }
 
-/** The texts as a list; a text of only whitespace is a 400 naming it (the schema admits it). */
+/**
+ * What BERT's normalizer drops or splits on: whitespace, control and format characters (NUL, zero-width
+ * space, soft hyphen...), private-use characters, lone surrogates and U+FFFD. A text of only these embeds
+ * exactly as the empty text.
+ */
+const NOTHING_TO_EMBED = /^[\s\p{Cc}\p{Cf}\p{Co}\p{Cs}\uFFFD]*$/u;
+
+/** The texts as a list; a text with nothing to embed is a 400 naming it (the schema admits it). */
 export function textList(value: string | string[], field: string): string[] {
   const texts = typeof value === 'string' ? [value] : value;
   texts.forEach((text, i) => {
-    if (text.trim().length === 0) {
+    if (NOTHING_TO_EMBED.test(text)) {
       const name = typeof value === 'string' ? field : `${field}[${i}]`;
-      throw new InvalidRequestError(`${name} is empty (only whitespace)`);
+      throw new InvalidRequestError(`${name} is empty (only whitespace or control characters)`);
     }
   });
   return texts;
