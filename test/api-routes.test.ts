@@ -322,6 +322,32 @@ describe('query API routes', { timeout: 300_000 }, () => {
     test('an unknown route is a JSON 404', async () => {
       assertError(await app.inject({ method: 'GET', url: '/v2/nothing' }), 404, /no route GET \/v2\/nothing/);
     });
+
+    test('a wrong method is a 405 naming the allowed ones, also beside the search page', async () => {
+      const withPage = await fx.server({ publicDir: join(import.meta.dirname, '../apps/api/public') });
+      try {
+        for (const server of [app, withPage]) {
+          const get = await server.inject({ method: 'GET', url: '/v1/search', headers: auth });
+          assertError(get, 405, /^GET is not allowed on \/v1\/search \(allowed: POST\)$/);
+          assert.equal(get.headers.allow, 'POST');
+          const del = await server.inject({
+            method: 'DELETE',
+            url: `/v1/collections/${COLLECTION}`,
+            headers: auth,
+          });
+          assertError(del, 405, /allowed: GET, HEAD/);
+          // The page's catch-all GET route does not make every path a 405.
+          assertError(
+            await server.inject({ method: 'POST', url: '/v2/nothing' }),
+            404,
+            /no route POST \/v2\/nothing/,
+          );
+        }
+        assert.equal((await withPage.inject({ method: 'GET', url: '/' })).statusCode, 200);
+      } finally {
+        await withPage.close();
+      }
+    });
   });
 
   describe('POST /v1/embed', () => {

@@ -139,4 +139,30 @@ describe('error answers name the input and the problem', () => {
       assert.equal(response.statusCode, (expected as { statusCode: number }).statusCode);
     }
   });
+
+  test('a path served with other methods is a 405 listing them; a trailing slash is pointed out', async () => {
+    const get = await app.inject({ method: 'GET', url: '/echo?x=1' });
+    assert.equal(get.statusCode, 405);
+    assert.equal(get.headers.allow, 'POST');
+    assert.deepEqual(get.json(), {
+      statusCode: 405,
+      code: 'method_not_allowed',
+      error: 'Method Not Allowed',
+      message: 'GET is not allowed on /echo (allowed: POST)',
+    });
+    const post = await app.inject({ method: 'POST', url: '/things/a' });
+    assert.equal(post.statusCode, 405);
+    assert.equal(post.headers.allow, 'GET, HEAD');
+    const slash = await app.inject({ method: 'POST', url: '/echo/' });
+    assert.equal(slash.statusCode, 404);
+    assert.equal(slash.json().message, 'no route POST /echo/; did you mean /echo?');
+    const none = await app.inject({ method: 'GET', url: '/nothing' });
+    assert.equal(none.statusCode, 404);
+    assert.deepEqual(none.json(), {
+      statusCode: 404,
+      code: 'not_found',
+      error: 'Not Found',
+      message: 'no route GET /nothing (see /docs)',
+    });
+  });
 });

@@ -55,14 +55,44 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (error instanceof ApiError) reply.headers(error.headers);
     return reply.code(answer.statusCode).send(answer);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
-      statusCode: 404,
-      code: 'not_found',
-      error: 'Not Found',
-      message: `no route ${request.method} ${request.url.split('?')[0]} (see /docs)`,
-    }),
-  );
+  const routes = routeTable(app);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    // The path exists with other methods: a 405 that lists them (a GET of the POST-only /v1/search).
+    const allowed = routes.methodsOf(path);
+    if (allowed.length > 0) {
+      return reply
+        .code(405)
+        .header('allow', allowed.join(', '))
+        .send(body(405, 'method_not_allowed', `${request.method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`));
+    }
+    const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : undefined;
+    const hint = trimmed !== undefined && routes.methodsOf(trimmed).length > 0 ? `; did you mean ${trimmed}?` : ' (see /docs)';
+    return reply.code(404).send(body(404, 'not_found', `no route ${request.method} ${path}${hint}`));
+  });
+}
+
+/**
+ * The methods of every route by path pattern, gathered as routes are added (add it before them). Wildcard
+ * routes (static files, the dashboard's assets) are left out: they would claim every path for GET.
+ */
+function routeTable(app: FastifyInstance) {
+  const routes: { pattern: RegExp; methods: string[] }[] = [];
+  app.addHook('onRoute', (route) => {
+    if (route.url.includes('*')) return;
+    const source = route.url
+      .split('/')
+      .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    routes.push({ pattern: new RegExp(`^${source}$`), methods });
+  });
+  return {
+    methodsOf(path: string): string[] {
+      const methods = routes.filter((route) => route.pattern.test(path)).flatMap((route) => route.methods);
+      return [...new Set(methods)].sort();
+    },
+  };
 }
 
 /**
