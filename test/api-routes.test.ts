@@ -700,12 +700,28 @@ describe('query API routes', { timeout: 300_000 }, () => {
       }
     });
 
-    test('Redis down: /readyz is 503; collection details still answer, ingest status "unavailable"', async () => {
+    test('Redis down: /readyz stays 200 (search needs no Redis) and says Redis is not connected; collection details still answer, ingest status "unavailable"', async () => {
       const down = await fx.server({}, { redis: fx.redis('redis://127.0.0.1:9') });
       try {
         const ready = await down.inject('/readyz');
-        assert.equal(ready.statusCode, 503);
+        assert.equal(ready.statusCode, 200);
+        assert.equal(ready.json().ready, true);
         assert.equal(ready.json().checks.redis.ok, false);
+        assert.match(
+          ready.json().checks.redis.detail,
+          /^Redis is not connected \(\w+\); search and embed do not need it$/,
+        );
+        assert.equal(
+          (
+            await down.inject({
+              method: 'POST',
+              url: '/v1/search',
+              headers: json,
+              payload: { query: 'wave' },
+            })
+          ).statusCode,
+          200,
+        );
         const detail = await down.inject({ url: `/v1/collections/${COLLECTION}`, headers: auth });
         assert.equal(detail.statusCode, 200);
         assert.equal(detail.json().ingest.state, 'unavailable');

@@ -11,7 +11,10 @@ const readySchema = {
   required: ['ready', 'checks'],
 } as const;
 
-/** GET /healthz (the process answers), GET /readyz (model loaded, store and Redis reachable). Open routes. */
+/**
+ * GET /healthz (the process answers), GET /readyz (what serving needs: model loaded, store reachable; Redis
+ * reported too). Open routes.
+ */
 export async function healthRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   app.get(
     '/healthz',
@@ -32,7 +35,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: RouteContext): Pro
     '/readyz',
     {
       schema: {
-        summary: 'Readiness: model loaded, store and Redis reachable',
+        summary: 'Readiness: model loaded and store reachable (Redis reported, not required)',
         tags: ['operations'],
         security: [], // open: no key
         response: { 200: readySchema, 503: readySchema },
@@ -40,10 +43,20 @@ export async function healthRoutes(app: FastifyInstance, ctx: RouteContext): Pro
     },
     async (_request, reply) => {
       const { dimension, modelDir } = ctx.encoder.describe();
-      const { ready, checks } = await runReadinessChecks({
+      const { checks } = await runReadinessChecks({
         store: () => ctx.store.listCollections(),
-        Redis: () => ctx.redis.ping(),
+        Redis: async () => {
+          // Not connected: say so, rather than the client's "Reached the max retries per request limit".
+          if (ctx.redis.status !== 'ready') {
+            throw new Error(`Redis is not connected (${ctx.redis.status}); search and embed do not need it`);
+          }
+          return ctx.redis.ping();
+        },
       });
+      // Search and embed need the model and the store only. Without Redis, ingest status reads
+      // "unavailable" and queue metrics are empty on every replica alike: taking them all out of
+      // service for it would turn a Redis restart into a search outage.
+      const ready = checks.store!.ok;
       if (!ready) reply.code(503).header('retry-after', '5');
       return { ready, checks: { model: { ok: true, detail: `${modelDir}, ${dimension}-d` }, store: checks.store, redis: checks.Redis } };
     },
