@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const redisSettings = { url: env.EMBEDLINE_REDIS_URL, cluster: env.EMBEDLINE_REDIS_CLUSTER, prefix: env.EMBEDLINE_QUEUE_PREFIX };
   checkRedisSettings(redisSettings); // before the model loads: a bad setting fails at once
   const log = createLogger('api');
-  const options = apiOptionsFromEnv(env, PUBLIC_DIR);
+  const options = apiOptionsFromEnv(env, PUBLIC_DIR); // keys checked here, before the model loads
   const encoder = await openEncoder(env, { log });
   const store = await openStore(env);
   // One retry per command, not BullMQ's "wait forever": a Redis outage must fail a status read or a
@@ -35,7 +35,13 @@ async function main(): Promise<void> {
     await store.close();
     await redis.quit();
   });
-  const address = await server.listen({ host: env.EMBEDLINE_API_HOST, port: env.EMBEDLINE_API_PORT });
+  const address = await server
+    .listen({ host: env.EMBEDLINE_API_HOST, port: env.EMBEDLINE_API_PORT })
+    .catch((error: unknown) => {
+      // e.g. the port is taken, or the host is no address of this machine: name the settings to change.
+      const where = `${env.EMBEDLINE_API_HOST}:${env.EMBEDLINE_API_PORT}`;
+      throw new Error(`cannot listen on ${where} (EMBEDLINE_API_HOST, EMBEDLINE_API_PORT): ${(error as Error).message}`);
+    });
   log.info(
     `api listening on ${address} (store ${env.EMBEDLINE_STORE}, queue prefix ${env.EMBEDLINE_QUEUE_PREFIX})`,
   );

@@ -1,13 +1,18 @@
 import type { EmbedlineEnv } from '@embedline/config';
-import { readApiKeysFile } from './api-keys.ts';
+import { MIN_KEY_LENGTH, readApiKeysFile } from './api-keys.ts';
 import type { ApiOptions } from './server.ts';
 
-/** The server's options from the EMBEDLINE_API_* variables (libs/config), keys file included. */
+/**
+ * The server's options from the EMBEDLINE_API_* variables (libs/config), keys file included. A key too
+ * short is refused here, named by where it came from, so that the API fails before its model loads.
+ */
 export function apiOptionsFromEnv(env: EmbedlineEnv, publicDir?: string): ApiOptions {
-  const fromFile =
-    env.EMBEDLINE_API_KEYS_FILE === undefined
-      ? { read: [], admin: [] }
-      : readApiKeysFile(env.EMBEDLINE_API_KEYS_FILE);
+  const path = env.EMBEDLINE_API_KEYS_FILE;
+  const fromFile = path === undefined ? { read: [], admin: [] } : readApiKeysFile(path);
+  checkKeyLengths(env.EMBEDLINE_API_READ_KEYS, 'EMBEDLINE_API_READ_KEYS: key');
+  checkKeyLengths(env.EMBEDLINE_API_ADMIN_KEYS, 'EMBEDLINE_API_ADMIN_KEYS: key');
+  checkKeyLengths(fromFile.read, `API keys file ${path}: read key`);
+  checkKeyLengths(fromFile.admin, `API keys file ${path}: admin key`);
   return {
     readKeys: [...env.EMBEDLINE_API_READ_KEYS, ...fromFile.read],
     adminKeys: [...env.EMBEDLINE_API_ADMIN_KEYS, ...fromFile.admin],
@@ -24,4 +29,14 @@ export function apiOptionsFromEnv(env: EmbedlineEnv, publicDir?: string): ApiOpt
     memoryIndexRefreshMs: env.EMBEDLINE_API_MEMORY_INDEX_REFRESH_MS,
     publicDir,
   };
+}
+
+function checkKeyLengths(keys: readonly string[], what: string): void {
+  keys.forEach((key, i) => {
+    if (key.length < MIN_KEY_LENGTH) {
+      throw new RangeError(
+        `${what} #${i + 1} is ${key.length} characters; keys need at least ${MIN_KEY_LENGTH}`,
+      );
+    }
+  });
 }
