@@ -634,6 +634,17 @@ describe('query API routes', { timeout: 300_000 }, () => {
         });
         assert.equal(preflight.headers['access-control-allow-origin'], 'https://app.example');
         assert.match(String(preflight.headers['access-control-allow-headers']), /x-api-key/);
+        // A cross-origin script may read Retry-After and the rate-limit budget.
+        const listed = await open.inject({
+          method: 'GET',
+          url: '/v1/collections',
+          headers: { ...auth, origin: 'https://app.example' },
+        });
+        assert.equal(listed.headers['access-control-allow-origin'], 'https://app.example');
+        assert.equal(
+          listed.headers['access-control-expose-headers'],
+          'retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset',
+        );
         const other = await open.inject({
           method: 'GET',
           url: '/healthz',

@@ -177,6 +177,9 @@ async function registerAccessControl(
       origin: options.corsOrigins.includes('*') ? true : [...options.corsOrigins],
       methods: ['GET', 'POST'],
       allowedHeaders: ['content-type', 'accept', API_KEY_HEADER, 'authorization'],
+      // A browser shows a script only the safelisted response headers unless told: the 429's and 503's
+      // Retry-After and the rate-limit budget are for clients to read.
+      exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
     });
   }
   await app.register(rateLimit, {
