@@ -1,8 +1,10 @@
 /**
  * apps/api started as operators start it, with a bad setting: one line on stderr naming the setting, exit 1,
- * and (for what can be checked without I/O) before the model loads.
+ * and (for what can be checked without I/O) before the model loads; a store with nothing to search for it
+ * is a warning naming the setting.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,23 +12,54 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { BUNDLED_REFERENCE_MODEL_DIR } from '@embedline/encoder';
+import { LanceDbStore } from '@embedline/store';
 import { runNode } from '../libs/testing/src/run-process.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-function api(env: Record<string, string>) {
-  return runNode(['--import', 'tsx', 'apps/api/src/main.ts'], {
+function apiEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    EMBEDLINE_REDIS_URL: 'redis://127.0.0.1:1', // nothing listens there; the API starts without Redis
+    EMBEDLINE_MODEL_DIR: BUNDLED_REFERENCE_MODEL_DIR,
+    EMBEDLINE_PROVIDER: 'cpu',
+    EMBEDLINE_INTRA_OP_THREADS: '1',
+    LOG_LEVEL: 'warn',
+    ...env,
+  };
+}
+
+/** Starts the API (port 0), waits for its log to say it listens, stops it with SIGTERM: its log and exit code. */
+async function startAndStop(env: Record<string, string>): Promise<{ code: number | null; log: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
     cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      EMBEDLINE_REDIS_URL: 'redis://127.0.0.1:1', // nothing listens there; the API starts without Redis
-      EMBEDLINE_MODEL_DIR: BUNDLED_REFERENCE_MODEL_DIR,
-      EMBEDLINE_PROVIDER: 'cpu',
-      EMBEDLINE_INTRA_OP_THREADS: '1',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
+    env: apiEnv({ EMBEDLINE_API_HOST: '127.0.0.1', EMBEDLINE_API_PORT: '0', LOG_LEVEL: 'info', ...env }),
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  let log = '';
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes('api listening on')) resolve();
+    });
+    void exited.then(() => reject(new Error(`the API exited before listening:\n${log}`)));
+  });
+  child.kill('SIGTERM');
+  return { code: await exited, log };
+}
+
+function warnings(log: string): string[] {
+  return log
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { level: number; msg: string })
+    .filter((entry) => entry.level === 40)
+    .map((entry) => entry.msg);
+}
+
+function api(env: Record<string, string>) {
+  return runNode(['--import', 'tsx', 'apps/api/src/main.ts'], { cwd: REPO_ROOT, env: apiEnv(env) });
 }
 
 describe('embedline-api: bad settings at start', { timeout: 120_000 }, () => {
@@ -65,6 +98,39 @@ describe('embedline-api: bad settings at start', { timeout: 120_000 }, () => {
     } finally {
       taken.close();
       rmSync(store, { recursive: true, force: true });
+    }
+  });
+
+  test('a store with no collection, or without the default one, is a warning naming the setting', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'embedline-api-startup-'));
+    try {
+      const missing = join(dir, 'typo');
+      const empty = await startAndStop({ EMBEDLINE_LANCEDB_DIR: missing });
+      assert.equal(empty.code, 0, empty.log);
+      assert.ok(
+        warnings(empty.log).includes(
+          `the LanceDB folder ${missing} (EMBEDLINE_LANCEDB_DIR), which does not exist, has no collections yet: ` +
+            'searches answer 404 until an ingest writes one',
+        ),
+        empty.log,
+      );
+      const store = new LanceDbStore({ uri: join(dir, 'lancedb') });
+      await store.createCollection('docs', { dimension: 64 });
+      await store.close();
+      const other = await startAndStop({
+        EMBEDLINE_LANCEDB_DIR: join(dir, 'lancedb'),
+        EMBEDLINE_API_DEFAULT_COLLECTION: 'msmarco',
+      });
+      assert.equal(other.code, 0, other.log);
+      assert.ok(
+        warnings(other.log).includes(
+          `EMBEDLINE_API_DEFAULT_COLLECTION "msmarco" is not among the collections of the LanceDB folder ` +
+            `${join(dir, 'lancedb')} (EMBEDLINE_LANCEDB_DIR): docs`,
+        ),
+        other.log,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

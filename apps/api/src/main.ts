@@ -3,12 +3,14 @@
  * vector store and Redis, serves @embedline/http, and on SIGTERM/SIGINT stops accepting, drains the
  * requests in flight, then closes encoder, store and Redis.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger, loadEnv, onShutdown } from '@embedline/config';
+import { createLogger, loadEnv, onShutdown, type EmbedlineEnv, type Logger } from '@embedline/config';
 import { openEncoder } from '@embedline/encoder';
 import { apiOptionsFromEnv, buildApiServer } from '@embedline/http';
 import { checkRedisSettings, createRedisConnection, logRedisOutages } from '@embedline/queue';
-import { openStore } from '@embedline/store';
+import { openStore, type VectorStore } from '@embedline/store';
 
 /** The search page and other static files (added by the search-page work; served when present). */
 const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
@@ -21,8 +23,9 @@ async function main(): Promise<void> {
   const options = apiOptionsFromEnv(env, PUBLIC_DIR); // keys checked here, before the model loads
   const encoder = await openEncoder(env, { log });
   const store = await openStore(env);
-  // One retry per command, not BullMQ's "wait forever": a Redis outage must fail a status read or a
-  // readiness probe, never hang a request.
+  await reportCollections(store, env, log);
+  // One retry per command, not BullMQ's "wait forever": a Redis outage must fail a status read, never
+  // hang a request.
   const redis = createRedisConnection(redisSettings.url, { cluster: redisSettings.cluster, failFast: true });
   logRedisOutages(redis, log); // an outage in a few lines, not one per reconnect attempt
   const server = await buildApiServer(
@@ -45,6 +48,36 @@ async function main(): Promise<void> {
   log.info(
     `api listening on ${address} (store ${env.EMBEDLINE_STORE}, queue prefix ${env.EMBEDLINE_QUEUE_PREFIX})`,
   );
+}
+
+/**
+ * Says at start what there is to search. A store with no collection, or without the default one, is most
+ * often a wrong EMBEDLINE_LANCEDB_DIR / QDRANT_URL or EMBEDLINE_API_DEFAULT_COLLECTION: a warning naming
+ * them, rather than a service that starts, reports ready, and answers every search with a 404.
+ */
+async function reportCollections(store: VectorStore, env: EmbedlineEnv, log: Logger): Promise<void> {
+  const where =
+    env.EMBEDLINE_STORE === 'lancedb'
+      ? `the LanceDB folder ${resolve(env.EMBEDLINE_LANCEDB_DIR)} (EMBEDLINE_LANCEDB_DIR)` +
+        (existsSync(env.EMBEDLINE_LANCEDB_DIR) ? '' : ', which does not exist,')
+      : `Qdrant at ${env.QDRANT_URL} (QDRANT_URL)`;
+  let names: string[];
+  try {
+    const timeout = new Promise<never>((_, reject) => setTimeout(reject, 5000).unref());
+    names = await Promise.race([store.listCollections(), timeout]);
+  } catch {
+    return; // a store that does not answer shows in /readyz and in each request's 503
+  }
+  const fallback = env.EMBEDLINE_API_DEFAULT_COLLECTION;
+  if (names.length === 0) {
+    log.warn(`${where} has no collections yet: searches answer 404 until an ingest writes one`);
+  } else if (fallback !== undefined && !names.includes(fallback)) {
+    log.warn(
+      `EMBEDLINE_API_DEFAULT_COLLECTION "${fallback}" is not among the collections of ${where}: ${names.join(', ')}`,
+    );
+  } else {
+    log.info(`collections: ${names.join(', ')}`);
+  }
 }
 
 main().catch((error: unknown) => {
