@@ -387,6 +387,24 @@ describe('query API routes', { timeout: 300_000 }, () => {
         assert.deepEqual(row, expected.vectors.subarray(i * 64, (i + 1) * 64));
       }
     });
+
+    test("the Accept header's qualities choose between Arrow and JSON", async () => {
+      const served = async (accept: string) =>
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/v1/embed',
+            headers: { ...json, accept },
+            payload: { input: 'wave' },
+          })
+        ).headers['content-type'];
+      const jsonType = 'application/json; charset=utf-8';
+      assert.equal(await served(`${ARROW_STREAM};q=0, application/json`), jsonType, 'q=0 refuses Arrow');
+      assert.equal(await served(`application/json, ${ARROW_STREAM};q=0.5`), jsonType, 'JSON preferred');
+      assert.equal(await served(`${ARROW_STREAM}, application/json`), ARROW_STREAM, 'a tie goes to Arrow');
+      assert.equal(await served(`*/*, ${ARROW_STREAM}; q=0.8`), ARROW_STREAM);
+      assert.equal(await served('*/*'), jsonType);
+    });
   });
 
   describe('collections', () => {

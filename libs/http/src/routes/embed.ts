@@ -79,12 +79,21 @@ export async function embedRoutes(app: FastifyInstance, ctx: RouteContext): Prom
   );
 }
 
-/** Arrow only when the client asks for it by name (a bare wildcard gets JSON). */
+/**
+ * Arrow only when the client asks for it by name (a bare wildcard gets JSON), with a quality above 0 and
+ * at least that of application/json: `arrow;q=0` refuses it, `application/json, arrow;q=0.5` prefers JSON.
+ */
 function wantsArrow(accept: string | undefined): boolean {
-  return (
-    accept !== undefined &&
-    accept.split(',').some((type) => type.split(';')[0]!.trim().toLowerCase() === ARROW_STREAM)
-  );
+  if (accept === undefined) return false;
+  const quality = new Map<string, number>();
+  for (const range of accept.split(',')) {
+    const [type, ...params] = range.split(';').map((part) => part.trim().toLowerCase());
+    const q = params.find((param) => param.startsWith('q='));
+    const value = q === undefined ? 1 : Number(q.slice(2));
+    quality.set(type!, Math.max(quality.get(type!) ?? 0, Number.isFinite(value) ? value : 0));
+  }
+  const arrow = quality.get(ARROW_STREAM);
+  return arrow !== undefined && arrow > 0 && arrow >= (quality.get('application/json') ?? 0);
 }
 
 /** One record batch, column `embedding`, sharing nothing with the cache (the floats are copied in). */
