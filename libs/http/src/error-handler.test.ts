@@ -69,9 +69,9 @@ describe('error answers name the input and the problem', () => {
       JSON.stringify({ query: 'x', filter: { year: { between: [1, 2] } } }),
       'application/json',
     );
-    assert.match(
+    assert.equal(
       nested.json().message,
-      /^body\/filter\/year must NOT have additional properties \("between" is not a field/,
+      'body/filter/year: "between" is not a condition (eq, ne, in, gt, gte, lt, lte)',
     );
   });
 
