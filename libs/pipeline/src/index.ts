@@ -7,7 +7,7 @@ export {
   type IngestSummary,
   type ShardRetryPolicy,
 } from './ingest-corpus.ts';
-export { readIngestStatus, replayFailedShards, type IngestStatus } from './ingest-status.ts';
+export { readIngestStatus, replayFailedShards, type FinalizeStatus, type IngestStatus } from './ingest-status.ts';
 export {
   startShardWorkers,
   WORKER_QUEUES,

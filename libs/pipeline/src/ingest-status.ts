@@ -3,6 +3,7 @@ import {
   IngestManifest,
   QUEUES,
   deadLetterJobId,
+  finalizeJobId,
   queueOptions,
   type DeadLetterData,
   type IngestSnapshot,
@@ -18,12 +19,30 @@ export interface IngestStatus {
   readonly passagesPerSecond?: number;
   /** Seconds left at that rate; only while shards remain after the producer has enqueued them all. */
   readonly etaSeconds?: number;
-  readonly state: 'unknown' | 'enqueuing' | 'embedding' | 'finalized' | 'stalled-on-failures';
+  /** The finalize job, once every shard is done and until the manifest records the collection finalized. */
+  readonly finalize?: FinalizeStatus;
+  readonly state:
+    | 'unknown'
+    | 'enqueuing'
+    | 'embedding'
+    | 'finalizing'
+    | 'finalized'
+    | 'stalled-on-failures'
+    | 'finalize-failed';
+}
+
+export interface FinalizeStatus {
+  /** waiting: queued for a worker that consumes the finalize queue; active: running; failed: gave up. */
+  readonly state: 'waiting' | 'active' | 'failed';
+  /** When the running (or last) attempt started, ms since the epoch. */
+  readonly startedAt?: number;
+  /** Why it failed (failed only). */
+  readonly error?: string;
 }
 
 /** Everything `status` prints, from Redis alone, so it works from any machine. */
 export async function readIngestStatus(connection: RedisClient, prefix: string, collection: string): Promise<IngestStatus> {
-  const { shards, deadLetter } = statusQueues(connection, prefix);
+  const { shards, deadLetter, finalizeQueue } = statusQueues(connection, prefix);
   try {
     const [snapshot, counts, dead] = await Promise.all([
       new IngestManifest(connection, prefix).read(collection),
@@ -38,10 +57,31 @@ export async function readIngestStatus(connection: RedisClient, prefix: string, 
       delayed: counts.delayed ?? 0,
       failed: counts.failed ?? 0,
     };
-    return { snapshot, queue, deadLetters, ...throughput(snapshot), state: stateOf(snapshot, deadLetters.length) };
+    const finalize = snapshot?.finalizedAt === undefined ? await finalizeStatus(finalizeQueue, snapshot) : undefined;
+    return {
+      snapshot,
+      queue,
+      deadLetters,
+      ...throughput(snapshot),
+      ...(finalize ? { finalize } : {}),
+      state: stateOf(snapshot, deadLetters.length, finalize),
+    };
   } finally {
-    await Promise.all([shards.close(), deadLetter.close()]);
+    await Promise.all([shards.close(), deadLetter.close(), finalizeQueue.close()]);
   }
+}
+
+/** The ingest's finalize job, once it has left waiting-children (every shard and the seal are done). */
+async function finalizeStatus(finalizeQueue: Queue, snapshot: IngestSnapshot | undefined): Promise<FinalizeStatus | undefined> {
+  if (snapshot === undefined) return undefined;
+  const job = await finalizeQueue.getJob(finalizeJobId(snapshot.collection, snapshot.fingerprint));
+  if (!job) return undefined;
+  const state = await job.getState();
+  const startedAt = job.processedOn ?? undefined;
+  if (state === 'failed') return { state, startedAt, error: job.failedReason };
+  if (state === 'active') return { state, startedAt };
+  if (state === 'waiting' || state === 'prioritized' || state === 'delayed') return { state: 'waiting' };
+  return undefined; // waiting-children: shards remain; completed: the manifest says finalized
 }
 
 /** The shard and dead-letter queues, for reading (the caller closes them). */
@@ -50,6 +90,7 @@ function statusQueues(connection: RedisClient, prefix: string) {
   return {
     shards: new Queue(QUEUES.shards, bullmqOptions),
     deadLetter: new Queue<DeadLetterData>(QUEUES.deadLetter, bullmqOptions),
+    finalizeQueue: new Queue(QUEUES.finalize, bullmqOptions),
   };
 }
 
@@ -68,10 +109,16 @@ export function throughput(
   return { passagesPerSecond: rate, etaSeconds: snapshot.sealed && !done && rate > 0 ? remaining / rate : undefined };
 }
 
-function stateOf(snapshot: IngestSnapshot | undefined, deadLetters: number): IngestStatus['state'] {
+function stateOf(
+  snapshot: IngestSnapshot | undefined,
+  deadLetters: number,
+  finalize: FinalizeStatus | undefined,
+): IngestStatus['state'] {
   if (!snapshot) return 'unknown';
   if (snapshot.finalizedAt !== undefined) return 'finalized';
+  if (finalize?.state === 'failed') return 'finalize-failed';
   if (deadLetters > 0) return 'stalled-on-failures';
+  if (finalize !== undefined) return 'finalizing';
   return snapshot.sealed ? 'embedding' : 'enqueuing';
 }
 
@@ -81,7 +128,7 @@ function stateOf(snapshot: IngestSnapshot | undefined, deadLetters: number): Ing
  * parent still waits for these children, so finalize runs once they succeed.
  */
 export async function replayFailedShards(connection: RedisClient, prefix: string, collection: string): Promise<number> {
-  const { shards, deadLetter } = statusQueues(connection, prefix);
+  const { shards, deadLetter, finalizeQueue } = statusQueues(connection, prefix);
   try {
     let replayed = 0;
     for (const job of await shards.getFailed(0, -1)) {
@@ -99,6 +146,6 @@ export async function replayFailedShards(connection: RedisClient, prefix: string
     }
     return replayed;
   } finally {
-    await Promise.all([shards.close(), deadLetter.close()]);
+    await Promise.all([shards.close(), deadLetter.close(), finalizeQueue.close()]);
   }
 }

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { nonNegativeIntFlag, positiveIntFlag, type EmbedlineEnv } from '@embedline/config';
 import { openCorpus, RejectsWriter, type RejectedRecord } from '@embedline/corpus';
-import { DEFAULT_SHARD_RETRY, ingestCorpus, readIngestStatus, replayFailedShards, type IngestProgress } from '@embedline/pipeline';
+import { DEFAULT_SHARD_RETRY, ingestCorpus, readIngestStatus, replayFailedShards, type IngestProgress, type IngestStatus } from '@embedline/pipeline';
 import { parseCollectionName, type RedisClient } from '@embedline/queue';
 import { openStore } from '@embedline/store';
 import { checkRedisFlags, connectRedis, formatDuration, withRedisOptions, type RedisFlags } from '../options.ts';
@@ -143,7 +143,7 @@ function payload(p: IngestProgress, started: number) {
   };
 }
 
-/** Polls the collection's status until finalize has run (or shards are stuck in the dead-letter queue). */
+/** Polls the collection's status until finalize has run (or failed, or shards are stuck in the dead-letter queue). */
 async function follow(connection: RedisClient, prefix: string, collection: string, progress: boolean) {
   const bar = progress && process.stderr.isTTY ? new SingleBar({ format: FOLLOW_FORMAT, etaBuffer: 20 }) : undefined;
   for (;;) {
@@ -153,7 +153,8 @@ async function follow(connection: RedisClient, prefix: string, collection: strin
       if (!bar.isActive) bar.start(s.acceptedRecords, 0, { rate: '0' });
       bar.update(s.doneRecords, { rate: (status.passagesPerSecond ?? 0).toFixed(0) });
     }
-    if (status.state === 'finalized' || status.state === 'stalled-on-failures' || status.state === 'unknown') {
+    const over: IngestStatus['state'][] = ['finalized', 'stalled-on-failures', 'finalize-failed', 'unknown'];
+    if (over.includes(status.state)) {
       bar?.stop();
       console.log(formatStatus(collection, status, prefix));
       if (status.state !== 'finalized') process.exitCode = 2;

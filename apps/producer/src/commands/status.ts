@@ -38,6 +38,12 @@ export function formatStatus(collection: string, status: IngestStatus, prefix: s
     lines.push(`  throughput   ${status.passagesPerSecond.toFixed(0)} passages/s${eta}`);
   }
   if (s.finalizedAt !== undefined) lines.push(`  finalized    ${new Date(s.finalizedAt).toISOString()}: ${s.storedCount} points stored`);
+  const finalize = status.finalize;
+  if (finalize?.state === 'waiting') lines.push('  finalize     queued: waiting for a worker that consumes the finalize queue');
+  if (finalize?.state === 'active') lines.push(`  finalize     running since ${new Date(finalize.startedAt ?? Date.now()).toISOString()}`);
+  if (finalize?.state === 'failed') {
+    lines.push(`  FAILED       finalize: ${finalize.error ?? 'no reason recorded'} (fix the cause, then re-run the same ingest: it finalizes again)`);
+  }
   for (const dead of status.deadLetters) {
     lines.push(`  FAILED       shard ${dead.shardIndex} after ${dead.attempts} attempts: ${dead.error} (replay: ingest --replay-failed)`);
   }

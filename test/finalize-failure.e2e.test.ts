@@ -1,0 +1,124 @@
+/**
+ * Finalize runs, and fails, after every shard is done. Real parts but for the failure itself: a private
+ * redis-server, BullMQ, the ONNX encoder (tiny fixture model), LanceDB in a temp folder behind a store whose
+ * finalize waits for the test, then fails as a store out of disk would.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { BUNDLED_REFERENCE_MODEL_DIR, Encoder } from '@embedline/encoder';
+import { ingestCorpus } from '@embedline/pipeline';
+import { LanceDbStore } from '@embedline/store';
+import { writeTsvCorpus } from './support/corpus-files.ts';
+import { FlakyStore } from './support/flaky-store.ts';
+import { InProcessPipeline } from './support/in-process-pipeline.ts';
+import { PrivateRedis } from './support/private-redis.ts';
+import { runApp } from './support/processes.ts';
+
+const quiet = { info: () => undefined, warn: () => undefined };
+
+/** A store whose finalize waits until `release()`, then fails until `healFinalize()`. */
+class FailingFinalizeStore extends FlakyStore {
+  private released!: () => void;
+  private readonly gate = new Promise<void>((resolve) => (this.released = resolve));
+  private finalizeHealed = false;
+
+  release(): void {
+    this.released();
+  }
+
+  healFinalize(): void {
+    this.finalizeHealed = true;
+  }
+
+  override async finalize(name: string): Promise<void> {
+    await this.gate;
+    if (!this.finalizeHealed) throw new Error('No space left on device (simulated)');
+    await super.finalize(name);
+  }
+}
+
+describe('finalize fails', { timeout: 300_000 }, () => {
+  let redis: PrivateRedis;
+  let dir: string;
+  let encoder: Encoder;
+  before(async () => {
+    redis = await PrivateRedis.start();
+    dir = mkdtempSync(join(tmpdir(), 'embedline-finalize-'));
+    encoder = await Encoder.load({ modelDir: BUNDLED_REFERENCE_MODEL_DIR, intraOpThreads: 1 }, quiet);
+  });
+  after(async () => {
+    await encoder.close();
+    await redis.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A 200-passage corpus (2 shards) for `collection`, one worker on a store whose finalize waits, then fails. */
+  function scenario(collection: string) {
+    const corpus = join(dir, `${collection}.tsv`);
+    writeTsvCorpus(corpus, 200);
+    const store = new FailingFinalizeStore(new LanceDbStore({ uri: join(dir, collection) }), () => false);
+    const pipeline = new InProcessPipeline(redis.url);
+    pipeline.startWorkers({ encoder, store, concurrency: 1 });
+    const ingest = () =>
+      ingestCorpus({
+        corpus,
+        collection,
+        shardSize: 100,
+        inline: false,
+        highWaterMark: 100,
+        addChunk: 50,
+        connection: pipeline.connection,
+        prefix: pipeline.prefix,
+        store,
+      });
+    const close = async () => {
+      store.release(); // a finalize still held would hold the worker's close
+      await pipeline.close();
+      await store.close();
+    };
+    return { store, pipeline, ingest, close };
+  }
+
+  test('status says finalizing while it runs, and finalize-failed with its error once it has failed', async () => {
+    const { store, pipeline, ingest, close } = scenario('shown');
+    const cli = () =>
+      runApp('producer', ['status', 'shown'], {
+        EMBEDLINE_REDIS_URL: redis.url,
+        EMBEDLINE_QUEUE_PREFIX: pipeline.prefix,
+      });
+    try {
+      await ingest();
+      const running = await pipeline.waitForStatus(
+        'shown',
+        'finalize running',
+        (s) => s.finalize?.state === 'active',
+        60_000,
+      );
+      assert.equal(running.state, 'finalizing');
+      assert.equal(running.snapshot?.doneShards, 2);
+      assert.match((await cli()).output, /shown: finalizing\n[\s\S]*finalize {5}running since \d{4}-/);
+
+      store.release();
+      const failed = await pipeline.waitForStatus(
+        'shown',
+        'finalize failed',
+        (s) => s.finalize?.state === 'failed',
+        60_000,
+      );
+      assert.equal(failed.state, 'finalize-failed');
+      assert.equal(failed.finalize?.error, 'No space left on device (simulated)');
+      const shown = await cli();
+      assert.equal(shown.code, 0, shown.output);
+      assert.match(shown.output, /shown: finalize-failed/);
+      assert.match(
+        shown.output,
+        /FAILED {7}finalize: No space left on device \(simulated\) \(fix the cause, then re-run the same ingest: it finalizes again\)/,
+      );
+    } finally {
+      await close();
+    }
+  });
+});
