@@ -15,7 +15,7 @@ import { writeTsvCorpus } from './support/corpus-files.ts';
 import { FlakyStore } from './support/flaky-store.ts';
 import { InProcessPipeline } from './support/in-process-pipeline.ts';
 import { PrivateRedis } from './support/private-redis.ts';
-import { runApp } from './support/processes.ts';
+import { runApp, waitFor } from './support/processes.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 
@@ -117,6 +117,33 @@ describe('finalize fails', { timeout: 300_000 }, () => {
         shown.output,
         /FAILED {7}finalize: No space left on device \(simulated\) \(fix the cause, then re-run the same ingest: it finalizes again\)/,
       );
+    } finally {
+      await close();
+    }
+  });
+
+  test('re-running the same ingest after a failed finalize embeds nothing again and finalizes, counting every passage', async () => {
+    const { store, pipeline, ingest, close } = scenario('rerun');
+    try {
+      await ingest();
+      store.release();
+      await waitFor(
+        'the failed finalize',
+        async () =>
+          pipeline.log.error.some((m) => /^finalize .*: No space left on device/.test(m)) || undefined,
+      );
+      store.healFinalize();
+      const again = await ingest();
+      assert.equal(again.skippedShards, 2, 'no shard is embedded again');
+      assert.equal(again.enqueuedShards, 0);
+      const finalized = await pipeline.waitForStatus(
+        'rerun',
+        'finalized, or finalize failed again',
+        (s) => s.snapshot?.finalizedAt !== undefined || pipeline.log.error.length > 1,
+        60_000,
+      );
+      assert.deepEqual(pipeline.log.error.slice(1), [], 'finalize failed only the first time');
+      assert.equal(finalized.snapshot?.storedCount, 200);
     } finally {
       await close();
     }

@@ -136,13 +136,18 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     // Read up to the first shard before writing anything: a corpus that yields none leaves no ingest behind.
     const first = await plan.next();
     if (first.done) return { ...progress, position: size, fingerprint, alreadyFinalized: false };
-    if (existing && (await existing.getState()) === 'failed') await existing.remove({ removeChildren: false });
+    const sealId = sealJobId(options.collection, fingerprint);
+    if (existing && (await existing.getState()) === 'failed') {
+      // Finalize failed: a new parent runs it again. The old seal goes too: completed, it would release the new
+      // parent at once, before this run has written the totals into it (finalize then expected 0 records).
+      await existing.remove({ removeChildren: false });
+      await shards.remove(sealId);
+    }
     await manifest.begin(options.collection, fingerprint, options.corpus);
     const appendFirstWrites = await manifest.appendFirstWrites(options.collection, async () => {
       const info = await options.store.describe(options.collection);
       return info === undefined || info.count === 0;
     });
-    const sealId = sealJobId(options.collection, fingerprint);
     await ensureFlowParent(flows, options, fingerprint, parentId, sealId);
 
     await enqueueShards(shards, options, prepend(first.value, plan), progress, {
