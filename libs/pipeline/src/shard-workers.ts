@@ -5,6 +5,7 @@ import {
   QUEUES,
   deadLetterJobId,
   finalizeJobSchema,
+  logRedisOutages,
   queueOptions,
   shardQueueJobSchema,
   type DeadLetterData,
@@ -69,8 +70,9 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
   const bullmqOptions = queueOptions(options.connection, options.prefix);
   const manifest = new IngestManifest(options.connection, options.prefix);
   const deadLetter = new Queue<DeadLetterData>(QUEUES.deadLetter, bullmqOptions);
+  const stopOutageLog = logOutages(options);
   // Without a listener BullMQ prints each Redis error of the queue as a raw stack trace (one per reconnect).
-  deadLetter.on('error', (error) => options.log.warn(`dead-letter queue: ${error.message}`));
+  deadLetter.on('error', logQueueError(options.log, 'warn', 'dead-letter queue'));
   const collections = new Set<string>();
   const dimension = options.encoder?.describe().dimension;
 
@@ -91,7 +93,49 @@ export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
     close: async () => {
       await Promise.all(workers.map((worker) => worker.close()));
       await deadLetter.close();
+      stopOutageLog();
     },
+  };
+}
+
+/**
+ * A Redis outage as a few lines, not one per reconnect attempt of each of the process's connections (a
+ * worker logged ~7 error lines a second while Redis was down): the first failure (warn), a reminder every
+ * minute while it lasts, and one line once the shared connection is ready again.
+ */
+function logOutages({ connection, log }: ShardWorkersOptions): () => void {
+  return logRedisOutages(connection, {
+    warn: ({ err }, message) => log.warn(`${message}: ${err instanceof Error ? err.message : String(err)}`),
+    info: ({ failedAttempts, outageMs }, message) =>
+      log.info(`${message} after ${(outageMs / 1000).toFixed(1)} s (${failedAttempts} failed attempts)`),
+  });
+}
+
+/** Node's codes for a connection that could not be made or was lost. */
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/** Whether a queue's error is its Redis connection failing (logOutages says those), not something to look into. */
+function isRedisConnectionError(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== undefined && CONNECTION_ERROR_CODES.has(code)) return true;
+  // ioredis's own words for a command on a connection that is down.
+  return /^Connection is closed\.?$|^Stream isn't writeable/.test(error.message);
+}
+
+/** A BullMQ queue's or worker's `error` listener: connection failures are left to logOutages. */
+function logQueueError(log: ShardWorkersOptions['log'], level: 'warn' | 'error', source: string) {
+  return (error: Error) => {
+    if (!isRedisConnectionError(error)) log[level](`${source}: ${error.message}`);
   };
 }
 
@@ -150,7 +194,7 @@ function startEmbedding(
   shardWorker.on('failed', (job, error) => {
     if (job) void moveToDeadLetterIfFinal(job, error, deadLetter, options.log, options.metrics);
   });
-  shardWorker.on('error', (error) => options.log.error(`shard worker: ${error.message}`));
+  shardWorker.on('error', logQueueError(options.log, 'error', 'shard worker'));
   return shardWorker;
 }
 
@@ -173,7 +217,7 @@ function startFinalizing(options: ShardWorkersOptions, shared: Shared): Worker {
     { ...shared.bullmqOptions, concurrency: 1 },
   );
   finalizeWorker.on('failed', (job, error) => options.log.error(`finalize ${job?.id}: ${error.message}`));
-  finalizeWorker.on('error', (error) => options.log.error(`finalize worker: ${error.message}`));
+  finalizeWorker.on('error', logQueueError(options.log, 'error', 'finalize worker'));
   return finalizeWorker;
 }
 
