@@ -125,6 +125,13 @@ describe('embedline-producer: bad input', { timeout: 120_000 }, () => {
     assert.equal(JSON.parse(json.stdout).state, 'unknown');
   });
 
+  test('--replay-failed for a collection with no ingest is an error naming the prefix, not "re-queued 0"', async () => {
+    assertOneLineError(
+      await producer(['ingest', join(dir, 'any.tsv'), '--collection', 'nosuch', '--replay-failed'], env),
+      /^embedline-producer: nosuch: no ingest recorded in this Redis under the prefix "producer-test"; run `ingest` .*; nothing to replay$/,
+    );
+  });
+
   test('Redis not answering at EMBEDLINE_REDIS_URL: one line naming it, in bounded time', async () => {
     const started = Date.now();
     const result = await producer(['status', 'anything'], {

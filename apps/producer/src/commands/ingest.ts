@@ -57,8 +57,7 @@ export function ingestCommand(env: EmbedlineEnv): Command {
     const store = await openStore(env);
     try {
       if (flags.replayFailed) {
-        const replayed = await replayFailedShards(connection, flags.prefix, collection);
-        console.log(`re-queued ${replayed} failed shard(s) of ${collection}`);
+        await replayFailed(connection, flags.prefix, collection);
         return;
       }
       if (flags.resume) console.log(formatStatus(collection, await readIngestStatus(connection, flags.prefix, collection), flags.prefix));
@@ -69,6 +68,15 @@ export function ingestCommand(env: EmbedlineEnv): Command {
       await connection.quit();
     }
   });
+}
+
+/** `--replay-failed`: a collection with no ingest here is an error (a typo, another Redis or prefix), as for `status`. */
+async function replayFailed(connection: RedisClient, prefix: string, collection: string): Promise<void> {
+  const status = await readIngestStatus(connection, prefix, collection);
+  if (status.snapshot === undefined) throw new Error(`${formatStatus(collection, status, prefix)}; nothing to replay`);
+  const replayed = await replayFailedShards(connection, prefix, collection);
+  const finalizeFailed = status.finalize?.state === 'failed' ? `; its finalize failed (${status.finalize.error}): re-run the ingest without --replay-failed to finalize again` : '';
+  console.log(`re-queued ${replayed} failed shard(s) of ${collection}${finalizeFailed}`);
 }
 
 async function runIngest(
