@@ -87,14 +87,13 @@ describe('pipeline end to end', { timeout: 600_000 }, () => {
       assert.doesNotMatch(finalizer.output(), /encoder ready|stored \d+ passages/, 'the finalizer embeds nothing');
       assert.doesNotMatch(embedder.output(), /finalized/, 'the embedder finalizes nothing');
       assert.match(embedder.output(), /stored 250 passages/);
-      // Nothing accepted, so no shard and no collection: the finalizer, which has no model and so no dimension to
-      // create one with, records the ingest as finalized with nothing stored.
+      // Nothing accepted: an error, and no ingest for the workers to finalize.
       const empty = join(dir, 'roles-empty.tsv');
       writeFileSync(empty, 'not-a-number\tbad id\n');
       const none = await runApp('producer', ['ingest', empty, '--collection', 'roles-empty', '--no-progress', '--follow'], env);
-      assert.equal(none.code, 0, none.output);
-      assert.match(none.output, /accepted 0 passages, rejected 1/);
-      assert.match(finalizer.output(), /collection roles-empty finalized: 0 points stored/);
+      assert.equal(none.code, 1, none.output);
+      assert.match(none.output, /no passage to ingest into roles-empty: all 1 records were rejected .*; nothing was enqueued/);
+      assert.doesNotMatch(finalizer.output(), /roles-empty/);
     } finally {
       assert.deepEqual(await Promise.all([stopApp(embedder), stopApp(finalizer)]), [0, 0]);
     }
