@@ -784,6 +784,18 @@ describe('query API routes', { timeout: 300_000 }, () => {
         assert.equal(detail.statusCode, 200);
         assert.equal(detail.json().ingest.state, 'unavailable');
         assert.equal((await down.inject('/metrics')).statusCode, 200);
+        // The queue dashboard's data: a 503 in the API's error body, not Bull Board's 500.
+        const board = await down.inject({
+          url: '/admin/queues/api/queues',
+          headers: { 'x-api-key': ADMIN_KEY },
+        });
+        assertError(
+          board,
+          503,
+          /^the queue dashboard needs Redis, which is not connected \(\w+\); retry after 5 s$/,
+        );
+        assert.equal(board.json().code, 'redis_unavailable');
+        assert.equal(board.headers['retry-after'], '5');
       } finally {
         await down.close();
       }
