@@ -647,7 +647,15 @@ describe('query API routes', { timeout: 300_000 }, () => {
             headers: { 'x-api-key': key },
             payload: { query: 'wave' },
           });
-        assert.equal((await call(READ_KEY)).statusCode, 200);
+        // Bad requests spend the budget too.
+        const bad = await limited.inject({
+          method: 'POST',
+          url: '/v1/search',
+          headers: { 'x-api-key': READ_KEY },
+          payload: { query: 'wave', top_k: 0 },
+        });
+        assert.equal(bad.statusCode, 400);
+        assert.equal(bad.headers['x-ratelimit-remaining'], '2');
         assert.equal((await call(READ_KEY)).statusCode, 200);
         // One budget for all the paid routes, not one per route.
         const list = () => limited.inject({ url: '/v1/collections', headers: { 'x-api-key': READ_KEY } });

@@ -23,6 +23,9 @@ export interface RouteContext {
   readonly keyring: ApiKeyring;
   readonly limits: TextLimits;
   readonly defaultCollection?: string;
-  /** The preHandler of the routes callers pay for: one budget per key (or address), shared by them all. */
+  /**
+   * The rate limit of the routes callers pay for (their preValidation hook: after auth, before the body is
+   * judged, so that bad requests count too): one budget per key (or address), shared by them all.
+   */
   readonly rateLimit: preHandlerAsyncHookHandler;
 }

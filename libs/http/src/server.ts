@@ -184,8 +184,9 @@ async function registerAccessControl(
   }
   await app.register(rateLimit, {
     global: false,
-    // After auth (onRequest), so that the limit is per key; callers without keys are limited per address.
-    hook: 'preHandler',
+    // Run by the routes as their preValidation hook (below): after auth (onRequest), so that the limit is
+    // per key (callers without keys are limited per address), and before validation, so that it counts
+    // invalid requests as well.
     keyGenerator: (request) => request.caller?.keyId ?? request.ip,
     errorResponseBuilder: (request, { max, ttl }) =>
       new ApiError(

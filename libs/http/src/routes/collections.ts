@@ -55,7 +55,7 @@ export async function collectionRoutes(app: FastifyInstance, ctx: RouteContext):
     '/v1/collections',
     {
       onRequest: read,
-      preHandler: ctx.rateLimit,
+      preValidation: ctx.rateLimit,
       schema: {
         summary: 'List collections',
         tags: ['collections'],
@@ -83,7 +83,7 @@ export async function collectionRoutes(app: FastifyInstance, ctx: RouteContext):
     '/v1/collections/:name',
     {
       onRequest: read,
-      preHandler: ctx.rateLimit,
+      preValidation: ctx.rateLimit,
       schema: {
         summary: 'Describe a collection',
         description: 'Point count, dimension, distance, and the ingest status from the Redis manifest.',

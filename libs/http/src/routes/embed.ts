@@ -26,7 +26,7 @@ export async function embedRoutes(app: FastifyInstance, ctx: RouteContext): Prom
     '/v1/embed',
     {
       onRequest: requireScope(ctx.keyring, 'read'),
-      preHandler: ctx.rateLimit,
+      preValidation: ctx.rateLimit,
       schema: {
         summary: 'Embed texts',
         description:

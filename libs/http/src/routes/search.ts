@@ -34,7 +34,7 @@ export async function searchRoutes(app: FastifyInstance, ctx: RouteContext): Pro
     '/v1/search',
     {
       onRequest: requireScope(ctx.keyring, 'read'),
-      preHandler: ctx.rateLimit,
+      preValidation: ctx.rateLimit,
       schema: {
         summary: 'Semantic search',
         description:
