@@ -76,6 +76,19 @@ describe('embedline-api: bad settings at start', { timeout: 120_000 }, () => {
     );
   });
 
+  test('a CORS origin that could never match (a trailing slash, a path) is refused before the model loads', async () => {
+    const { code, stderr } = await api({
+      EMBEDLINE_API_CORS_ORIGINS: 'https://app.example.com/',
+      EMBEDLINE_MODEL_DIR: '/nonexistent-model',
+    });
+    assert.equal(code, 1, stderr);
+    assert.equal(
+      stderr.trim(),
+      'embedline-api: EMBEDLINE_API_CORS_ORIGINS: "https://app.example.com/" is not an origin: scheme://host[:port], ' +
+        'no path or trailing slash, or * (did you mean https://app.example.com?)',
+    );
+  });
+
   test('a port in use is one line naming the address and its settings', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

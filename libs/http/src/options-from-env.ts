@@ -13,6 +13,7 @@ export function apiOptionsFromEnv(env: EmbedlineEnv, publicDir?: string): ApiOpt
   checkKeyLengths(env.EMBEDLINE_API_ADMIN_KEYS, 'EMBEDLINE_API_ADMIN_KEYS: key');
   checkKeyLengths(fromFile.read, `API keys file ${path}: read key`);
   checkKeyLengths(fromFile.admin, `API keys file ${path}: admin key`);
+  checkOrigins(env.EMBEDLINE_API_CORS_ORIGINS);
   return {
     readKeys: [...env.EMBEDLINE_API_READ_KEYS, ...fromFile.read],
     adminKeys: [...env.EMBEDLINE_API_ADMIN_KEYS, ...fromFile.admin],
@@ -39,4 +40,26 @@ function checkKeyLengths(keys: readonly string[], what: string): void {
       );
     }
   });
+}
+
+/**
+ * Browsers send `Origin: https://app.example` and CORS compares it as a string: an entry with a path or a
+ * trailing slash (`https://app.example/`) would never match, silently. `*` allows any origin.
+ */
+function checkOrigins(origins: readonly string[]): void {
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: string | undefined;
+    try {
+      parsed = new URL(origin).origin;
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed !== origin) {
+      const hint = parsed === undefined || parsed === 'null' ? '' : ` (did you mean ${parsed}?)`;
+      throw new RangeError(
+        `EMBEDLINE_API_CORS_ORIGINS: "${origin}" is not an origin: scheme://host[:port], no path or trailing slash, or *${hint}`,
+      );
+    }
+  }
 }
