@@ -89,6 +89,28 @@ describe('embedline-api: bad settings at start', { timeout: 120_000 }, () => {
     );
   });
 
+  test('Qdrant without QDRANT_URL is named before the model loads', async () => {
+    const { code, stderr } = await api({
+      EMBEDLINE_STORE: 'qdrant',
+      EMBEDLINE_MODEL_DIR: '/nonexistent-model',
+    });
+    assert.equal(code, 1, stderr);
+    assert.match(stderr.trim(), /^embedline-api: EMBEDLINE_STORE=qdrant needs QDRANT_URL/);
+  });
+
+  test('a store that does not answer at start is a warning naming it', async () => {
+    const { code, log } = await startAndStop({ EMBEDLINE_STORE: 'qdrant', QDRANT_URL: 'http://127.0.0.1:9' });
+    assert.equal(code, 0, log);
+    assert.ok(
+      warnings(log).some((line) =>
+        /^Qdrant at http:\/\/127\.0\.0\.1:9 \(QDRANT_URL\) (did not answer within 5 s|does not answer \(.+\)): \/readyz says so/.test(
+          line,
+        ),
+      ),
+      log,
+    );
+  });
+
   test('a port in use is one line naming the address and its settings', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

@@ -21,8 +21,8 @@ async function main(): Promise<void> {
   checkRedisSettings(redisSettings); // before the model loads: a bad setting fails at once
   const log = createLogger('api');
   const options = apiOptionsFromEnv(env, PUBLIC_DIR); // keys checked here, before the model loads
+  const store = await openStore(env); // no I/O yet: a missing setting (QDRANT_URL) fails before the model loads
   const encoder = await openEncoder(env, { log });
-  const store = await openStore(env);
   await reportCollections(store, env, log);
   // One retry per command, not BullMQ's "wait forever": a Redis outage must fail a status read, never
   // hang a request.
@@ -65,8 +65,10 @@ async function reportCollections(store: VectorStore, env: EmbedlineEnv, log: Log
   try {
     const timeout = new Promise<never>((_, reject) => setTimeout(reject, 5000).unref());
     names = await Promise.race([store.listCollections(), timeout]);
-  } catch {
-    return; // a store that does not answer shows in /readyz and in each request's 503
+  } catch (error) {
+    const why = error === undefined ? 'did not answer within 5 s' : `does not answer (${(error as Error).message})`;
+    log.warn(`${where} ${why}: /readyz says so, and searches answer 503, until it does`);
+    return;
   }
   const fallback = env.EMBEDLINE_API_DEFAULT_COLLECTION;
   if (names.length === 0) {
