@@ -64,10 +64,13 @@ export function installErrorHandling(app: FastifyInstance): void {
       return reply
         .code(405)
         .header('allow', allowed.join(', '))
-        .send(body(405, 'method_not_allowed', `${request.method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`));
+        .send(
+          body(405, 'method_not_allowed', `${request.method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`),
+        );
     }
     const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : undefined;
-    const hint = trimmed !== undefined && routes.methodsOf(trimmed).length > 0 ? `; did you mean ${trimmed}?` : ' (see /docs)';
+    const hint =
+      trimmed !== undefined && routes.methodsOf(trimmed).length > 0 ? `; did you mean ${trimmed}?` : ' (see /docs)';
     return reply.code(404).send(body(404, 'not_found', `no route ${request.method} ${path}${hint}`));
   });
 }
