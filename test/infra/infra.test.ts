@@ -298,6 +298,16 @@ describe('ports, probes and scrape annotations match the apps', () => {
     assert.equal(container.readinessProbe?.httpGet?.path, '/readyz');
   });
 
+  test("the API's pods keep serving while endpoints are removed, then get the time to drain", () => {
+    const preStop = container.lifecycle?.preStop?.sleep?.seconds ?? 0;
+    assert.ok(preStop >= 3, `a preStop sleep of a few seconds (got ${preStop})`);
+    const env = containerEnvironment(container, objects, kustomization);
+    const drainMs = Number(effectiveValue(env, 'EMBEDLINE_API_SHUTDOWN_GRACE_MS'));
+    // Kubernetes' default grace is 30 s; it counts the preStop hook too.
+    const grace = template?.spec.terminationGracePeriodSeconds ?? 30;
+    assert.ok(grace > preStop + drainMs / 1000, `terminationGracePeriodSeconds ${grace} <= preStop ${preStop} s + drain ${drainMs} ms`);
+  });
+
   test('the producer image exposes no port', () => {
     const instructions = parseDockerfile('infra/docker/producer.Dockerfile').stages.flatMap((s) => s.instructions);
     assert.deepEqual(instructions.filter((i) => i.keyword === 'EXPOSE'), []);

@@ -40,6 +40,7 @@ export interface Container {
   readonly livenessProbe?: Probe;
   readonly readinessProbe?: Probe;
   readonly startupProbe?: Probe;
+  readonly lifecycle?: { readonly preStop?: { readonly sleep?: { readonly seconds: number } } };
 }
 
 export interface PodTemplate {
@@ -47,7 +48,7 @@ export interface PodTemplate {
     readonly labels?: Record<string, string>;
     readonly annotations?: Record<string, string>;
   };
-  readonly spec: { readonly containers: Container[] };
+  readonly spec: { readonly containers: Container[]; readonly terminationGracePeriodSeconds?: number };
 }
 
 export interface Kustomization {
