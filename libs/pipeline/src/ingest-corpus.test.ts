@@ -3,8 +3,19 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { Queue } from 'bullmq';
 import { CorpusError } from '@embedline/corpus';
-import type { RedisClient } from '@embedline/queue';
+import {
+  IngestManifest,
+  QUEUES,
+  createRedisConnection,
+  queueOptions,
+  sealJobId,
+  shardKey,
+  type RedisClient,
+} from '@embedline/queue';
+import { PrivateRedis } from '../../../test/support/private-redis.ts';
+import { fingerprintCorpus } from './corpus-fingerprint.ts';
 import { ingestCorpus, type IngestOptions } from './ingest-corpus.ts';
 
 /** Fails the test on any use: a corpus that cannot be read must not reach Redis or the store. */
@@ -63,4 +74,68 @@ describe('ingestCorpus: a corpus that cannot be read fails first, naming it, wit
       });
     });
   }
+});
+
+describe('ingestCorpus beside another run of the same ingest', { timeout: 60_000 }, () => {
+  test('a shard finished while this run waited is not added again (it would be embedded again)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'embedline-ingest-twice-'));
+    const redis = await PrivateRedis.start();
+    const connection = createRedisConnection(redis.url);
+    const prefix = 'ingest-twice';
+    const shards = new Queue(QUEUES.shards, queueOptions(connection, prefix));
+    try {
+      const corpus = join(dir, 'corpus.tsv');
+      writeFileSync(corpus, Array.from({ length: 50 }, (_, i) => `${i}\tpassage ${i}\n`).join(''));
+      const fingerprint = await fingerprintCorpus(corpus);
+      let held!: () => void;
+      const heldBack = new Promise<void>((resolve) => (held = resolve));
+      const ingest = ingestCorpus({
+        corpus,
+        collection: 'twice',
+        shardSize: 10,
+        inline: false,
+        // One job at a time: the run adds shard 0, then waits for a worker to take it.
+        highWaterMark: 1,
+        addChunk: 1,
+        backpressurePollMs: 20,
+        connection,
+        prefix,
+        store: {
+          completedShards: async () => new Map(),
+          recordShard: async () => undefined,
+          describe: async () => undefined,
+        },
+        onProgress: (progress) => progress.waitingForBackpressure && held(),
+      });
+      ingest.catch(() => undefined); // awaited below; a run cut short by the test's end is not an unhandled rejection
+      await heldBack;
+      // Meanwhile workers finish shards 1-4 from the jobs of another run of this ingest, and shard 0 is taken.
+      const manifest = new IngestManifest(connection, prefix);
+      for (let index = 1; index < 5; index++)
+        await manifest.markShardDone('twice', shardKey(fingerprint, index), 10);
+      const [first] = await shards.getWaiting();
+      await first!.remove();
+      // Without the check the run adds shard 1 and waits for a worker to take it, for ever.
+      const summary = await Promise.race([
+        ingest,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('the run is still adding shards that are done')), 10_000).unref(),
+        ),
+      ]);
+      assert.equal(summary.shards, 5);
+      assert.equal(summary.enqueuedShards, 1, 'only shard 0 was added');
+      assert.equal(summary.skippedShards, 4);
+      const waiting = await shards.getWaiting();
+      assert.deepEqual(
+        waiting.map((job) => job.id),
+        [sealJobId('twice', fingerprint)],
+        'no shard job waits, only the seal',
+      );
+    } finally {
+      await shards.close();
+      connection.disconnect(); // a run still waiting fails on it and stops
+      await redis.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -156,6 +156,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
       retry,
       size,
       done: await alreadyDone(options, manifest),
+      manifest,
       parent: { id: parentId, queue: qualifiedQueueName(options.prefix, QUEUES.finalize) },
     });
     await manifest.setTotals(options.collection, {
@@ -193,6 +194,8 @@ interface EnqueueContext {
   readonly size: number;
   /** Keys of the shards finished earlier: not enqueued again. */
   readonly done: ReadonlySet<string>;
+  /** Where workers count the shards they finish (checked again before each add). */
+  readonly manifest: IngestManifest;
   /** The finalize job every shard job is a child of. */
   readonly parent: { readonly id: string; readonly queue: string };
 }
@@ -218,8 +221,17 @@ async function enqueueShards(
       report();
     });
     progress.waitingForBackpressure = false;
-    await shards.addBulk(pending.map((shard) => shardJob(options, context, shard)));
-    progress.enqueuedShards += pending.length;
+    // Shards finished since `done` was read, from jobs another run of this ingest added (one that died, or runs
+    // beside this one): their ids are free again (jobs are removed on completion), so adding them would embed
+    // them again, possibly after finalize.
+    const finished = await context.manifest.areShardsDone(
+      options.collection,
+      pending.map((shard) => shardKey(context.fingerprint, shard.index)),
+    );
+    const fresh = pending.filter((_, i) => !finished[i]);
+    if (fresh.length > 0) await shards.addBulk(fresh.map((shard) => shardJob(options, context, shard)));
+    progress.enqueuedShards += fresh.length;
+    progress.skippedShards += pending.length - fresh.length;
     pending = [];
     report();
   };

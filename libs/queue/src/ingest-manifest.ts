@@ -109,6 +109,13 @@ export class IngestManifest {
     );
   }
 
+  /** For each of `shardKeys`, whether it is counted as done. */
+  async areShardsDone(collection: string, shardKeys: readonly string[]): Promise<boolean[]> {
+    if (shardKeys.length === 0) return [];
+    const found = await this.redis.smismember(this.doneKey(collection), ...shardKeys);
+    return found.map((member) => member === 1);
+  }
+
   /** Shards already counted as done (a producer re-run skips them). */
   async doneShardKeys(collection: string): Promise<Set<string>> {
     return new Set(await this.redis.smembers(this.doneKey(collection)));
