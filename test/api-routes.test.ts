@@ -675,6 +675,34 @@ describe('query API routes', { timeout: 300_000 }, () => {
       }
     });
 
+    test('callers without a key behind a proxy: one budget each with EMBEDLINE_API_TRUST_PROXY, one for all without', async () => {
+      const search = (app: FastifyInstance, client: string) =>
+        app.inject({
+          method: 'POST',
+          url: '/v1/search',
+          remoteAddress: '10.0.0.5', // the ingress
+          headers: { 'x-forwarded-for': client },
+          payload: { query: 'wave' },
+        });
+      for (const [trustProxy, secondClient] of [
+        [['10.0.0.0/8'], 200],
+        [1, 200],
+        [undefined, 429],
+      ] as const) {
+        const open = await fx.server({ readKeys: [], adminKeys: [], rateLimitPerMinute: 1, trustProxy });
+        try {
+          assert.equal((await search(open, '203.0.113.1')).statusCode, 200);
+          assert.equal(
+            (await search(open, '203.0.113.2')).statusCode,
+            secondClient,
+            `trustProxy ${trustProxy}`,
+          );
+        } finally {
+          await open.close();
+        }
+      }
+    });
+
     test('CORS: configured origins get the headers, others do not', async () => {
       const open = await fx.server({ corsOrigins: ['https://app.example'] });
       try {

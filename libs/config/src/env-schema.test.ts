@@ -63,6 +63,18 @@ describe('loadEnv', () => {
     assert.throws(() => loadEnv({ EMBEDLINE_API_DEFAULT_COLLECTION: 'a:b' }), /EMBEDLINE_API_DEFAULT_COLLECTION/);
   });
 
+  test('API behind a proxy: EMBEDLINE_API_TRUST_PROXY is false, true, a hop count or proxy addresses; anything else is named', () => {
+    const trust = (value?: string) => loadEnv(value === undefined ? {} : { EMBEDLINE_API_TRUST_PROXY: value }).EMBEDLINE_API_TRUST_PROXY;
+    assert.equal(trust(), false);
+    assert.equal(trust('true'), true);
+    assert.equal(trust('false'), false);
+    assert.equal(trust('2'), 2);
+    assert.deepEqual(trust(' 10.0.0.0/8, loopback ,fd00::/8,192.168.1.7 '), ['10.0.0.0/8', 'loopback', 'fd00::/8', '192.168.1.7']);
+    assert.throws(() => trust(''), /EMBEDLINE_API_TRUST_PROXY: expected true, false, a number of proxy hops, .*, got an empty value$/);
+    assert.throws(() => trust('10.0.0.0/33,ingress'), /EMBEDLINE_API_TRUST_PROXY: .*; not one of those: "10\.0\.0\.0\/33", "ingress"$/);
+    assert.throws(() => trust('yes'), /EMBEDLINE_API_TRUST_PROXY: .*not one of those: "yes"$/);
+  });
+
   test('Redis: one node by default; cluster mode and a {hash tag} prefix are accepted, bad prefixes named', () => {
     const defaults = loadEnv({});
     assert.equal(defaults.EMBEDLINE_REDIS_CLUSTER, false);

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { wholeNumber } from './number-flags.ts';
 
@@ -25,6 +26,40 @@ const splitList = (value: string): string[] =>
     .filter((item) => item.length > 0);
 const list = z.string().default('').transform(splitList);
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+
+/** proxy-addr's names for address ranges (what Fastify's trustProxy takes beside addresses and CIDRs). */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An IPv4/IPv6 address, optionally with a /prefix of the right size. */
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', prefix, extra] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  const bits = wholeNumber(prefix);
+  return bits >= 0 && bits <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * Whose X-Forwarded-For to believe for the client's address (the rate limit of callers without a key, request
+ * logs): `false` (unset: the socket's peer), `true` (every hop: only when the port is reachable through the
+ * proxy alone), a number of hops, or comma-separated proxy addresses, CIDRs or `loopback`/`linklocal`/`uniquelocal`.
+ */
+const trustProxy = z.string().transform((value, ctx): boolean | number | string[] => {
+  const text = value.trim();
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d+$/.test(text)) return wholeNumber(text);
+  const entries = splitList(text);
+  const bad = entries.filter((entry) => !PROXY_RANGE_NAMES.has(entry) && !isAddressOrCidr(entry));
+  if (entries.length > 0 && bad.length === 0) return entries;
+  ctx.addIssue({
+    code: 'custom',
+    message:
+      `expected true, false, a number of proxy hops, or comma-separated proxy addresses, CIDRs or loopback/linklocal/uniquelocal` +
+      (text === '' ? ', got an empty value' : `; not one of those: ${bad.map((entry) => `"${entry}"`).join(', ') || `"${value}"`}`),
+  });
+  return z.NEVER;
+});
 
 /** A comma-separated list of worker queues (`shards`, `finalize`): EMBEDLINE_WORKER_QUEUES and the worker's --queues. */
 export const workerQueuesSchema = z
@@ -110,6 +145,8 @@ export const envSchema = z.object({
   EMBEDLINE_API_CORS_ORIGINS: list,
   /** Requests per minute per API key (per client address without keys). */
   EMBEDLINE_API_RATE_LIMIT: int(1).default(600),
+  /** Behind a proxy or ingress: whose X-Forwarded-For gives the client's address (see trustProxy above); unset = none. */
+  EMBEDLINE_API_TRUST_PROXY: trustProxy.default(false),
   /** The collection searched when a request names none; unset = requests must name one. */
   EMBEDLINE_API_DEFAULT_COLLECTION: z
     .string()

@@ -19,6 +19,7 @@ export function apiOptionsFromEnv(env: EmbedlineEnv, publicDir?: string): ApiOpt
     adminKeys: [...env.EMBEDLINE_API_ADMIN_KEYS, ...fromFile.admin],
     corsOrigins: env.EMBEDLINE_API_CORS_ORIGINS,
     rateLimitPerMinute: env.EMBEDLINE_API_RATE_LIMIT,
+    trustProxy: env.EMBEDLINE_API_TRUST_PROXY,
     defaultCollection: env.EMBEDLINE_API_DEFAULT_COLLECTION,
     maxQueryChars: env.EMBEDLINE_API_MAX_QUERY_CHARS,
     maxBatchQueries: env.EMBEDLINE_API_MAX_BATCH_QUERIES,

@@ -53,6 +53,11 @@ export interface ApiOptions {
   /** Origins CORS allows (`*` for any); empty = no CORS headers. */
   readonly corsOrigins: readonly string[];
   readonly rateLimitPerMinute: number;
+  /**
+   * Whose X-Forwarded-For gives the client's address (Fastify's trustProxy): without it, every caller behind an
+   * ingress has the ingress's address, and callers without a key share one rate-limit budget. Default false.
+   */
+  readonly trustProxy?: boolean | number | readonly string[];
   readonly defaultCollection?: string;
   readonly maxQueryChars: number;
   readonly maxBatchQueries: number;
@@ -79,6 +84,12 @@ function requestForLog(request: FastifyRequest) {
   return { method: request.method, url: request.url, remoteAddress: request.ip, headers: request.headers };
 }
 
+/** ApiOptions.trustProxy as Fastify takes it: its types have no hop count, which is a function of the hop. */
+function fastifyTrustProxy(trust: ApiOptions['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return typeof trust === 'object' ? [...trust] : (trust ?? false);
+}
+
 /** Log paths that could hold a secret: whatever serializer logs request headers gets them censored. */
 export const REDACTED_LOG_PATHS = [
   `req.headers["${API_KEY_HEADER}"]`,
@@ -99,6 +110,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
       { serializers: { req: requestForLog }, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } },
     ) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit,
+    trustProxy: fastifyTrustProxy(options.trustProxy),
     // Strict validation: "10" is not a number and an unknown property is an error, never silently dropped.
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true },
