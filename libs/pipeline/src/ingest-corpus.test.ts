@@ -139,3 +139,51 @@ describe('ingestCorpus beside another run of the same ingest', { timeout: 60_000
     }
   });
 });
+
+describe('ingestCorpus re-run with another shard size', { timeout: 60_000 }, () => {
+  test('is refused, naming the shard and both sizes, before anything is written to Redis', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'embedline-ingest-resized-'));
+    const redis = await PrivateRedis.start();
+    const connection = createRedisConnection(redis.url);
+    try {
+      const corpus = join(dir, 'corpus.tsv');
+      writeFileSync(corpus, Array.from({ length: 50 }, (_, i) => `${i}\tpassage ${i}\n`).join(''));
+      const fingerprint = await fingerprintCorpus(corpus);
+      // A first run with shards of 10 stored shards 0 and 1 (passages 0-19).
+      const ledger = new Map([
+        [shardKey(fingerprint, 0), 10],
+        [shardKey(fingerprint, 1), 10],
+      ]);
+      const rerun = (shardSize: number) =>
+        ingestCorpus({
+          corpus,
+          collection: 'resized',
+          shardSize,
+          inline: false,
+          highWaterMark: 100,
+          addChunk: 10,
+          connection,
+          prefix: 'ingest-resized',
+          store: {
+            completedShards: async () => ledger,
+            recordShard: async () => undefined,
+            describe: async () => undefined,
+          },
+        });
+      await assert.rejects(
+        rerun(20),
+        /corpus\.tsv: shard 0 of this corpus is stored in resized with 10 passages, but a shard size of 20 makes it 20: this ingest began with another shard size .*; re-run it with that one$/,
+      );
+      const keys = (await connection.keys('ingest-resized:*')).filter((key) => !key.endsWith(':meta'));
+      assert.deepEqual(keys, [], 'no ingest recorded, no job added');
+      // With the first run's size it resumes: shards 0 and 1 are skipped.
+      const summary = await rerun(10);
+      assert.equal(summary.skippedShards, 2);
+      assert.equal(summary.enqueuedShards, 3);
+    } finally {
+      await connection.quit();
+      await redis.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

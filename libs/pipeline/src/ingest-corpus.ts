@@ -136,6 +136,9 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     // Read up to the first shard before writing anything: a corpus that yields none leaves no ingest behind.
     const first = await plan.next();
     if (first.done) return { ...progress, position: size, fingerprint, alreadyFinalized: false };
+    // The store's record of finished shards; a re-run with another shard size is refused before anything is written.
+    const ledger = await options.store.completedShards(options.collection);
+    checkShardSize(options, ledger, fingerprint, first.value);
     const sealId = sealJobId(options.collection, fingerprint);
     if (existing && (await existing.getState()) === 'failed') {
       // Finalize failed: a new parent runs it again. The old seal goes too: completed, it would release the new
@@ -155,7 +158,8 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
       appendFirstWrites,
       retry,
       size,
-      done: await alreadyDone(options, manifest),
+      done: await alreadyDone(options, manifest, ledger),
+      ledger,
       manifest,
       parent: { id: parentId, queue: qualifiedQueueName(options.prefix, QUEUES.finalize) },
     });
@@ -194,6 +198,8 @@ interface EnqueueContext {
   readonly size: number;
   /** Keys of the shards finished earlier: not enqueued again. */
   readonly done: ReadonlySet<string>;
+  /** The store's ledger: shard key -> passages stored (see checkShardSize). */
+  readonly ledger: ReadonlyMap<string, number>;
   /** Where workers count the shards they finish (checked again before each add). */
   readonly manifest: IngestManifest;
   /** The finalize job every shard job is a child of. */
@@ -236,6 +242,7 @@ async function enqueueShards(
     report();
   };
   for await (const shard of plan) {
+    checkShardSize(options, context.ledger, context.fingerprint, shard);
     progress.shards += 1;
     progress.acceptedRecords += shard.records;
     progress.position = shard.position;
@@ -264,12 +271,33 @@ function emptyProgress(size: number): MutableProgress {
 }
 
 /** Shards finished earlier: from the store's ledger (durable) and Redis's manifest (fast, may be gone). */
-async function alreadyDone(options: IngestOptions, manifest: IngestManifest): Promise<Set<string>> {
-  const [ledger, counted] = await Promise.all([
-    options.store.completedShards(options.collection),
-    manifest.doneShardKeys(options.collection),
-  ]);
-  return new Set([...ledger.keys(), ...counted]);
+async function alreadyDone(
+  options: IngestOptions,
+  manifest: IngestManifest,
+  ledger: ReadonlyMap<string, number>,
+): Promise<Set<string>> {
+  return new Set([...ledger.keys(), ...(await manifest.doneShardKeys(options.collection))]);
+}
+
+/**
+ * Shard keys are the corpus's fingerprint and the shard's index, so a re-run must cut the corpus as the first run
+ * did: with another --shard-size, shard i would be skipped as done while it covers other passages than the
+ * stored shard i, and finalize would find passages missing. Workers store exactly a shard's accepted records,
+ * so a stored shard of another size than the one planned means the ingest began with another shard size.
+ */
+function checkShardSize(
+  options: IngestOptions,
+  ledger: ReadonlyMap<string, number>,
+  fingerprint: string,
+  shard: PlannedShard,
+): void {
+  const stored = ledger.get(shardKey(fingerprint, shard.index));
+  if (stored === undefined || stored === shard.records) return;
+  throw new Error(
+    `${options.corpus}: shard ${shard.index} of this corpus is stored in ${options.collection} with ${stored} passages, ` +
+      `but a shard size of ${options.shardSize} makes it ${shard.records}: this ingest began with another shard size ` +
+      `(the first run's --shard-size, or EMBEDLINE_SHARD_SIZE); re-run it with that one`,
+  );
 }
 
 /** Creates the finalize parent with its seal child, unless this ingest's parent already waits. */
