@@ -15,6 +15,7 @@ import {
 } from '@embedline/queue';
 import type { ShardLedger, VectorStore } from '@embedline/store';
 import { embedShard, type EmbedShardResult } from './embed-shard.ts';
+import { conciseError } from './error-text.ts';
 import { RemoteCorpusError } from './errors/remote-corpus-error.ts';
 import { ShardMismatchError } from './errors/shard-mismatch-error.ts';
 import { finalizeIngest } from './finalize-ingest.ts';
@@ -181,7 +182,8 @@ function startEmbedding(
         // Retrying cannot help these: fail the shard at once, so it reaches the dead-letter queue with its error.
         if (error instanceof ShardMismatchError) throw new UnrecoverableError(error.message);
         if (error instanceof RemoteCorpusError && !error.retryable) throw new UnrecoverableError(error.message);
-        throw error;
+        // The message the retry's log line, the dead-letter entry and `status` show.
+        throw conciseError(error);
       }
     },
     {
@@ -211,7 +213,7 @@ function startFinalizing(options: ShardWorkersOptions, shared: Shared): Worker {
         return result;
       } catch (error) {
         stop?.({ outcome: 'failed' });
-        throw error;
+        throw conciseError(error); // the reason `status` shows
       }
     },
     { ...shared.bullmqOptions, concurrency: 1 },
