@@ -160,7 +160,9 @@ function startEmbedding(
       const parsed = shardQueueJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`job ${job.id}: malformed shard job: ${parsed.error.message}`);
       if (parsed.data.kind === 'seal') return { sealed: true };
-      await ensureCollection(parsed.data.collection);
+      await ensureCollection(parsed.data.collection).catch((error: unknown) => {
+        throw conciseError(error); // a store that cannot be written fails here first
+      });
       const shardDone = options.metrics?.startShard();
       try {
         const result = await embedShard(parsed.data, {
