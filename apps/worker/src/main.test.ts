@@ -3,6 +3,10 @@
  * usage error naming the flag, before the model loads or Redis is reached.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { runNode, type ProcessResult } from '@embedline/testing';
@@ -56,4 +60,34 @@ describe('embedline-worker: bad flags', { timeout: 120_000 }, () => {
       assert.match(stderr.trim(), expected);
     });
   }
+});
+
+describe('embedline-worker: a store folder it cannot write', { timeout: 60_000 }, () => {
+  test('stops it with one line naming EMBEDLINE_LANCEDB_DIR, before it reaches Redis or says it is ready', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'embedline-worker-store-'));
+    try {
+      const file = join(dir, 'a-file');
+      writeFileSync(file, '');
+      const store = join(file, 'lancedb'); // under a file: no process can create it, root included
+      // Without the check the worker would wait for Redis (nothing on port 1) for ever: 20 s is plenty.
+      const result = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'apps/worker/src/main.ts', '--queues', 'finalize'],
+        {
+          cwd: REPO_ROOT,
+          env: { ...process.env, EMBEDLINE_REDIS_URL: 'redis://127.0.0.1:1', EMBEDLINE_LANCEDB_DIR: store },
+          encoding: 'utf8',
+          timeout: 20_000,
+        },
+      );
+      assert.equal(result.status, 1, result.stdout + result.stderr);
+      assert.equal(
+        result.stderr.trim(),
+        `embedline-worker: EMBEDLINE_LANCEDB_DIR ${store}: the worker cannot write the store there (ENOTDIR)`,
+      );
+      assert.doesNotMatch(result.stdout, /worker ready|Redis/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
