@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { tableFromIPC } from 'apache-arrow';
 import type { FastifyInstance } from 'fastify';
 import { ARROW_STREAM, MAX_TOP_K } from '@embedline/http';
+import { INGEST_STATES } from '@embedline/pipeline';
 import { QdrantStore, toRecordBatch } from '@embedline/store';
 // The store's contract-checked Qdrant fake (validates every request against Qdrant's OpenAPI document).
 import { FakeQdrant } from '../libs/store/src/qdrant/contract/fake-qdrant.ts';
@@ -570,6 +571,11 @@ describe('query API routes', { timeout: 300_000 }, () => {
         'application/json',
         ARROW_STREAM,
       ]);
+      // Every state `status` reports, and the API's own for Redis not answering.
+      const ingest =
+        doc.paths['/v1/collections/{name}'].get.responses['200'].content['application/json'].schema.properties
+          .ingest;
+      assert.deepEqual(ingest.properties.state.enum, [...INGEST_STATES, 'unavailable']);
       const docs = await app.inject('/docs/');
       assert.equal(docs.statusCode, 200);
       assert.match(docs.body, /swagger/i);

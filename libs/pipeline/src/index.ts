@@ -7,7 +7,14 @@ export {
   type IngestSummary,
   type ShardRetryPolicy,
 } from './ingest-corpus.ts';
-export { readIngestStatus, replayFailedShards, type FinalizeStatus, type IngestStatus } from './ingest-status.ts';
+export {
+  INGEST_STATES,
+  readIngestStatus,
+  replayFailedShards,
+  type FinalizeStatus,
+  type IngestState,
+  type IngestStatus,
+} from './ingest-status.ts';
 export {
   startShardWorkers,
   WORKER_QUEUES,

@@ -21,15 +21,20 @@ export interface IngestStatus {
   readonly etaSeconds?: number;
   /** The finalize job, once every shard is done and until the manifest records the collection finalized. */
   readonly finalize?: FinalizeStatus;
-  readonly state:
-    | 'unknown'
-    | 'enqueuing'
-    | 'embedding'
-    | 'finalizing'
-    | 'finalized'
-    | 'stalled-on-failures'
-    | 'finalize-failed';
+  readonly state: IngestState;
 }
+
+/** Every state `status` can report, for schemas that list them (the API's OpenAPI document). */
+export const INGEST_STATES = [
+  'unknown',
+  'enqueuing',
+  'embedding',
+  'finalizing',
+  'finalized',
+  'stalled-on-failures',
+  'finalize-failed',
+] as const;
+export type IngestState = (typeof INGEST_STATES)[number];
 
 export interface FinalizeStatus {
   /** waiting: queued for a worker that consumes the finalize queue; active: running; failed: gave up. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { readIngestStatus } from '@embedline/pipeline';
+import { INGEST_STATES, readIngestStatus } from '@embedline/pipeline';
 import type { CollectionInfo } from '@embedline/store';
 import type { RouteContext } from '../context.ts';
 import { requireScope } from '../auth.ts';
@@ -29,7 +29,7 @@ const ingestSchema = {
   properties: {
     state: {
       type: 'string',
-      enum: ['unknown', 'enqueuing', 'embedding', 'finalized', 'stalled-on-failures', 'unavailable'],
+      enum: [...INGEST_STATES, 'unavailable'],
     },
     detail: { type: 'string' },
     corpus: { type: 'string' },
