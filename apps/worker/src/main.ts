@@ -4,9 +4,6 @@
  * in hand and exits cleanly. It also finalizes ingests, unless `--queues` says otherwise: a fleet runs
  * its GPU workers on `shards` and one worker, with no model loaded, on `finalize`.
  */
-import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   createLogger,
@@ -30,7 +27,7 @@ import {
   type RedisClient,
   type RedisSettings,
 } from '@embedline/queue';
-import { openStore, type VectorStore } from '@embedline/store';
+import { checkStoreWritable, openStore, type VectorStore } from '@embedline/store';
 
 /** Reads the environment inside the catch below, so a bad setting is one line, never a stack trace. */
 async function main(argv: string[]): Promise<void> {
@@ -84,7 +81,7 @@ interface WorkerFlags {
 async function run(flags: WorkerFlags, env: EmbedlineEnv): Promise<void> {
   const redis = { url: flags.redis, cluster: flags.redisCluster, prefix: flags.prefix };
   checkRedisSettings(redis, REDIS_FLAG_NAMES); // before the model loads: a bad setting fails at once
-  await checkStoreWritable(env);
+  await checkStoreWritable(env); // every worker writes the store (shards, or finalize)
   const log = createLogger('worker');
   const metrics = new WorkerMetrics();
   // Up before the model loads (minutes for a large one): liveness answers meanwhile, readiness says "loading".
@@ -123,38 +120,6 @@ async function run(flags: WorkerFlags, env: EmbedlineEnv): Promise<void> {
     await store.close();
     await connection.quit();
   });
-}
-
-/**
- * Every worker writes the embedded store (shards, or finalize): a folder it cannot write (a read-only mount, another
- * owner, a path through a file) stops it with one line naming the setting, instead of a worker that says it is
- * ready and then fails every shard of the ingest into the dead-letter queue.
- */
-async function checkStoreWritable(env: EmbedlineEnv): Promise<void> {
-  const dir = env.EMBEDLINE_LANCEDB_DIR;
-  if (env.EMBEDLINE_STORE !== 'lancedb' || /^[a-z][a-z0-9+.-]*:\/\//i.test(dir)) return; // Qdrant, or an object store
-  try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, constants.W_OK);
-  } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    const why = code === 'ENOENT' ? await nearestFolderProblem(dir) : code;
-    throw new Error(`EMBEDLINE_LANCEDB_DIR ${dir}: the worker cannot write the store there (${why ?? code ?? message})`);
-  }
-}
-
-/** Node's recursive mkdir says ENOENT on a read-only file system: the nearest folder that exists says why. */
-async function nearestFolderProblem(dir: string): Promise<string | undefined> {
-  for (let folder = dirname(dir); folder !== dirname(folder); folder = dirname(folder)) {
-    try {
-      await access(folder, constants.W_OK);
-      return undefined;
-    } catch (error) {
-      const { code } = error as NodeJS.ErrnoException;
-      if (code !== 'ENOENT') return code;
-    }
-  }
-  return undefined;
 }
 
 function loadEncoder(flags: WorkerFlags, env: EmbedlineEnv, log: ReturnType<typeof createLogger>): Promise<Encoder> {
