@@ -1,4 +1,4 @@
-import { shardKey, type FinalizeJobData, type IngestManifest } from '@embedline/queue';
+import { isShardOf, type FinalizeJobData, type IngestManifest } from '@embedline/queue';
 import type { ShardLedger, VectorStore } from '@embedline/store';
 import { StoredCountMismatchError } from './errors/stored-count-mismatch-error.ts';
 
@@ -28,10 +28,9 @@ export async function finalizeIngest(
 
 /** Points stored in the collection by shards of other corpora than this ingest's (its ledger's other entries). */
 async function storedByEarlierIngests(job: FinalizeJobData, ledger: ShardLedger): Promise<number> {
-  const ours = shardKey(job.fingerprint, 0).replace(/\d+$/, '');
   let earlier = 0;
   for (const [key, records] of await ledger.completedShards(job.collection)) {
-    if (!key.startsWith(ours)) earlier += records;
+    if (!isShardOf(key, job.fingerprint)) earlier += records;
   }
   return earlier;
 }

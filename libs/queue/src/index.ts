@@ -1,6 +1,6 @@
 export { QUEUES, DEFAULT_PREFIX, qualifiedQueueName } from './queue-names.ts';
 export { collectionNameSchema, parseCollectionName } from './collection-name.ts';
-export { shardKey, shardJobId, finalizeJobId, sealJobId, deadLetterJobId } from './job-ids.ts';
+export { isShardOf, shardKey, shardJobId, finalizeJobId, sealJobId, deadLetterJobId } from './job-ids.ts';
 export {
   passageSchema,
   shardSourceSchema,

@@ -7,6 +7,11 @@ export function shardKey(fingerprint: string, shardIndex: number): string {
   return `${fingerprint.slice(0, 16)}-${String(shardIndex).padStart(7, '0')}`;
 }
 
+/** Whether `key` (a shardKey) names a shard of the corpus with this fingerprint. */
+export function isShardOf(key: string, fingerprint: string): boolean {
+  return key.startsWith(`${fingerprint.slice(0, 16)}-`);
+}
+
 export function shardJobId(collection: string, fingerprint: string, shardIndex: number): string {
   return `shard-${collection}-${shardKey(fingerprint, shardIndex)}`;
 }
