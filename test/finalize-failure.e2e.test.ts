@@ -4,20 +4,18 @@
  * finalize waits for the test, then fails as a store out of disk would.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BUNDLED_REFERENCE_MODEL_DIR, Encoder } from '@embedline/encoder';
+import type { Encoder } from '@embedline/encoder';
 import { ingestCorpus } from '@embedline/pipeline';
 import { LanceDbStore } from '@embedline/store';
 import { writeTsvCorpus } from './support/corpus-files.ts';
 import { FlakyStore } from './support/flaky-store.ts';
 import { InProcessPipeline } from './support/in-process-pipeline.ts';
-import { PrivateRedis } from './support/private-redis.ts';
+import type { PrivateRedis } from './support/private-redis.ts';
+import { disposeSuiteResources, startSuiteResources } from './support/suite-resources.ts';
 import { runApp, waitFor } from './support/processes.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined };
 
 /** A store whose finalize waits until `release()`, then fails until `healFinalize()`. */
 class FailingFinalizeStore extends FlakyStore {
@@ -44,16 +42,8 @@ describe('finalize fails', { timeout: 300_000 }, () => {
   let redis: PrivateRedis;
   let dir: string;
   let encoder: Encoder;
-  before(async () => {
-    redis = await PrivateRedis.start();
-    dir = mkdtempSync(join(tmpdir(), 'embedline-finalize-'));
-    encoder = await Encoder.load({ modelDir: BUNDLED_REFERENCE_MODEL_DIR, intraOpThreads: 1 }, quiet);
-  });
-  after(async () => {
-    await encoder.close();
-    await redis.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  before(async () => ({ redis, dir, encoder } = await startSuiteResources('finalize')));
+  after(() => disposeSuiteResources({ redis, dir, encoder }));
 
   /** A 200-passage corpus (2 shards) for `collection`, one worker on a store whose finalize waits, then fails. */
   function scenario(collection: string) {

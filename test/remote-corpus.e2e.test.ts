@@ -9,12 +9,11 @@
  * at once (no retries) into the dead-letter queue with an error that says what to do.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RejectedRecord } from '@embedline/corpus';
-import { BUNDLED_REFERENCE_MODEL_DIR, Encoder } from '@embedline/encoder';
+import type { Encoder } from '@embedline/encoder';
 import {
   RemoteCorpusError,
   ingestCorpus,
@@ -25,11 +24,11 @@ import {
 import { LanceDbStore } from '@embedline/store';
 import { writeTsvCorpus } from './support/corpus-files.ts';
 import { InProcessPipeline } from './support/in-process-pipeline.ts';
-import { PrivateRedis } from './support/private-redis.ts';
+import type { PrivateRedis } from './support/private-redis.ts';
+import { disposeSuiteResources, startSuiteResources } from './support/suite-resources.ts';
 import { RangeServer } from './support/range-server.ts';
 import { readAllPoints, repeated } from './support/stored-points.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined };
 const SHARD_SIZE = 100;
 
 describe('corpus served over http(s) with Range requests', { timeout: 300_000 }, () => {
@@ -39,17 +38,11 @@ describe('corpus served over http(s) with Range requests', { timeout: 300_000 },
   let corpus: string;
   let acceptedIds: string[];
   before(async () => {
-    redis = await PrivateRedis.start();
-    dir = mkdtempSync(join(tmpdir(), 'embedline-remote-'));
-    encoder = await Encoder.load({ modelDir: BUNDLED_REFERENCE_MODEL_DIR, intraOpThreads: 1 }, quiet);
+    ({ redis, dir, encoder } = await startSuiteResources('remote'));
     corpus = join(dir, 'collection.tsv');
     acceptedIds = writeCorpusWithBadLines(corpus);
   });
-  after(async () => {
-    await encoder.close();
-    await redis.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => disposeSuiteResources({ redis, dir, encoder }));
 
   /** 700 good passages and three bad lines deep inside shards (lines 151, 422 and 703 of the file). */
   function writeCorpusWithBadLines(path: string): string[] {

@@ -5,21 +5,19 @@
  * producer's, made short here so the retries take milliseconds.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BUNDLED_REFERENCE_MODEL_DIR, Encoder } from '@embedline/encoder';
+import type { Encoder } from '@embedline/encoder';
 import { ingestCorpus, replayFailedShards } from '@embedline/pipeline';
 import { LanceDbStore } from '@embedline/store';
 import { writeTsvCorpus } from './support/corpus-files.ts';
 import { FlakyStore, type OutageRule } from './support/flaky-store.ts';
 import { InProcessPipeline } from './support/in-process-pipeline.ts';
-import { PrivateRedis } from './support/private-redis.ts';
+import type { PrivateRedis } from './support/private-redis.ts';
+import { disposeSuiteResources, startSuiteResources } from './support/suite-resources.ts';
 import { runApp } from './support/processes.ts';
 import { readAllPoints, repeated } from './support/stored-points.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined };
 const PASSAGES = 600;
 const SHARD_SIZE = 100;
 
@@ -27,16 +25,8 @@ describe('store outage', { timeout: 300_000 }, () => {
   let redis: PrivateRedis;
   let dir: string;
   let encoder: Encoder;
-  before(async () => {
-    redis = await PrivateRedis.start();
-    dir = mkdtempSync(join(tmpdir(), 'embedline-outage-'));
-    encoder = await Encoder.load({ modelDir: BUNDLED_REFERENCE_MODEL_DIR, intraOpThreads: 1 }, quiet);
-  });
-  after(async () => {
-    await encoder.close();
-    await redis.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  before(async () => ({ redis, dir, encoder } = await startSuiteResources('outage')));
+  after(() => disposeSuiteResources({ redis, dir, encoder }));
 
   /** A 600-passage corpus (6 shards) ingested into a store that fails as `outage` says, with one worker. */
   async function startScenario(
