@@ -44,4 +44,24 @@ describe('IngestManifest: who may append a shard', () => {
     await manifest.begin('docs', 'b'.repeat(32), 'v2.tsv');
     assert.equal(await manifest.claimFirstWrite('docs', 'shard-3'), true);
   });
+
+  test('shards the store recorded are restored as done once, their records kept apart from those embedded here', async () => {
+    const manifest = new IngestManifest(client, 'restore');
+    await manifest.begin('docs', 'a'.repeat(32), 'v1.tsv');
+    await manifest.markShardDone('docs', 'shard-0', 100);
+    await manifest.restoreDoneShards(
+      'docs',
+      new Map([
+        ['shard-0', 100],
+        ['shard-1', 100],
+        ['shard-2', 40],
+      ]),
+    );
+    await manifest.restoreDoneShards('docs', new Map([['shard-1', 100]])); // a second re-run restores nothing twice
+    const snapshot = await manifest.read('docs');
+    assert.equal(snapshot?.doneShards, 3);
+    assert.equal(snapshot?.doneRecords, 240);
+    assert.equal(snapshot?.restoredRecords, 140);
+    assert.deepEqual([...(await manifest.doneShardKeys('docs'))].sort(), ['shard-0', 'shard-1', 'shard-2']);
+  });
 });

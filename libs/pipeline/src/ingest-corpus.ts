@@ -9,6 +9,7 @@ import {
   queueOptions,
   sealJobId,
   shardJobId,
+  isShardOf,
   shardKey,
   type FinalizeJobData,
   type RedisClient,
@@ -158,7 +159,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
       appendFirstWrites,
       retry,
       size,
-      done: await alreadyDone(options, manifest, ledger),
+      done: await alreadyDone(options, manifest, ledger, fingerprint),
       ledger,
       manifest,
       parent: { id: parentId, queue: qualifiedQueueName(options.prefix, QUEUES.finalize) },
@@ -275,7 +276,12 @@ async function alreadyDone(
   options: IngestOptions,
   manifest: IngestManifest,
   ledger: ReadonlyMap<string, number>,
+  fingerprint: string,
 ): Promise<Set<string>> {
+  // After Redis lost the manifest, the shards the store recorded are counted done again: status would show
+  // "0/10 done" with 2 stored otherwise.
+  const ours = new Map([...ledger].filter(([key]) => isShardOf(key, fingerprint)));
+  await manifest.restoreDoneShards(options.collection, ours);
   return new Set([...ledger.keys(), ...(await manifest.doneShardKeys(options.collection))]);
 }
 

@@ -13,6 +13,7 @@ const snapshot = (fields: Partial<IngestSnapshot>): IngestSnapshot => ({
   sealed: true,
   doneShards: 0,
   doneRecords: 0,
+  restoredRecords: 0,
   startedAt: 0,
   ...fields,
 });
@@ -38,6 +39,17 @@ describe('status throughput', () => {
     const done = snapshot({ doneShards: 10, doneRecords: 10_000, firstDoneAt: 1000, lastDoneAt: 5000 });
     const aDayLater = 5000 + 24 * 3600 * 1000;
     assert.deepEqual(throughput(done, aDayLater), { passagesPerSecond: 2000, etaSeconds: undefined });
+  });
+
+  test('shards the store had recorded before a re-run (Redis lost the manifest) count as done, not in the rate', () => {
+    const resumed = snapshot({
+      doneShards: 6,
+      doneRecords: 6000,
+      restoredRecords: 4000,
+      firstDoneAt: 1000,
+      lastDoneAt: 1900,
+    });
+    assert.deepEqual(throughput(resumed, 2000), { passagesPerSecond: 1000, etaSeconds: 4 });
   });
 
   test('nothing before two shards have completed at different times', () => {

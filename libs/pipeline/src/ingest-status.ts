@@ -110,7 +110,8 @@ export function throughput(
   if (!snapshot?.firstDoneAt || !snapshot.lastDoneAt || snapshot.lastDoneAt <= snapshot.firstDoneAt) return {};
   const remaining = snapshot.acceptedRecords - snapshot.doneRecords;
   const done = snapshot.sealed && remaining <= 0;
-  const rate = snapshot.doneRecords / (((done ? snapshot.lastDoneAt : now) - snapshot.startedAt) / 1000);
+  const embedded = snapshot.doneRecords - snapshot.restoredRecords; // restored shards were stored before this run
+  const rate = embedded / (((done ? snapshot.lastDoneAt : now) - snapshot.startedAt) / 1000);
   return { passagesPerSecond: rate, etaSeconds: snapshot.sealed && !done && rate > 0 ? remaining / rate : undefined };
 }
 

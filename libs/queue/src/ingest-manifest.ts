@@ -13,6 +13,8 @@ export interface IngestSnapshot {
   readonly sealed: boolean;
   readonly doneShards: number;
   readonly doneRecords: number;
+  /** Of doneRecords, those of shards the store had recorded before this manifest counted them (restoreDoneShards). */
+  readonly restoredRecords: number;
   readonly startedAt: number;
   readonly firstDoneAt?: number;
   readonly lastDoneAt?: number;
@@ -109,6 +111,28 @@ export class IngestManifest {
     );
   }
 
+  /**
+   * Counts shards done that the store recorded but this manifest does not (Redis lost it, or it was never
+   * written here), so progress counts them; their records are kept apart as `restoredRecords`, since they
+   * were not embedded at this ingest's rate. Shards already counted are left as they are.
+   */
+  async restoreDoneShards(collection: string, shards: ReadonlyMap<string, number>): Promise<void> {
+    if (shards.size === 0) return;
+    await this.redis.eval(
+      `local restored = 0
+       for i = 1, #ARGV, 2 do
+         if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then restored = restored + tonumber(ARGV[i + 1]) end
+       end
+       redis.call('HINCRBY', KEYS[1], 'doneRecords', restored)
+       redis.call('HINCRBY', KEYS[1], 'restoredRecords', restored)
+       return restored`,
+      2,
+      this.key(collection),
+      this.doneKey(collection),
+      ...[...shards].flatMap(([key, records]) => [key, records]),
+    );
+  }
+
   /** For each of `shardKeys`, whether it is counted as done. */
   async areShardsDone(collection: string, shardKeys: readonly string[]): Promise<boolean[]> {
     if (shardKeys.length === 0) return [];
@@ -142,6 +166,7 @@ export class IngestManifest {
       sealed: fields.sealed === '1',
       doneShards,
       doneRecords: num('doneRecords') ?? 0,
+      restoredRecords: num('restoredRecords') ?? 0,
       startedAt: num('startedAt') ?? 0,
       firstDoneAt: num('firstDoneAt'),
       lastDoneAt: num('lastDoneAt'),
