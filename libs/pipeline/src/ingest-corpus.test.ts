@@ -98,6 +98,7 @@ describe('ingestCorpus beside another run of the same ingest', { timeout: 60_000
         highWaterMark: 1,
         addChunk: 1,
         backpressurePollMs: 20,
+        heartbeatMs: 20,
         connection,
         prefix,
         store: {
@@ -113,6 +114,13 @@ describe('ingestCorpus beside another run of the same ingest', { timeout: 60_000
       const manifest = new IngestManifest(connection, prefix);
       for (let index = 1; index < 5; index++)
         await manifest.markShardDone('twice', shardKey(fingerprint, index), 10);
+      // Held back, the producer still says it is alive (status tells it from one that died).
+      const seen = async () => (await manifest.read('twice'))?.producerSeenAt ?? 0;
+      const before = await seen();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.ok(before > 0 && (await seen()) > before, 'heartbeats while held back');
+      const soFar = await manifest.read('twice');
+      assert.ok((soFar?.acceptedRecords ?? 0) >= 10 && soFar?.sealed === false, 'with the counts so far');
       const [first] = await shards.getWaiting();
       await first!.remove();
       // Without the check the run adds shard 1 and waits for a worker to take it, for ever.

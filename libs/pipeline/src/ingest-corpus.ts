@@ -72,7 +72,12 @@ export interface IngestOptions {
   readonly retry?: Partial<ShardRetryPolicy>;
   /** For the corpus URL check; the workers fetch with the global fetch. */
   readonly fetch?: typeof fetch;
+  /** How often the producer records that it is still enqueuing (default PRODUCER_HEARTBEAT_MS). */
+  readonly heartbeatMs?: number;
 }
+
+/** How often a producer records that it is enqueuing: `status` calls one silent for 6 of these stopped. */
+export const PRODUCER_HEARTBEAT_MS = 5000;
 
 export interface IngestProgress {
   readonly acceptedRecords: number;
@@ -117,6 +122,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
   const flows = new FlowProducer(bullmqOptions);
   const finalizeQueue = new Queue<FinalizeJobData>(QUEUES.finalize, bullmqOptions);
   const progress = emptyProgress(size);
+  let heartbeat: NodeJS.Timeout | undefined;
   const plan = planShards(options.corpus, {
     shardSize: options.shardSize,
     inline: options.inline,
@@ -148,6 +154,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
       await shards.remove(sealId);
     }
     await manifest.begin(options.collection, fingerprint, options.corpus);
+    heartbeat = startHeartbeat(manifest, options, progress);
     const appendFirstWrites = await manifest.appendFirstWrites(options.collection, async () => {
       const info = await options.store.describe(options.collection);
       return info === undefined || info.count === 0;
@@ -179,9 +186,23 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     options.onProgress?.({ ...progress });
     return { ...progress, fingerprint, alreadyFinalized: false };
   } finally {
+    clearInterval(heartbeat);
     await plan.return?.(undefined);
     await Promise.all([shards.close(), flows.close(), finalizeQueue.close()]);
   }
+}
+
+/**
+ * Records now and every `heartbeatMs` that this producer is enqueuing, with its counts so far; a failed write
+ * is tried again next time.
+ */
+function startHeartbeat(manifest: IngestManifest, options: IngestOptions, progress: IngestProgress): NodeJS.Timeout {
+  const beat = () => {
+    const { acceptedRecords, rejectedRecords, shards: totalShards } = progress;
+    manifest.markProducerAlive(options.collection, { acceptedRecords, rejectedRecords, totalShards }).catch(() => undefined);
+  };
+  beat();
+  return setInterval(beat, options.heartbeatMs ?? PRODUCER_HEARTBEAT_MS).unref();
 }
 
 /** `first`, then the rest of the iterator it was taken from. */

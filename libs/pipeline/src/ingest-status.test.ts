@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { IngestSnapshot } from '@embedline/queue';
-import { throughput } from './ingest-status.ts';
+import { producerSilence, throughput } from './ingest-status.ts';
 
 const snapshot = (fields: Partial<IngestSnapshot>): IngestSnapshot => ({
   collection: 'c',
@@ -57,6 +57,20 @@ describe('status throughput', () => {
     assert.deepEqual(
       throughput(snapshot({ doneRecords: 1000, firstDoneAt: 1000, lastDoneAt: 1000 }), 2000),
       {},
+    );
+  });
+});
+
+describe('status: a producer that stopped while enqueuing', () => {
+  test('is named once it has been silent for 30 s (six heartbeats); not before, and not once the ingest is sealed', () => {
+    const enqueuing = snapshot({ sealed: false, producerSeenAt: 10_000 });
+    assert.deepEqual(producerSilence(enqueuing, 10_000 + 29_000), {});
+    assert.deepEqual(producerSilence(enqueuing, 10_000 + 300_000), { producerSilentSeconds: 300 });
+    assert.deepEqual(producerSilence({ ...enqueuing, sealed: true }, 10_000 + 300_000), {});
+    assert.deepEqual(
+      producerSilence(snapshot({ sealed: false }), 10_000 + 300_000),
+      {},
+      'a manifest from before heartbeats',
     );
   });
 });

@@ -9,6 +9,7 @@ import {
   type IngestSnapshot,
   type RedisClient,
 } from '@embedline/queue';
+import { PRODUCER_HEARTBEAT_MS } from './ingest-corpus.ts';
 
 export interface IngestStatus {
   readonly snapshot?: IngestSnapshot;
@@ -19,6 +20,11 @@ export interface IngestStatus {
   readonly passagesPerSecond?: number;
   /** Seconds left at that rate; only while shards remain after the producer has enqueued them all. */
   readonly etaSeconds?: number;
+  /**
+   * While enqueuing: seconds since the producer last said it was alive, once that is longer than a live one
+   * stays silent (it died, or lost Redis: re-running the ingest resumes it).
+   */
+  readonly producerSilentSeconds?: number;
   /** The finalize job, once every shard is done and until the manifest records the collection finalized. */
   readonly finalize?: FinalizeStatus;
   readonly state: IngestState;
@@ -68,6 +74,7 @@ export async function readIngestStatus(connection: RedisClient, prefix: string, 
       queue,
       deadLetters,
       ...throughput(snapshot),
+      ...producerSilence(snapshot),
       ...(finalize ? { finalize } : {}),
       state: stateOf(snapshot, deadLetters.length, finalize),
     };
@@ -97,6 +104,19 @@ function statusQueues(connection: RedisClient, prefix: string) {
     deadLetter: new Queue<DeadLetterData>(QUEUES.deadLetter, bullmqOptions),
     finalizeQueue: new Queue(QUEUES.finalize, bullmqOptions),
   };
+}
+
+/** Silent for six heartbeats: a live producer, even one held back by backpressure, writes one every 5 s. */
+const PRODUCER_SILENT_MS = 6 * PRODUCER_HEARTBEAT_MS;
+
+/** `producerSilentSeconds` of an unsealed ingest whose producer has not been heard from for PRODUCER_SILENT_MS. */
+export function producerSilence(
+  snapshot: IngestSnapshot | undefined,
+  now = Date.now(),
+): Pick<IngestStatus, 'producerSilentSeconds'> {
+  if (snapshot === undefined || snapshot.sealed || snapshot.producerSeenAt === undefined) return {};
+  const silentMs = now - snapshot.producerSeenAt;
+  return silentMs > PRODUCER_SILENT_MS ? { producerSilentSeconds: silentMs / 1000 } : {};
 }
 
 /**

@@ -16,6 +16,8 @@ export interface IngestSnapshot {
   /** Of doneRecords, those of shards the store had recorded before this manifest counted them (restoreDoneShards). */
   readonly restoredRecords: number;
   readonly startedAt: number;
+  /** When the producer last said it was enqueuing (every few seconds until it seals the ingest). */
+  readonly producerSeenAt?: number;
   readonly firstDoneAt?: number;
   readonly lastDoneAt?: number;
   readonly finalizedAt?: number;
@@ -133,6 +135,17 @@ export class IngestManifest {
     );
   }
 
+  /**
+   * The producer says it is still enqueuing, with its counts so far (status shows them, and tells a producer
+   * that died from one held back by backpressure).
+   */
+  async markProducerAlive(
+    collection: string,
+    soFar: { acceptedRecords: number; rejectedRecords: number; totalShards: number },
+  ): Promise<void> {
+    await this.redis.hset(this.key(collection), { producerSeenAt: Date.now(), ...soFar });
+  }
+
   /** For each of `shardKeys`, whether it is counted as done. */
   async areShardsDone(collection: string, shardKeys: readonly string[]): Promise<boolean[]> {
     if (shardKeys.length === 0) return [];
@@ -168,6 +181,7 @@ export class IngestManifest {
       doneRecords: num('doneRecords') ?? 0,
       restoredRecords: num('restoredRecords') ?? 0,
       startedAt: num('startedAt') ?? 0,
+      producerSeenAt: num('producerSeenAt'),
       firstDoneAt: num('firstDoneAt'),
       lastDoneAt: num('lastDoneAt'),
       finalizedAt: num('finalizedAt'),

@@ -33,6 +33,10 @@ export function formatStatus(collection: string, status: IngestStatus, prefix: s
     `  shards       ${s.doneShards}/${s.totalShards}${s.sealed ? '' : '+'} done; queue: ${status.queue.waiting} waiting, ${status.queue.active} active, ${status.queue.failed} failed`,
     `  passages     ${s.doneRecords} embedded`,
   ];
+  if (status.producerSilentSeconds !== undefined) {
+    const since = formatDuration(status.producerSilentSeconds);
+    lines.push(`  producer     not heard from for ${since}: it may have stopped (re-run the same ingest to resume)`);
+  }
   if (status.passagesPerSecond !== undefined) {
     const eta = status.etaSeconds === undefined ? '' : `, ETA ${formatDuration(status.etaSeconds)}`;
     lines.push(`  throughput   ${status.passagesPerSecond.toFixed(0)} passages/s${eta}`);
