@@ -3,6 +3,7 @@
  * exit code 1, no stack trace, and nothing written (no rejects file, no ingest in Redis).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +100,53 @@ describe('embedline-producer: bad input', { timeout: 120_000 }, () => {
     } finally {
       client.disconnect();
     }
+  });
+
+  test('Ctrl-C while enqueuing says how far it got and that a re-run resumes, exit 130', async () => {
+    const corpus = join(dir, 'interrupted.tsv');
+    writeFileSync(corpus, Array.from({ length: 3000 }, (_, i) => `${i}\tpassage ${i}\n`).join(''));
+    // No worker: held back by a high-water mark of 2 jobs, it waits until interrupted.
+    const args = [
+      'ingest',
+      corpus,
+      '--collection',
+      'interrupted',
+      '--shard-size',
+      '100',
+      '--high-water-mark',
+      '2',
+    ];
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'apps/producer/src/main.ts', ...args, '--add-chunk', '1', '--no-progress'],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    const client = new Redis(redis.url);
+    try {
+      for (
+        let waited = 0;
+        !(await client.hget('producer-test:ingest:interrupted', 'producerSeenAt'));
+        waited += 100
+      ) {
+        assert.ok(waited < 30_000, `the producer did not begin the ingest: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      client.disconnect();
+    }
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    assertOneLineError(
+      { code: 1, stdout: '', stderr },
+      /^embedline-producer: SIGINT: stopped enqueuing interrupted \(\d+ shards enqueued, \d+ passages read\); the shards enqueued keep running, and re-running the same ingest resumes$/,
+    );
   });
 
   test('--rejects naming the corpus is refused; the corpus is left intact', async () => {

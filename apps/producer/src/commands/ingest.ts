@@ -92,12 +92,26 @@ async function runIngest(
   const bar = flags.progress && process.stderr.isTTY ? new SingleBar({ format: BAR_FORMAT, etaBuffer: 50 }) : undefined;
   const started = Date.now();
   let barStarted = false;
+  let latest: IngestProgress | undefined;
   const onProgress = (p: IngestProgress) => {
+    latest = p;
     if (!bar) return;
     if (!barStarted) bar.start(p.size, 0, payload(p, started));
     barStarted = true;
     bar.update(p.position, payload(p, started));
   };
+  // Ctrl-C or a SIGTERM while enqueuing: say how far it got and that a re-run resumes, with the rejects so far
+  // written out, instead of vanishing silently.
+  const interrupted = (signal: NodeJS.Signals) => {
+    bar?.stop();
+    const soFar = latest ? `${latest.enqueuedShards} shards enqueued, ${latest.acceptedRecords} passages read` : 'nothing enqueued';
+    console.error(
+      `embedline-producer: ${signal}: stopped enqueuing ${collection} (${soFar}); the shards enqueued keep running, ` +
+        'and re-running the same ingest resumes',
+    );
+    void (rejects?.close() ?? Promise.resolve()).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     const summary = await ingestCorpus({
       corpus,
@@ -134,6 +148,7 @@ async function runIngest(
         `(${formatDuration((Date.now() - started) / 1000)})`,
     );
   } finally {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     bar?.stop();
     await rejects?.close();
   }
