@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './errors/api-error.ts';
+import { filterValidationMessage } from './filter.ts';
+import { routeTable } from './route-table.ts';
 
 /** The JSON body of every error answer. */
 export interface ErrorBody {
@@ -76,29 +78,6 @@ export function installErrorHandling(app: FastifyInstance): void {
 }
 
 /**
- * The methods of every route by path pattern, gathered as routes are added (add it before them). Wildcard
- * routes (static files, the dashboard's assets) are left out: they would claim every path for GET.
- */
-function routeTable(app: FastifyInstance) {
-  const routes: { pattern: RegExp; methods: string[] }[] = [];
-  app.addHook('onRoute', (route) => {
-    if (route.url.includes('*')) return;
-    const source = route.url
-      .split('/')
-      .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
-      .join('/');
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    routes.push({ pattern: new RegExp(`^${source}$`), methods });
-  });
-  return {
-    methodsOf(path: string): string[] {
-      const methods = routes.filter((route) => route.pattern.test(path)).flatMap((route) => route.methods);
-      return [...new Set(methods)].sort();
-    },
-  };
-}
-
-/**
  * Fastify's `frameworkErrors` option (errors met before routing: a path with a bad percent-encoding, a path
  * parameter over the router's length limit), answered like every other error.
  */
@@ -110,7 +89,7 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
 function describe(error: FastifyError | ApiError, request: FastifyRequest): ErrorBody {
   if (error instanceof ApiError) return body(error.statusCode, error.code, error.message);
   if ('validation' in error && error.validation !== undefined) {
-    const filter = filterMessage(error.validation, error.validationContext ?? 'body');
+    const filter = filterValidationMessage(error.validation, error.validationContext ?? 'body');
     if (filter !== undefined) return body(400, 'invalid_request', filter);
     // Ajv's "must NOT have additional properties" does not say which: name it (a typo like `topK` for `top_k`).
     const extra = error.validation.find((v) => v.keyword === 'additionalProperties')?.params.additionalProperty;
@@ -137,35 +116,6 @@ function describe(error: FastifyError | ApiError, request: FastifyRequest): Erro
     return body(status, code, error.message);
   }
   return body(500, 'internal_error', 'internal error (logged on the server)');
-}
-
-type ValidationIssue = NonNullable<FastifyError['validation']>[number];
-
-const FILTER_FIELD = /^\/filter\/[^/]+/;
-const CONDITIONS = 'eq, ne, in, gt, gte, lt, lte';
-
-/**
- * A bad search filter in one sentence. Ajv reports a value that fits neither form of a condition (a value,
- * or an object of conditions) once per form plus "must match a schema in anyOf", and an unknown operator
- * as an unknown property; this says which field, and what it takes.
- */
-function filterMessage(issues: readonly ValidationIssue[], context: string): string | undefined {
-  const names = issues.find((issue) => issue.instancePath === '/filter' && issue.keyword === 'propertyNames');
-  if (names !== undefined) {
-    return `${context}/filter: field names are 1 to 128 characters ("${String(names.params.propertyName)}" is not)`;
-  }
-  const field = issues.map((issue) => FILTER_FIELD.exec(issue.instancePath)?.[0]).find((path) => path !== undefined);
-  if (field === undefined) return undefined;
-  const at = `${context}${field}`;
-  const own = issues.filter((issue) => issue.instancePath === field);
-  const unknown = own.find((issue) => issue.keyword === 'additionalProperties')?.params.additionalProperty;
-  if (unknown !== undefined) return `${at}: "${String(unknown)}" is not a condition (${CONDITIONS})`;
-  const deeper = issues.find((issue) => issue.instancePath.startsWith(`${field}/`));
-  if (deeper !== undefined) return `${context}${deeper.instancePath} ${deeper.message}`;
-  if (own.some((issue) => issue.keyword === 'minProperties')) {
-    return `${at} is an empty object: give a value, or conditions (${CONDITIONS})`;
-  }
-  return `${at} must be a string, number or boolean (equal to), or an object of conditions (${CONDITIONS})`;
 }
 
 /** The client mistakes Fastify finds before a route runs, in this API's words (codes and messages). */

@@ -1,3 +1,4 @@
+import type { FastifyError } from 'fastify';
 import type { SearchHit } from '@embedline/store';
 import { InvalidRequestError } from './errors/invalid-request-error.ts';
 
@@ -96,4 +97,38 @@ function meets(value: unknown, c: Condition): boolean {
     (c.lt === undefined || value < c.lt) &&
     (c.lte === undefined || value <= c.lte)
   );
+}
+
+type ValidationIssue = NonNullable<FastifyError['validation']>[number];
+
+const FILTER_FIELD = /^\/filter\/[^/]+/;
+const CONDITIONS = 'eq, ne, in, gt, gte, lt, lte';
+
+/**
+ * A bad search filter in one sentence. Ajv reports a value that fits neither form of a condition (a value,
+ * or an object of conditions) once per form plus "must match a schema in anyOf", and an unknown operator
+ * as an unknown property; this says which field, and what it takes.
+ */
+export function filterValidationMessage(
+  issues: readonly ValidationIssue[],
+  context: string,
+): string | undefined {
+  const names = issues.find((issue) => issue.instancePath === '/filter' && issue.keyword === 'propertyNames');
+  if (names !== undefined) {
+    return `${context}/filter: field names are 1 to 128 characters ("${String(names.params.propertyName)}" is not)`;
+  }
+  const field = issues
+    .map((issue) => FILTER_FIELD.exec(issue.instancePath)?.[0])
+    .find((path) => path !== undefined);
+  if (field === undefined) return undefined;
+  const at = `${context}${field}`;
+  const own = issues.filter((issue) => issue.instancePath === field);
+  const unknown = own.find((issue) => issue.keyword === 'additionalProperties')?.params.additionalProperty;
+  if (unknown !== undefined) return `${at}: "${String(unknown)}" is not a condition (${CONDITIONS})`;
+  const deeper = issues.find((issue) => issue.instancePath.startsWith(`${field}/`));
+  if (deeper !== undefined) return `${context}${deeper.instancePath} ${deeper.message}`;
+  if (own.some((issue) => issue.keyword === 'minProperties')) {
+    return `${at} is an empty object: give a value, or conditions (${CONDITIONS})`;
+  }
+  return `${at} must be a string, number or boolean (equal to), or an object of conditions (${CONDITIONS})`;
 }
