@@ -5,6 +5,7 @@ import {
   QUEUES,
   deadLetterJobId,
   finalizeJobSchema,
+  isRedisConnectionError,
   logRedisOutages,
   queueOptions,
   shardQueueJobSchema,
@@ -110,27 +111,6 @@ function logOutages({ connection, log }: ShardWorkersOptions): () => void {
     info: ({ failedAttempts, outageMs }, message) =>
       log.info(`${message} after ${(outageMs / 1000).toFixed(1)} s (${failedAttempts} failed attempts)`),
   });
-}
-
-/** Node's codes for a connection that could not be made or was lost. */
-const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
-
-/** Whether a queue's error is its Redis connection failing (logOutages says those), not something to look into. */
-function isRedisConnectionError(error: Error): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code !== undefined && CONNECTION_ERROR_CODES.has(code)) return true;
-  // ioredis's own words for a command on a connection that is down.
-  return /^Connection is closed\.?$|^Stream isn't writeable/.test(error.message);
 }
 
 /** A BullMQ queue's or worker's `error` listener: connection failures are left to logOutages. */

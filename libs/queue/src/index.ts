@@ -34,6 +34,6 @@ export {
   type RedisSettings,
   type RedisSettingNames,
 } from './redis-settings.ts';
-export { logRedisOutages, type OutageLog, type OutageLogOptions } from './redis-outage-log.ts';
+export { isRedisConnectionError, logRedisOutages, type OutageLog, type OutageLogOptions } from './redis-outage-log.ts';
 export { scanKeys } from './scan-keys.ts';
 export { IngestManifest, type IngestSnapshot } from './ingest-manifest.ts';

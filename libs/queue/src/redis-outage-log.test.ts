@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
-import { logRedisOutages, type OutageLog } from './redis-outage-log.ts';
+import { isRedisConnectionError, logRedisOutages, type OutageLog } from './redis-outage-log.ts';
 
 function recorder(): OutageLog & { lines: string[] } {
   const lines: string[] = [];
@@ -44,4 +44,12 @@ test('an outage is logged once, reminded every reminderMs, and its end said once
   assert.equal(log.lines.length, 4, 'nothing said after stop');
   assert.equal(client.listenerCount('error'), 0);
   assert.equal(client.listenerCount('ready'), 0);
+});
+
+test('isRedisConnectionError: a connection refused, lost or closed; not other errors', () => {
+  const withCode = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:6379`), { code });
+  for (const error of [withCode('ECONNREFUSED'), withCode('ECONNRESET'), new Error('Connection is closed.')])
+    assert.equal(isRedisConnectionError(error), true, error.message);
+  for (const error of [new Error('Missing key for job 7. moveToFinished'), withCode('ENOSPC')])
+    assert.equal(isRedisConnectionError(error), false, error.message);
 });

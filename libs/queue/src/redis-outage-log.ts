@@ -60,3 +60,28 @@ export function logRedisOutages(
     client.off('ready', onReady);
   };
 }
+
+/** Node's codes for a connection that could not be made or was lost. */
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
+ * Whether an error is a Redis connection failing (could not connect, lost, a command on a closed connection):
+ * what logRedisOutages reports once per outage, so other listeners (BullMQ queues' and workers' `error`) can
+ * leave it out.
+ */
+export function isRedisConnectionError(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== undefined && CONNECTION_ERROR_CODES.has(code)) return true;
+  // ioredis's own words for a command on a connection that is down.
+  return /^Connection is closed\.?$|^Stream isn't writeable/.test(error.message);
+}
