@@ -106,14 +106,11 @@ function describe(error: FastifyError | ApiError, request: FastifyRequest): Erro
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     // Fastify's own codes (FST_ERR_...) are not part of this API's: the status's name stands in.
-    const code =
-      error.code === undefined || error.code.startsWith('FST_')
-        ? (REASONS[status] ?? 'bad request').toLowerCase().replaceAll(' ', '_')
-        : error.code;
+    const fastifysOwn = error.code === undefined || error.code.startsWith('FST_');
     if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       return body(400, 'malformed_json', `the body is not valid JSON: ${error.message}`);
     }
-    return body(status, code, error.message);
+    return fastifysOwn ? errorBody(status, error.message) : body(status, error.code, error.message);
   }
   return body(500, 'internal_error', 'internal error (logged on the server)');
 }
@@ -144,6 +141,14 @@ function frameworkError(error: FastifyError, request: FastifyRequest): ErrorBody
     default:
       return undefined;
   }
+}
+
+/**
+ * The ErrorBody of a status: `error` is the status's name and `code`, unless given, that name in snake case
+ * (`service_unavailable`). For answers sent outside the error handler (the queue dashboard's).
+ */
+export function errorBody(statusCode: number, message: string, code?: string): ErrorBody {
+  return body(statusCode, code ?? (REASONS[statusCode] ?? 'error').toLowerCase().replaceAll(' ', '_'), message);
 }
 
 function body(statusCode: number, code: string, message: string): ErrorBody {

@@ -7,6 +7,7 @@ import type { Logger } from '@embedline/config';
 import { QUEUES, queueOptions, type RedisClient } from '@embedline/queue';
 import type { RouteContext } from '../context.ts';
 import { requireScope } from '../auth.ts';
+import { errorBody } from '../error-handler.ts';
 
 export const ADMIN_QUEUES_PATH = '/admin/queues';
 
@@ -32,7 +33,7 @@ export async function adminQueueRoutes(
     app.log.error({ err: error }, 'queue dashboard error');
     return {
       status: 500,
-      body: { ...errorBody(500, 'internal error (logged on the server)'), code: 'internal_error' },
+      body: errorBody(500, 'internal error (logged on the server)', 'internal_error'),
     };
   };
   // Its adapter sends any status; its typings list only those Bull Board uses itself (no 503).
@@ -59,23 +60,11 @@ export async function adminQueueRoutes(
 /** Seconds a dashboard client should wait when Redis is not connected. */
 const REDIS_RETRY_AFTER_S = 5;
 
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  404: 'Not Found',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
 function redisUnavailable(ctx: RouteContext) {
   const message = `the queue dashboard needs Redis, which is not connected (${ctx.redis.status}); retry after ${REDIS_RETRY_AFTER_S} s`;
-  return { ...errorBody(503, message), code: 'redis_unavailable' };
+  return errorBody(503, message, 'redis_unavailable');
 }
 
-/** The API's error body; the code is the status's name unless the caller sets one. */
-function errorBody(statusCode: number, message: string) {
-  const error = REASONS[statusCode] ?? 'Error';
-  return { statusCode, code: error.toLowerCase().replaceAll(' ', '_'), error, message };
-}
 
 /** The pipeline's queues (dashboard, queue-depth metrics) on the server's Redis connection. */
 export function pipelineQueues(redis: RedisClient, prefix: string, log: Logger): Queue[] {
