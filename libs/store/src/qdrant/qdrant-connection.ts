@@ -8,6 +8,26 @@ import type { ResolvedStoreOptions } from './store-options.ts';
 
 export type CollectionDetails = Schemas['CollectionInfo'];
 
+/**
+ * The official client's constructor parameters for the store's options, less the timeout. The client keeps
+ * only host and port of `url` (a path needs `prefix`), replaces a missing port with 6333 (also that of
+ * `https://h:443`, which WHATWG URL drops: hence an explicit `port`), and checks the server version with a
+ * fire-and-forget request unless told not to: we check it ourselves, lazily (see serverFeatures). The API
+ * key goes as a header rather than `apiKey`, which would print "Api key is used with unsecure connection."
+ * on every client built for an http URL.
+ */
+export function clientParams(options: ResolvedStoreOptions) {
+  const pathPrefix = options.url.pathname.replace(/\/+$/, '');
+  return {
+    url: options.url.origin,
+    port: options.port,
+    ...(pathPrefix.length > 0 ? { prefix: pathPrefix } : {}),
+    checkCompatibility: false,
+    headers: options.apiKey === undefined ? {} : { 'api-key': options.apiKey },
+    ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+  };
+}
+
 export class QdrantConnection {
   /** For points and reads (`timeoutMs`). */
   readonly #client: QdrantClient;
@@ -23,24 +43,13 @@ export class QdrantConnection {
   #closed = false;
 
   constructor(options: ResolvedStoreOptions) {
-    const { url, timeoutMs, adminTimeoutMs, retry, sleep, random } = options;
+    const { timeoutMs, adminTimeoutMs, retry, sleep, random } = options;
     this.prefix = options.collectionPrefix;
     this.adminTimeoutS = Math.max(1, Math.ceil(adminTimeoutMs / 1000));
     this.#retry = { options: retry, timeoutMs, sleep, random };
     this.#adminRetry = { options: retry, timeoutMs: adminTimeoutMs, sleep, random };
 
-    // The official client keeps only host and port of `url` (a path needs `prefix`), defaults the port to
-    // 6333, and checks the server version with a fire-and-forget request unless told not to: we check it
-    // ourselves, lazily (see serverFeatures). The API key goes as a header rather than `apiKey`, which
-    // would print "Api key is used with unsecure connection." on every client built for an http URL.
-    const pathPrefix = url.pathname.replace(/\/+$/, '');
-    const params = {
-      url: url.origin,
-      ...(pathPrefix.length > 0 ? { prefix: pathPrefix } : {}),
-      checkCompatibility: false,
-      headers: options.apiKey === undefined ? {} : { 'api-key': options.apiKey },
-      ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
-    };
+    const params = clientParams(options);
     this.#client = new QdrantClient({ ...params, timeout: timeoutMs });
     this.#admin = new QdrantClient({ ...params, timeout: adminTimeoutMs });
   }

@@ -63,9 +63,14 @@ export interface QdrantStoreOptions {
   readonly random?: () => number;
 }
 
+/** Qdrant's REST port, which the official client (and so the store) assumes for a URL without a port. */
+export const DEFAULT_PORT = 6333;
+
 /** The options with their defaults filled in and every value checked. */
 export interface ResolvedStoreOptions {
   readonly url: URL;
+  /** The port to connect to: the URL's, as written (`:443` included), else 6333. */
+  readonly port: number;
   readonly apiKey: string | undefined;
   readonly maxConnections: number | undefined;
   readonly timeoutMs: number;
@@ -91,6 +96,7 @@ export function resolveStoreOptions(options: QdrantStoreOptions): ResolvedStoreO
   const url = new URL(options.url);
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new TypeError(`QdrantStore url must be http(s): ${options.url}`);
+  const port = url.port !== '' ? Number(url.port) : (writtenPort(options.url) ?? DEFAULT_PORT);
   const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? 60_000);
   const adminTimeoutMs = positiveInteger('adminTimeoutMs', options.adminTimeoutMs ?? 300_000);
   const batchSize = inRange('batchSize', options.batchSize ?? 128, 1, 1024);
@@ -114,6 +120,7 @@ export function resolveStoreOptions(options: QdrantStoreOptions): ResolvedStoreO
   inRange('retry.maxAttempts', retry.maxAttempts, 1, 100);
   return {
     url,
+    port,
     apiKey: options.apiKey,
     maxConnections: options.maxConnections,
     timeoutMs,
@@ -132,4 +139,16 @@ export function resolveStoreOptions(options: QdrantStoreOptions): ResolvedStoreO
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     random: options.random ?? Math.random,
   };
+}
+
+/**
+ * The port written in `raw`'s authority, if any. WHATWG URL drops a scheme's default port (`https://h:443`
+ * parses to port ''), and the official client fills an empty port with 6333: without this, a URL that says
+ * `:443` or `:80` would be sent to port 6333.
+ */
+function writtenPort(raw: string): number | undefined {
+  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(raw.trim())?.[1];
+  if (authority === undefined) return undefined;
+  const match = /:(\d+)$/.exec(authority.slice(authority.lastIndexOf('@') + 1));
+  return match === null ? undefined : Number(match[1]);
 }
