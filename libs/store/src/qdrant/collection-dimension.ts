@@ -4,11 +4,31 @@ import { DimensionMismatchError } from '../errors/dimension-mismatch-error.ts';
 import type { CollectionDetails, QdrantConnection } from './qdrant-connection.ts';
 import { QdrantRequestError } from './qdrant-errors.ts';
 
-/** The size of the collection's one unnamed vector; a QdrantRequestError for named vectors. */
+/**
+ * Distances whose scores are Embedline's, best first: the dot product of unit vectors (Cosine normalizes
+ * them, giving the same scores). Euclid and Manhattan scores are distances, smaller first: taken as
+ * similarities, every ranking (and its order among ties) would be upside down.
+ */
+const SIMILARITY_DISTANCES: readonly string[] = ['Dot', 'Cosine'];
+
+/**
+ * The size of the collection's one unnamed vector; a QdrantRequestError for named vectors, or for a
+ * distance whose scores are not similarities (a collection someone else created with Euclid, say).
+ */
 export function vectorSize(details: CollectionDetails, name: string): number {
-  const vectors = details.config.params.vectors;
-  if (vectors !== undefined && typeof (vectors as { size?: unknown }).size === 'number')
-    return (vectors as { size: number }).size;
+  const vectors = details.config.params.vectors as { size?: unknown; distance?: unknown } | undefined;
+  if (vectors !== undefined && typeof vectors.size === 'number') {
+    const distance = String(vectors.distance);
+    if (!SIMILARITY_DISTANCES.includes(distance)) {
+      throw new QdrantRequestError(
+        `read collection "${name}"`,
+        undefined,
+        `it compares vectors by ${distance} distance, whose scores are smaller for nearer points; Embedline` +
+          ' ranks by dot product of unit vectors, larger first: use a collection created with "distance": "Dot"',
+      );
+    }
+    return vectors.size;
+  }
   throw new QdrantRequestError(
     `read collection "${name}"`,
     undefined,

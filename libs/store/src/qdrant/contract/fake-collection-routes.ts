@@ -6,6 +6,7 @@ import {
   DEFAULT_OPTIMIZER,
   updateResult,
   type Collection,
+  type Distance,
   type FakeState,
   type HnswConfig,
   type OptimizerConfig,
@@ -36,6 +37,7 @@ export function createCollection(state: FakeState, name: string, input: Record<s
   only(optimizer, Object.keys(DEFAULT_OPTIMIZER), 'optimizers_config');
   state.collections.set(name, {
     size: vectors.size,
+    distance: vectors.distance,
     onDisk: vectors.onDisk,
     params: {
       shard_number: (input['shard_number'] as number | undefined) ?? 1,
@@ -57,8 +59,15 @@ export function createCollection(state: FakeState, name: string, input: Record<s
   });
 }
 
-/** The collection's vector: one unnamed `Dot` vector (`size` > 0), or none (`vectors: {}`, `size` 0). */
-function vectorConfig(input: Record<string, unknown>): { size: number; onDisk: boolean | undefined } {
+/**
+ * The collection's vector: one unnamed vector (`size` > 0), or none (`vectors: {}`, `size` 0). Any of Qdrant's
+ * distances is kept (a collection someone else created may have one), but only `Dot` is scored (queryPoints).
+ */
+function vectorConfig(input: Record<string, unknown>): {
+  size: number;
+  distance: Distance;
+  onDisk: boolean | undefined;
+} {
   const vectors = input['vectors'] as Record<string, unknown> | undefined;
   // `vectors: {}` is an empty map of named vectors: a payload-only collection (Qdrant's own answer for
   // "a collection without vectors"; its points are written with `vector: {}`).
@@ -71,10 +80,9 @@ function vectorConfig(input: Record<string, unknown>): { size: number; onDisk: b
     );
   }
   only(vectors, ['size', 'distance', 'on_disk'], 'vectors');
-  if (!payloadOnly && vectors['distance'] !== 'Dot')
-    throw new HttpFailure(501, `the fake models Dot distance only, got ${String(vectors['distance'])}`, true);
   return {
     size: payloadOnly ? 0 : (vectors['size'] as number),
+    distance: payloadOnly ? 'Dot' : (vectors['distance'] as Distance),
     onDisk: vectors['on_disk'] as boolean | undefined,
   };
 }
@@ -129,7 +137,7 @@ export function collectionInfo(state: FakeState, c: Collection): unknown {
             ? {}
             : {
                 size: c.size,
-                distance: 'Dot',
+                distance: c.distance,
                 ...(c.onDisk === undefined ? {} : { on_disk: c.onDisk }),
               },
         shard_number: c.params.shard_number,

@@ -46,9 +46,11 @@ function densePoint(c: Collection, point: IncomingPoint): PreparedPoint {
     throw new HttpFailure(501, 'the fake models one unnamed dense vector per point', true);
   }
   if (point.vector.length !== c.size) throw dimensionError(c, point.vector.length);
+  const vector = Float32Array.from(point.vector as number[]);
   return {
     id: point.id as PointId,
-    vector: Float32Array.from(point.vector as number[]),
+    // Qdrant stores a Cosine collection's vectors normalized ("normalized during upload").
+    vector: c.distance === 'Cosine' ? normalized(vector) : vector,
     payload: (point.payload ?? {}) as Record<string, unknown>,
   };
 }
@@ -113,6 +115,8 @@ function queryVector(c: Collection, input: Record<string, unknown>): Float32Arra
   only(params, ['exact', 'hnsw_ef', 'indexed_only'], 'params');
   if (c.size === 0)
     throw new HttpFailure(400, 'Wrong input: Not existing vector name error: the collection has no vectors');
+  if (c.distance !== 'Dot')
+    throw new HttpFailure(501, `the fake scores Dot distance only, the collection has ${c.distance}`, true);
   if (vector.length !== c.size) throw dimensionError(c, vector.length);
   return Float32Array.from(vector as number[]);
 }
@@ -179,6 +183,11 @@ function selectPayload(
     ([key]) => (include === undefined || include.includes(key)) && !(exclude ?? []).includes(key),
   );
   return { payload: structuredClone(Object.fromEntries(picked)) };
+}
+
+function normalized(vector: Float32Array): Float32Array {
+  const norm = Math.hypot(...vector);
+  return norm === 0 ? vector : vector.map((x) => x / norm);
 }
 
 /** Float32 dot product, as the server computes it (summed in double here, then rounded to float). */

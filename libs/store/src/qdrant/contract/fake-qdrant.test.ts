@@ -217,8 +217,13 @@ describe('FakeQdrant', () => {
         400,
       );
       assert.equal((await call(fake, 'PUT', '/collections/c', '{"vectors":')).status, 400);
+      // Another distance is kept (someone else's collection may have one), but not scored.
       assert.equal(
         (await call(fake, 'PUT', '/collections/c', { vectors: { size: 2, distance: 'Cosine' } })).status,
+        200,
+      );
+      assert.equal(
+        (await call(fake, 'POST', '/collections/c/points/query', { query: [1, 0], limit: 1 })).status,
         501,
       );
       assert.equal(
@@ -237,6 +242,7 @@ describe('FakeQdrant', () => {
       assert.match(fake.violations[0]!, /points\/search/);
       assert.match(fake.violations[2]!, /on_disks/);
       assert.match(fake.violations[4]!, /undeclared query parameter "wait"/);
+      assert.match(fake.violations[6]!, /scores Dot distance only, the collection has Cosine/);
       assert.match(fake.violations[7]!, /does not model "filter"/);
     } finally {
       await fake.close();

@@ -21,7 +21,8 @@ export type { CollectionSnapshot } from './fake-state.ts';
  *   body are validated (see OpenApiContract); an unknown endpoint, a bad parameter or body, or a field the
  *   fake does not model is answered 400/404/405 (or 501) AND recorded in `violations`;
  * - the endpoints the adapter uses are implemented in memory with Qdrant's semantics (one unnamed dense
- *   vector, `Dot` distance, float32 scores, points ordered by id, merged collection metadata, ...), and
+ *   vector scored with `Dot` distance (a collection of another distance is kept, and its queries refused
+ *   as unmodelled), float32 scores, points ordered by id, merged collection metadata, ...), and
  *   payload-only collections (`vectors: {}`, points with `vector: {}`) such as the shard ledger;
  * - every answer is validated against the document's response schema before it is sent: a wrong fake
  *   fails loudly (recorded, and answered 500) instead of teaching the adapter a wrong API;

@@ -5,6 +5,9 @@ import type { PointId } from './fake-point-ids.ts';
 
 export type CollectionStatus = 'green' | 'yellow' | 'grey' | 'red';
 
+/** Qdrant's distance functions (the OpenAPI document's `Distance`); the fake scores `Dot` only. */
+export type Distance = 'Dot' | 'Cosine' | 'Euclid' | 'Manhattan';
+
 export interface HnswConfig {
   m: number;
   ef_construct: number;
@@ -34,6 +37,7 @@ export interface StoredPoint {
 export interface Collection {
   /** 0: payload-only (no vectors configured). */
   readonly size: number;
+  readonly distance: Distance;
   readonly onDisk: boolean | undefined;
   params: { shard_number: number; replication_factor: number; write_consistency_factor: number };
   hnsw: HnswConfig;
@@ -50,6 +54,7 @@ export interface Collection {
 export interface CollectionSnapshot {
   /** Dimension of the unnamed dense vector; 0 for a payload-only collection (created with `vectors: {}`). */
   readonly size: number;
+  readonly distance: Distance;
   readonly onDisk: boolean | undefined;
   readonly shardNumber: number;
   readonly replicationFactor: number;
@@ -108,6 +113,7 @@ export class FakeState {
     if (c === undefined) return undefined;
     return {
       size: c.size,
+      distance: c.distance,
       onDisk: c.onDisk,
       shardNumber: c.params.shard_number,
       replicationFactor: c.params.replication_factor,
