@@ -96,6 +96,12 @@ export function resolveStoreOptions(options: QdrantStoreOptions): ResolvedStoreO
   const url = new URL(options.url);
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new TypeError(`QdrantStore url must be http(s): ${options.url}`);
+  if (url.username !== '' || url.password !== '')
+    throw new TypeError(
+      'QdrantStore url holds credentials (user:password@), which the store would not send: Qdrant takes its ' +
+        'key in QDRANT_API_KEY (QdrantStore apiKey); the URL is not shown, to keep them out of logs',
+    );
+  if (options.apiKey !== undefined) checkApiKey(options.apiKey);
   const port = url.port !== '' ? Number(url.port) : (writtenPort(options.url) ?? DEFAULT_PORT);
   const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? 60_000);
   const adminTimeoutMs = positiveInteger('adminTimeoutMs', options.adminTimeoutMs ?? 300_000);
@@ -151,4 +157,25 @@ function writtenPort(raw: string): number | undefined {
   if (authority === undefined) return undefined;
   const match = /:(\d+)$/.exec(authority.slice(authority.lastIndexOf('@') + 1));
   return match === null ? undefined : Number(match[1]);
+}
+
+/**
+ * A key an HTTP header can carry: no NUL or line break (leading and trailing whitespace is trimmed by
+ * fetch), nothing beyond Latin-1. Otherwise the client's `Headers` throws: for a line break, a TypeError that
+ * quotes the whole key, which would end up in logs. This error says where the bad character is instead.
+ */
+function checkApiKey(apiKey: string): void {
+  const trimmed = apiKey.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+  const bad = /[\0\n\r]|[^\0-\u00ff]/.exec(trimmed);
+  if (bad === null) return;
+  const code = bad[0].codePointAt(0)!;
+  const what =
+    code === 0x0a || code === 0x0d
+      ? 'a line break'
+      : `the character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  throw new TypeError(
+    `QdrantStore apiKey (QDRANT_API_KEY) holds ${what} at position ${bad.index + 1} of ${trimmed.length}, ` +
+      'which an HTTP header cannot carry (a secret file of two lines, or a character pasted from a ' +
+      'document?); the key is not shown',
+  );
 }

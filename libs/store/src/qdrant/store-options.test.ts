@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { FakeQdrant } from './contract/fake-qdrant.ts';
+import { QdrantStore } from './qdrant-store.ts';
+
+/** Asserts that constructing a store fails with a TypeError matching `pattern` that never shows `secrets`. */
+function refused(make: () => unknown, pattern: RegExp, secrets: string[]): void {
+  assert.throws(make, (error: unknown) => {
+    assert.ok(error instanceof TypeError, String(error));
+    assert.match(error.message, pattern);
+    for (const secret of secrets)
+      assert.ok(!error.message.includes(secret), `"${secret}" leaked: ${error.message}`);
+    return true;
+  });
+}
+
+describe('credentials in the store options', () => {
+  test('an API key no header can carry is refused at construction, saying where, never showing the key', () => {
+    const url = 'http://127.0.0.1:6333';
+    refused(
+      () => new QdrantStore({ url, apiKey: 'first-half-of-key\nsecond-half' }),
+      /QDRANT_API_KEY\) holds a line break at position 18 of 29.*the key is not shown/,
+      ['first-half-of-key', 'second-half'],
+    );
+    refused(() => new QdrantStore({ url, apiKey: 'k3y\r\nmore' }), /holds a line break at position 4/, [
+      'k3y',
+      'more',
+    ]);
+    refused(
+      () => new QdrantStore({ url, apiKey: 'xyzzy\u2026key' }),
+      /holds the character U\+2026 at position 6 of 9/,
+      ['xyzzy', '\u2026key'],
+    );
+  });
+
+  test('a key with a trailing line break (a secret file written by echo) is sent trimmed', async () => {
+    const fake = await FakeQdrant.start({ apiKey: 's3cret' });
+    const store = new QdrantStore({ url: fake.url, apiKey: '  s3cret\n' });
+    try {
+      assert.deepEqual(await store.listCollections(), []);
+      assert.equal(fake.requests[0]?.headers['api-key'], 's3cret');
+    } finally {
+      await store.close();
+      await fake.close();
+    }
+    assert.deepEqual(fake.violations, []);
+  });
+
+  test('a URL with user:password@ is refused (the store would drop them), without showing it', () => {
+    refused(
+      () => new QdrantStore({ url: 'https://admin:hunter2@qdrant.example.com' }),
+      /url holds credentials \(user:password@\).*QDRANT_API_KEY/,
+      ['hunter2', 'admin'],
+    );
+  });
+});
