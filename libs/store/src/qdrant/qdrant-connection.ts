@@ -46,8 +46,13 @@ export class QdrantConnection {
     const { timeoutMs, adminTimeoutMs, retry, sleep, random } = options;
     this.prefix = options.collectionPrefix;
     this.adminTimeoutS = Math.max(1, Math.ceil(adminTimeoutMs / 1000));
-    this.#retry = { options: retry, timeoutMs, sleep, random };
-    this.#adminRetry = { options: retry, timeoutMs: adminTimeoutMs, sleep, random };
+    // Every error names the server (never the key), and a 401 says whether a key was sent at all.
+    const named = {
+      endpoint: options.endpoint,
+      apiKeySent: options.apiKey !== undefined && options.apiKey !== '',
+    };
+    this.#retry = { options: retry, timeoutMs, sleep, random, ...named };
+    this.#adminRetry = { options: retry, timeoutMs: adminTimeoutMs, sleep, random, ...named };
 
     const params = clientParams(options);
     this.#client = new QdrantClient({ ...params, timeout: timeoutMs });

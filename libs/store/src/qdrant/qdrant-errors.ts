@@ -3,6 +3,11 @@
  * `CollectionNotFoundError` / `DimensionMismatchError` from `../errors/`, like every adapter.
  */
 
+export interface QdrantErrorOptions extends ErrorOptions {
+  /** The server's address as the store reaches it (scheme, host, port, path; never credentials). */
+  readonly endpoint?: string | undefined;
+}
+
 /** Qdrant answered with an error that retrying cannot fix (400, 401, 403, 500, ...). */
 export class QdrantRequestError extends Error {
   override readonly name: string = 'QdrantRequestError';
@@ -10,13 +15,24 @@ export class QdrantRequestError extends Error {
   readonly operation: string;
   /** HTTP status, when Qdrant answered at all. */
   readonly status: number | undefined;
+  /** The server's address, when the failure was a request to it (named in the message). */
+  readonly endpoint: string | undefined;
 
-  constructor(operation: string, status: number | undefined, detail: string, options?: ErrorOptions) {
-    super(`Qdrant ${operation} failed${status === undefined ? '' : ` (HTTP ${status})`}: ${detail}`, options);
+  constructor(operation: string, status: number | undefined, detail: string, options?: QdrantErrorOptions) {
+    const where = options?.endpoint === undefined ? '' : `at ${options.endpoint}: `;
+    super(
+      `Qdrant ${where}${operation} failed${status === undefined ? '' : ` (HTTP ${status})`}: ${detail}`,
+      options,
+    );
     this.operation = operation;
     this.status = status;
+    this.endpoint = options?.endpoint;
   }
 }
+
+/** What to do when the server stays unavailable, unless the failure says more (see withRetry). */
+export const OVERLOADED_HINT =
+  'the server is overloaded or restarting: retry later, or lower the store concurrency';
 
 /** Qdrant kept answering 429/503 (or the connection kept failing) until the retry budget ran out. */
 export class QdrantUnavailableError extends QdrantRequestError {
@@ -29,13 +45,13 @@ export class QdrantUnavailableError extends QdrantRequestError {
     attempts: number,
     elapsedMs: number,
     detail: string,
-    options?: ErrorOptions,
+    options?: QdrantErrorOptions & { readonly hint?: string },
   ) {
     super(
       operation,
       status,
       `still unavailable after ${attempts} attempts over ${(elapsedMs / 1000).toFixed(1)} s (${detail}); ` +
-        'the server is overloaded or restarting: retry later, or lower the store concurrency',
+        (options?.hint ?? OVERLOADED_HINT),
       options,
     );
     this.attempts = attempts;
@@ -47,7 +63,7 @@ export class QdrantTimeoutError extends QdrantRequestError {
   override readonly name: string = 'QdrantTimeoutError';
   readonly timeoutMs: number;
 
-  constructor(operation: string, timeoutMs: number, options?: ErrorOptions) {
+  constructor(operation: string, timeoutMs: number, options?: QdrantErrorOptions) {
     super(
       operation,
       undefined,

@@ -16,6 +16,10 @@ export interface RetryContext {
   readonly timeoutMs: number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
+  /** The server's address, named in every error (scheme, host, port, path; never credentials). */
+  readonly endpoint?: string;
+  /** Whether an API key is sent: a 401 then means a wrong key rather than a missing one. */
+  readonly apiKeySent?: boolean;
 }
 
 export const DEFAULT_RETRY: Required<RetryOptions> = {
@@ -27,6 +31,14 @@ export const DEFAULT_RETRY: Required<RetryOptions> = {
 
 /** Statuses that mean "not now": rate limited, overloaded, restarting, or a proxy in front of it is. */
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
+/**
+ * Node's codes for a TLS handshake that cannot succeed by trying again: certificate verification
+ * (OpenSSL's X509 verify results, ERR_TLS_CERT_ALTNAME_INVALID) and protocol errors (an https URL for a
+ * plain-http server is ERR_SSL_WRONG_VERSION_NUMBER).
+ */
+const TLS_FAILURE =
+  /^(ERR_SSL_|ERR_TLS_|EPROTO$|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_|HOSTNAME_MISMATCH$)/;
 
 /** Thrown by an operation to ask for a retry, e.g. an upsert answered `wait_timeout` instead of `completed`. */
 export class RetryableCondition extends Error {
@@ -43,6 +55,8 @@ export type Failure =
     }
   | { readonly kind: 'timeout' }
   | { readonly kind: 'network'; readonly detail: string }
+  /** The TLS handshake failed (an untrusted or expired certificate, or an https URL for a plain-http server). */
+  | { readonly kind: 'tls'; readonly detail: string }
   | { readonly kind: 'condition'; readonly detail: string }
   | { readonly kind: 'other'; readonly detail: string };
 
@@ -90,7 +104,10 @@ export function classifyFailure(error: unknown): Failure {
   }
   if (error instanceof TypeError && error.message === 'fetch failed') {
     const cause = error.cause as { code?: string; message?: string } | undefined;
-    return { kind: 'network', detail: cause?.code ?? cause?.message ?? error.message };
+    const code = cause?.code;
+    // The code says it; OpenSSL's message adds only its source location.
+    if (code !== undefined && TLS_FAILURE.test(code)) return { kind: 'tls', detail: code };
+    return { kind: 'network', detail: code ?? cause?.message ?? error.message };
   }
   return { kind: 'other', detail: error.message };
 }
@@ -151,13 +168,14 @@ export async function withRetry<T>(
       return await call();
     } catch (error) {
       const failure = classifyFailure(error);
+      const { endpoint } = context;
       if (failure.kind === 'timeout')
-        throw new QdrantTimeoutError(operation, context.timeoutMs, { cause: error });
+        throw new QdrantTimeoutError(operation, context.timeoutMs, { cause: error, endpoint });
       const retryable =
         failure.kind === 'network' ||
         failure.kind === 'condition' ||
         (failure.kind === 'http' && RETRYABLE_STATUS.has(failure.status));
-      if (!retryable) throw onFatal?.(failure, error) ?? fatalError(operation, failure, error);
+      if (!retryable) throw onFatal?.(failure, error) ?? fatalError(operation, failure, error, context);
       const status = failure.kind === 'http' ? failure.status : undefined;
       if (attempt >= options.maxAttempts) {
         const detail =
@@ -166,6 +184,8 @@ export async function withRetry<T>(
             : `last failure: ${failure.detail}`;
         throw new QdrantUnavailableError(operation, status, attempt, Date.now() - started, detail, {
           cause: error,
+          endpoint,
+          hint: unreachableHint(failure),
         });
       }
       const hint =
@@ -182,19 +202,59 @@ export async function withRetry<T>(
   }
 }
 
-/** The error for a failure that retrying cannot fix. */
-export function fatalError(operation: string, failure: Failure, error: unknown): Error {
+/** The error for a failure that retrying cannot fix, saying what to check where the status tells. */
+export function fatalError(
+  operation: string,
+  failure: Failure,
+  error: unknown,
+  context?: Pick<RetryContext, 'endpoint' | 'apiKeySent'>,
+): Error {
+  const options = { cause: error, endpoint: context?.endpoint };
   if (failure.kind === 'http') {
     const hint =
-      failure.status === 401 || failure.status === 403
-        ? ' (check the API key: QdrantStore apiKey / QDRANT_API_KEY)'
-        : '';
-    return new QdrantRequestError(operation, failure.status, `${failure.detail}${hint}`, { cause: error });
+      failure.status === 401
+        ? context?.apiKeySent === false
+          ? ' (the server requires an API key: set QDRANT_API_KEY / QdrantStore apiKey)'
+          : ' (check the API key: QdrantStore apiKey / QDRANT_API_KEY)'
+        : failure.status === 403
+          ? ' (the API key is known but may not do this: a read-only key, or a JWT without write access to' +
+            ' this collection, cannot create collections or write points; ingest and finalize need the' +
+            ' read-write key in QDRANT_API_KEY / QdrantStore apiKey)'
+          : '';
+    return new QdrantRequestError(operation, failure.status, `${failure.detail}${hint}`, options);
+  }
+  if (failure.kind === 'tls') {
+    return new QdrantRequestError(
+      operation,
+      undefined,
+      `TLS failed (${failure.detail}): for a server whose certificate a private CA signed, give Node that CA` +
+        ' (NODE_EXTRA_CA_CERTS=/path/to/ca.pem); for a server without TLS, use an http:// URL',
+      options,
+    );
   }
   return new QdrantRequestError(
     operation,
     undefined,
     failure.kind === 'other' ? failure.detail : failure.kind,
-    { cause: error },
+    options,
   );
+}
+
+/** What to check when the connection itself keeps failing; undefined for an overloaded server's answers. */
+function unreachableHint(failure: Failure): string | undefined {
+  if (failure.kind !== 'network') return undefined;
+  switch (failure.detail) {
+    case 'ECONNREFUSED':
+      return "nothing accepts connections there: is Qdrant running, and are QDRANT_URL's host and port right (a URL without a port means 6333)?";
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return "the host name does not resolve: check QDRANT_URL's host";
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'the host does not answer: check QDRANT_URL, and the network (firewall, network policy) between here and Qdrant';
+    default:
+      return undefined;
+  }
 }

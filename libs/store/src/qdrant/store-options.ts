@@ -71,6 +71,8 @@ export interface ResolvedStoreOptions {
   readonly url: URL;
   /** The port to connect to: the URL's, as written (`:443` included), else 6333. */
   readonly port: number;
+  /** Where requests go, for error messages: scheme, host, port and path prefix (no credentials, no query). */
+  readonly endpoint: string;
   readonly apiKey: string | undefined;
   readonly maxConnections: number | undefined;
   readonly timeoutMs: number;
@@ -127,6 +129,7 @@ export function resolveStoreOptions(options: QdrantStoreOptions): ResolvedStoreO
   return {
     url,
     port,
+    endpoint: `${url.protocol}//${url.hostname}:${port}${url.pathname.replace(/\/+$/, '')}`,
     apiKey: options.apiKey,
     maxConnections: options.maxConnections,
     timeoutMs,

@@ -250,10 +250,17 @@ describe('FakeQdrant', () => {
   });
 
   test('a legitimate error answer (unknown collection, wrong dimension, missing API key) is not a violation', async () => {
-    const fake = await FakeQdrant.start({ apiKey: 'k' });
+    const fake = await FakeQdrant.start({ apiKey: 'k', readOnlyApiKey: 'ro' });
     try {
       assert.equal((await call(fake, 'GET', '/collections')).status, 401);
-      assert.equal((await call(fake, 'GET', '/collections', undefined, { 'api-key': 'nope' })).status, 403);
+      // The read-only key reads; a write with it is a 403 (Qdrant's lib/storage/src/rbac/mod.rs).
+      const readOnly = { 'api-key': 'ro' };
+      assert.equal((await call(fake, 'GET', '/collections', undefined, readOnly)).status, 200);
+      const refused = await call(fake, 'PUT', '/collections/c', { vectors: { size: 2, distance: 'Dot' } }, readOnly);
+      assert.equal(refused.status, 403);
+      assert.deepEqual(refused.json['status'], { error: 'Forbidden: Global manage access is required' });
+      // An unknown key is a 401 too (Qdrant's src/common/auth/mod.rs: Unauthorized, "Invalid API key or JWT").
+      assert.equal((await call(fake, 'GET', '/collections', undefined, { 'api-key': 'nope' })).status, 401);
       const key = { 'api-key': 'k' };
       assert.equal((await call(fake, 'POST', '/collections/none/points/count', {}, key)).status, 404);
       await call(fake, 'PUT', '/collections/c', { vectors: { size: 2, distance: 'Dot' } }, key);

@@ -33,8 +33,14 @@ export type { CollectionSnapshot } from './fake-state.ts';
  * write order (not point-id order), so that the adapter's own tie-breaking is what the tests see.
  */
 export interface FakeQdrantOptions {
-  /** Require this `api-key` header (401 when missing, 403 when wrong). */
+  /** Require this `api-key` header (401 when missing or unknown, as Qdrant's src/common/auth/mod.rs answers). */
   readonly apiKey?: string;
+  /**
+   * Also accept this key, for reads only (Qdrant's `read_only_api_key`): a request that writes (creates,
+   * updates or deletes a collection, an index or points) is answered 403, "Global manage access is required"
+   * (lib/storage/src/rbac/mod.rs).
+   */
+  readonly readOnlyApiKey?: string;
   /** Version reported by `GET /`. Below 1.16 collection `metadata` is refused, as such servers do. Default 1.19.0. */
   readonly version?: string;
   /** After a change of indexing settings, how many `GET /collections/{name}` report yellow. Default 2. */
@@ -73,6 +79,16 @@ type Outcome =
   | ({ readonly status: 200 } & RouteResult)
   | { readonly status: number; readonly error: string; readonly violation?: boolean };
 
+/** The operations the fake implements that write, which Qdrant refuses to a read-only key. */
+const WRITE_OPERATIONS = new Set([
+  'create_collection',
+  'update_collection',
+  'delete_collection',
+  'create_field_index',
+  'upsert_points',
+  'delete_points',
+]);
+
 /** The `time` (s) every answer reports. */
 const TIME = 0.000_125;
 
@@ -91,6 +107,7 @@ export class FakeQdrant {
   readonly #server: Server;
   readonly #contract: OpenApiContract;
   readonly #apiKey: string | undefined;
+  readonly #readOnlyApiKey: string | undefined;
   readonly #latencyMs: number;
   readonly #state: FakeState;
   readonly #faults: { fault: Fault; left: number }[] = [];
@@ -103,6 +120,7 @@ export class FakeQdrant {
     this.url = url;
     this.#contract = contract;
     this.#apiKey = options.apiKey;
+    this.#readOnlyApiKey = options.readOnlyApiKey;
     this.#latencyMs = options.latencyMs ?? 0;
     this.#state = new FakeState({
       version: options.version ?? '1.19.0',
@@ -202,7 +220,7 @@ export class FakeQdrant {
       this.violations.push(error);
       return { status, error, violation: true };
     }
-    const denied = this.#deniedAccess(request);
+    const denied = this.#deniedAccess(request, match.operation.operationId);
     if (denied !== undefined) return denied;
     const { violations, body } = this.#contract.validateRequest(
       match,
@@ -222,14 +240,20 @@ export class FakeQdrant {
     return this.#execute(match, url.searchParams, body);
   }
 
-  /** 401 without the configured api-key header, 403 with a wrong one; undefined when access is granted. */
-  #deniedAccess(request: IncomingMessage): Outcome | undefined {
+  /**
+   * Qdrant's answers (src/common/auth/mod.rs): 401 without a key or with one it does not know, 403 for a
+   * write with the read-only key; undefined when access is granted.
+   */
+  #deniedAccess(request: IncomingMessage, operationId: string): Outcome | undefined {
     const key = this.#apiKey;
     if (key === undefined) return undefined;
     const given = request.headers['api-key'];
     if (given === undefined)
-      return { status: 401, error: 'Must provide an API key or an Authorization bearer token' };
-    if (given !== key) return { status: 403, error: 'Invalid API key or JWT' };
+      return { status: 401, error: 'Unauthorized: Must provide an API key or an Authorization bearer token' };
+    if (given === key) return undefined;
+    if (given !== this.#readOnlyApiKey) return { status: 401, error: 'Unauthorized: Invalid API key or JWT' };
+    if (WRITE_OPERATIONS.has(operationId))
+      return { status: 403, error: 'Forbidden: Global manage access is required' };
     return undefined;
   }
 
