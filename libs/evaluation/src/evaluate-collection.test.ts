@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -7,7 +7,11 @@ import { readQueries, readTrecDocuments, type CorpusRecord } from '@embedline/co
 import { BUNDLED_REFERENCE_MODEL_DIR, Encoder } from '@embedline/encoder';
 import { parseQrels, parseRun, recallAtK } from '@embedline/scoring';
 import { LanceDbStore, toRecordBatch } from '@embedline/store';
-import { evaluateCollection, type EvaluateCollectionOptions } from './evaluate-collection.ts';
+import {
+  checkEvaluationInputs,
+  evaluateCollection,
+  type EvaluateCollectionOptions,
+} from './evaluate-collection.ts';
 import { EvaluationInputError } from './errors/evaluation-input-error.ts';
 import { loadQrels } from './load-qrels.ts';
 import { queryCoverage, reportedMetrics } from './metrics.ts';
@@ -132,6 +136,53 @@ describe('evaluateCollection', () => {
       ),
       'q.tsv and qrels.txt: none of the 3 queries has a relevant judgement in the qrels: do these files belong together?',
     );
+  });
+
+  test('the tag, the run path and the collection are checked before anything is encoded', async () => {
+    let encoded = 0;
+    const counting = {
+      encode: (texts: string[]) => {
+        encoded += texts.length;
+        return encoder.encode(texts);
+      },
+    };
+    const folder = join(dir, 'a-folder');
+    mkdirSync(folder, { recursive: true });
+    const inTheWay = join(dir, 'a-file');
+    writeFileSync(inTheWay, '');
+    const qrelsPath = join(dir, 'kept.qrels');
+    writeFileSync(qrelsPath, 'q1 0 1 1\n');
+    const sources = { queries: 'queries.tsv', qrels: qrelsPath };
+    const cases: [Partial<EvaluateCollectionOptions>, string][] = [
+      [
+        { tag: 'my run' },
+        'run tag "my run": is empty or contains whitespace: it is the run file\'s last column',
+      ],
+      [{ runPath: folder }, `${folder}: is a folder: name the run file (e.g. --run <folder>/run.trec)`],
+      [
+        { runPath: join(inTheWay, 'x.run') },
+        `${join(inTheWay, 'x.run')}: cannot create its folder ${inTheWay} (a file is in the way of a folder)`,
+      ],
+      [{ runPath: qrelsPath, sources }, `${qrelsPath}: is the qrels file: the run would overwrite it`],
+      [
+        { runPath: `${dir}/./kept.qrels`, sources },
+        `${dir}/./kept.qrels: is the qrels file: the run would overwrite it`,
+      ],
+      [
+        { collection: 'missing', runPath: join(dir, 'fine.run') },
+        'collection "missing": not found (the store has: empty, other-model, small); ingest it first',
+      ],
+    ];
+    for (const [overrides, message] of cases) {
+      assert.equal(
+        await inputProblem(evaluateCollection(options({ encoder: counting, ...overrides }))),
+        message,
+      );
+      assert.equal(await inputProblem(checkEvaluationInputs(options(overrides))), message);
+    }
+    assert.equal(encoded, 0, 'nothing was encoded');
+    assert.equal(readFileSync(qrelsPath, 'utf8'), 'q1 0 1 1\n', 'the qrels are intact');
+    assert.ok(!existsSync(join(dir, 'fine.run')) && !existsSync(join(dir, 'fine.run.partial')));
   });
 
   test('a failed search leaves no run file behind', async () => {

@@ -5,6 +5,7 @@ import { exactNeighbours, recallAgainstExact, type ExactVia, type Neighbour } fr
 import { encodeQueries, type QueryEncoder } from './encode-queries.ts';
 import { EvaluationInputError } from './errors/evaluation-input-error.ts';
 import { queryCoverage, reportedMetrics, type QueryCoverage, type ReportedMetric } from './metrics.ts';
+import { checkRunPath } from './run-file.ts';
 import { searchRun } from './search-run.ts';
 
 export interface AnnRecallOptions {
@@ -35,7 +36,7 @@ export interface EvaluateCollectionOptions {
   readonly tag?: string;
   /** Also measure the ANN index's recall against exact search. */
   readonly annRecall?: AnnRecallOptions;
-  /** Names of the query and qrels inputs, for error messages (paths, usually). */
+  /** Names of the query and qrels inputs, for error messages (paths, usually); the run may not overwrite them. */
   readonly sources?: { readonly queries?: string; readonly qrels?: string };
   readonly onProgress?: (message: string) => void;
 }
@@ -70,10 +71,8 @@ export interface EvaluationReport {
  */
 export async function evaluateCollection(options: EvaluateCollectionOptions): Promise<EvaluationReport> {
   const { store, collection, queries, qrels } = options;
-  const info = await describeCollection(store, collection);
+  const { info, coverage } = await checkEvaluationInputs(options);
   const queryIds = queries.map((q) => q.id);
-  const coverage = queryCoverage(queryIds, qrels);
-  checkJudgements(options, coverage);
   const progress = options.onProgress ?? (() => {});
   if (!info.finalized) {
     progress(`collection "${collection}" is not finalized: its ANN index may be missing or out of date`);
@@ -119,8 +118,40 @@ export async function evaluateCollection(options: EvaluateCollectionOptions): Pr
   return { ...report, annRecall };
 }
 
+/**
+ * Every check that needs no encoder, as evaluateCollection makes them before it encodes anything: query
+ * and qrels sets that share a judged query, a relevance level that leaves something relevant, a run tag
+ * a run file can hold, a run path that can be written and is none of the inputs, a collection that
+ * exists and is not empty. Callers that load the encoder themselves (the CLI) call it first, so that a
+ * typo costs no model load. Problems are EvaluationInputErrors.
+ */
+export async function checkEvaluationInputs(
+  options: Omit<EvaluateCollectionOptions, 'encoder'>,
+): Promise<{ info: CollectionInfo; coverage: QueryCoverage }> {
+  const coverage = queryCoverage(
+    options.queries.map((q) => q.id),
+    options.qrels,
+  );
+  checkJudgements(options, coverage);
+  const tag = options.tag ?? 'embedline';
+  if (tag === '' || /\s/.test(tag)) {
+    throw new EvaluationInputError(
+      `run tag ${JSON.stringify(tag)}`,
+      "is empty or contains whitespace: it is the run file's last column",
+    );
+  }
+  if (options.runPath !== undefined) {
+    const inputs = [
+      { what: 'queries', path: options.sources?.queries },
+      { what: 'qrels', path: options.sources?.qrels },
+    ].filter((input): input is { what: string; path: string } => input.path !== undefined);
+    await checkRunPath(options.runPath, inputs);
+  }
+  return { info: await describeCollection(options.store, options.collection), coverage };
+}
+
 /** Input errors before anything is encoded: query and qrels sets that share no query, or nothing relevant. */
-function checkJudgements(options: EvaluateCollectionOptions, coverage: QueryCoverage): void {
+function checkJudgements(options: Omit<EvaluateCollectionOptions, 'encoder'>, coverage: QueryCoverage): void {
   const { queries, qrels } = options;
   if (coverage.judged.length === 0) {
     throw new EvaluationInputError(

@@ -1,10 +1,12 @@
 export {
+  checkEvaluationInputs,
   evaluateCollection,
   type AnnRecallOptions,
   type AnnRecallReport,
   type EvaluateCollectionOptions,
   type EvaluationReport,
 } from './evaluate-collection.ts';
+export { checkRunPath } from './run-file.ts';
 export { loadQrels, type QrelsSummary } from './load-qrels.ts';
 export { encodeQueries, type QueryEncoder } from './encode-queries.ts';
 export { searchRun, type SearchRun, type SearchRunOptions } from './search-run.ts';

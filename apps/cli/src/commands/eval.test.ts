@@ -239,12 +239,17 @@ describe('embedline eval on the Vaswani collection (tiny reference model)', { ti
         ['--collection', 'nothing-here'],
         /^embedline: collection "nothing-here": not found \(the store has: vaswani\); ingest it first$/m,
       ],
+      [['--run', dir], /^embedline: .*: is a folder: name the run file/m],
+      [['--run', join(VASWANI, 'qrels')], /^embedline: .*qrels: is the qrels file: the run would overwrite it$/m],
+      [['--tag', 'my run'], /^embedline: run tag "my run": is empty or contains whitespace/m],
     ];
     for (const [args, expected] of cases) {
       const { code, stdout, stderr } = await cli(['eval', ...defaultArgs(args)]);
       assert.equal(code, 1, stderr);
       assert.match(stderr, expected);
       assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+      // Refused before the model loads (here the reference model, which says so when it loads).
+      assert.doesNotMatch(stderr, /RANDOM weights/, 'no model loaded');
       assert.equal(stdout, '');
     }
   });

@@ -3,6 +3,7 @@ import { createLogger, loadEnv, positiveIntFlag, type EmbedlineEnv } from '@embe
 import { readQueries, TOPIC_FIELDS, type TopicField } from '@embedline/corpus';
 import { openEncoder, type Encoder } from '@embedline/encoder';
 import {
+  checkEvaluationInputs,
   evaluateCollection,
   formatPerQuery,
   formatReport,
@@ -123,20 +124,9 @@ export async function runEval(
   const store = await openStore(env);
   let encoder: Encoder | undefined;
   try {
-    const log = createLogger('eval', env.LOG_LEVEL);
-    let referenceModel = false;
-    encoder = await openEncoder(env, {
-      log,
-      overrides: { modelDir: flags.modelDir, variant: flags.variant },
-      onReferenceModel: (warning) => {
-        referenceModel = true;
-        printReferenceModelWarning(warning);
-      },
-    });
-    const report = await evaluateCollection({
+    const inputs = {
       store,
       collection: flags.collection,
-      encoder,
       queries,
       qrels,
       topK: flags.topK,
@@ -150,7 +140,20 @@ export async function runEval(
           : { via: flags.exactVia, queries: flags.annRecall === true ? undefined : flags.annRecall },
       sources: { queries: flags.queries, qrels: flags.qrels },
       onProgress: output.progress,
+    };
+    // The collection, the run path and the tag are checked before the model loads (or downloads).
+    await checkEvaluationInputs(inputs);
+    const log = createLogger('eval', env.LOG_LEVEL);
+    let referenceModel = false;
+    encoder = await openEncoder(env, {
+      log,
+      overrides: { modelDir: flags.modelDir, variant: flags.variant },
+      onReferenceModel: (warning) => {
+        referenceModel = true;
+        printReferenceModelWarning(warning);
+      },
     });
+    const report = await evaluateCollection({ ...inputs, encoder });
     output.progress(`run written to ${runPath}`);
     for (const line of formatReport(report)) output.result(line);
     const index = await describeIndex(store, flags.collection);
