@@ -65,4 +65,44 @@ describe('a collection created by someone else', () => {
     }
     assert.deepEqual(fake.violations, []);
   });
+
+  test('finalize keeps the HNSW and indexing settings it finds on, and restores only what a bulk load turned off', async () => {
+    const fake = await FakeQdrant.start({ optimizationPolls: 0 });
+    const store = new QdrantStore({ url: fake.url, pollIntervalMs: 1 });
+    const settingsUpdates = () =>
+      fake
+        .requestsFor('update_collection')
+        .map((r) => r.body as Record<string, unknown>)
+        .filter((body) => body['hnsw_config'] !== undefined || body['optimizers_config'] !== undefined);
+    try {
+      // Tuned for recall by an operator, indexing on: a later ingest's finalize must not rebuild it with m 16.
+      await putCollection(fake, 'tuned', {
+        vectors: { size: 4, distance: 'Dot' },
+        hnsw_config: { m: 32, ef_construct: 256 },
+      });
+      await store.createCollection('tuned', { dimension: 4 });
+      await store.upsert('tuned', batch(5, 4));
+      await store.finalize('tuned');
+      assert.deepEqual(settingsUpdates(), []);
+      const tuned = fake.collection('tuned');
+      assert.deepEqual([tuned?.hnsw.m, tuned?.hnsw.ef_construct], [32, 256]);
+      assert.equal((await store.describe('tuned'))?.finalized, true);
+
+      // Loaded with indexing off (Qdrant's other bulk-load recipe) and its own m: only indexing comes back.
+      await putCollection(fake, 'bulk', {
+        vectors: { size: 4, distance: 'Dot' },
+        hnsw_config: { m: 32 },
+        optimizers_config: { indexing_threshold: 0 },
+      });
+      await store.upsert('bulk', batch(5, 4));
+      await store.finalize('bulk');
+      assert.deepEqual(settingsUpdates(), [{ optimizers_config: { indexing_threshold: 20_000 } }]);
+      const bulk = fake.collection('bulk');
+      assert.deepEqual([bulk?.hnsw.m, bulk?.optimizer.indexing_threshold], [32, 20_000]);
+    } finally {
+      await store.close();
+      await fake.close();
+    }
+    assert.deepEqual(fake.violations, []);
+  });
 });

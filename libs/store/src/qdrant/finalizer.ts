@@ -1,5 +1,6 @@
 // finalize(): undo the bulk-load settings (restore HNSW and indexing), wait until Qdrant has built the
 // index (the collection is green), then record the collection as finalized.
+import type { Schemas } from '@qdrant/js-client-rest';
 import { recordFinalized } from './finalized-flag.ts';
 import type { CollectionDetails, QdrantConnection } from './qdrant-connection.ts';
 import { QdrantFinalizeTimeoutError, QdrantRequestError } from './qdrant-errors.ts';
@@ -27,31 +28,39 @@ export class Finalizer {
   async finalize(name: string): Promise<void> {
     const operation = `finalize "${name}"`;
     const details = await this.#connection.requireDetails(name, operation);
-    if (!this.#hasIndexingSettings(details)) await this.#restoreIndexingSettings(name, operation);
+    const restore = this.#bulkLoadUndone(details);
+    if (restore !== undefined) await this.#restoreIndexingSettings(name, operation, restore);
     const green = await this.#waitForGreen(name);
     await recordFinalized(this.#connection, name, green, true);
   }
 
-  /** Whether the collection has the settings finalize restores already (finalize run before, or bulkLoad 'none'). */
-  #hasIndexingSettings(details: CollectionDetails): boolean {
+  /**
+   * The update that undoes what the bulk load turned off, or undefined when nothing is off (finalize ran
+   * before, or bulkLoad 'none'): HNSW with `m` 0 gets the configured `m` and `ef_construct`, indexing with
+   * `indexing_threshold` 0 the configured threshold. Settings that are on are left as they are: an HNSW an
+   * operator tuned (m 32, say) is not rebuilt with the defaults by the next finalize.
+   */
+  #bulkLoadUndone(details: CollectionDetails): Schemas['UpdateCollection'] | undefined {
     const { hnsw_config: hnsw, optimizer_config: optimizer } = details.config;
     const { m, efConstruct, indexingThreshold } = this.#settings;
-    return (
-      hnsw.m === m && hnsw.ef_construct === efConstruct && optimizer.indexing_threshold === indexingThreshold
-    );
+    const update: Schemas['UpdateCollection'] = {
+      ...(hnsw.m === 0 ? { hnsw_config: { m, ef_construct: efConstruct } } : {}),
+      ...(optimizer.indexing_threshold === 0
+        ? { optimizers_config: { indexing_threshold: indexingThreshold } }
+        : {}),
+    };
+    return Object.keys(update).length === 0 ? undefined : update;
   }
 
-  #restoreIndexingSettings(name: string, operation: string): Promise<unknown> {
-    const { m, efConstruct, indexingThreshold } = this.#settings;
+  #restoreIndexingSettings(
+    name: string,
+    operation: string,
+    update: Schemas['UpdateCollection'],
+  ): Promise<unknown> {
     return this.#connection.call(
       `${operation}: restore indexing settings`,
       name,
-      (c, q) =>
-        c.updateCollection(q, {
-          hnsw_config: { m, ef_construct: efConstruct },
-          optimizers_config: { indexing_threshold: indexingThreshold },
-          timeout: this.#connection.adminTimeoutS,
-        }),
+      (c, q) => c.updateCollection(q, { ...update, timeout: this.#connection.adminTimeoutS }),
       true,
     );
   }

@@ -146,10 +146,9 @@ describe('QdrantStore against the contract fake', () => {
       const pollsBefore = h.fake.requestsFor('get_collection').length;
       await h.store.finalize('docs');
       const updates = h.fake.requestsFor('update_collection').map((r) => r.body);
-      assert.deepEqual(updates.at(-2), {
-        hnsw_config: { m: 32, ef_construct: 200 },
-        optimizers_config: { indexing_threshold: 10_000 },
-      });
+      // defer-hnsw turned off the graph only (m 0): that is what comes back; indexing was on (threshold
+      // 20,000) and stays as it is (the configured 10,000 applies where a bulk load set it to 0).
+      assert.deepEqual(updates.at(-2), { hnsw_config: { m: 32, ef_construct: 200 } });
       assert.deepEqual(updates.at(-1), { metadata: { embedline_finalized: true } });
       // 1 look + 3 yellow polls + 2 green polls in a row.
       assert.equal(h.fake.requestsFor('get_collection').length - pollsBefore, 6);
@@ -157,7 +156,7 @@ describe('QdrantStore against the contract fake', () => {
       const state = h.fake.collection('docs');
       assert.deepEqual(
         [state?.hnsw.m, state?.hnsw.ef_construct, state?.optimizer.indexing_threshold, state?.status],
-        [32, 200, 10_000, 'green'],
+        [32, 200, 20_000, 'green'],
       );
       assert.equal((await h.store.describe('docs'))?.finalized, true);
 

@@ -46,9 +46,9 @@ export interface QdrantStoreOptions {
   readonly ordering?: WriteOrdering;
   /** Settings applied at collection creation for the bulk load. Default `defer-hnsw`. */
   readonly bulkLoad?: BulkLoadMode;
-  /** HNSW settings finalize restores. Default `{ m: 16, efConstruct: 100 }` (Qdrant's defaults). */
+  /** HNSW settings finalize restores where the bulk load set `m` 0. Default `{ m: 16, efConstruct: 100 }` (Qdrant's). */
   readonly hnsw?: { readonly m?: number; readonly efConstruct?: number };
-  /** `optimizers_config.indexing_threshold` (KB) finalize restores. Default 20 000 (Qdrant's default). */
+  /** `optimizers_config.indexing_threshold` (KB) finalize restores where it is 0. Default 20 000 (Qdrant's). */
   readonly indexingThreshold?: number;
   /** How long finalize waits for the collection to turn green (ms). Default 3 600 000. */
   readonly finalizeTimeoutMs?: number;
