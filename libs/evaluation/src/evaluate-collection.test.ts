@@ -13,6 +13,7 @@ import {
   type EvaluateCollectionOptions,
 } from './evaluate-collection.ts';
 import { EvaluationInputError } from './errors/evaluation-input-error.ts';
+import { formatReport } from './format-report.ts';
 import { loadQrels } from './load-qrels.ts';
 import { queryCoverage, reportedMetrics } from './metrics.ts';
 
@@ -183,6 +184,29 @@ describe('evaluateCollection', () => {
     assert.equal(encoded, 0, 'nothing was encoded');
     assert.equal(readFileSync(qrelsPath, 'utf8'), 'q1 0 1 1\n', 'the qrels are intact');
     assert.ok(!existsSync(join(dir, 'fine.run')) && !existsSync(join(dir, 'fine.run.partial')));
+  });
+
+  test('a document stored twice (before finalize) is listed once in the run, and the copies are reported', async () => {
+    const ids = docIds.slice(0, 3);
+    const { vectors, dimension } = await encoder.encode(['first', 'second', 'third']);
+    const batch = () => toRecordBatch({ ids, vectors, dimension, texts: ids });
+    await store.createCollection('twice', { dimension });
+    // A wrong firstWrite claim (e.g. after Redis lost the ingest's manifest) appends a second copy.
+    await store.upsert('twice', batch(), { firstWrite: true });
+    await store.upsert('twice', batch(), { firstWrite: true });
+    assert.equal(await store.count('twice'), 6);
+    const runPath = join(dir, 'twice.run');
+    const report = await evaluateCollection(
+      options({ collection: 'twice', qrels: parseQrels(`q1 0 ${ids[0]} 1\n`), runPath, topK: 10 }),
+    );
+    const run = parseRun(readFileSync(runPath, 'utf8'));
+    for (const docs of run.values()) assert.deepEqual([...docs.keys()].sort(), [...ids].sort());
+    assert.equal(report.hits, 9);
+    assert.equal(report.repeatedHits, 9);
+    assert.match(
+      formatReport(report).join('\n'),
+      /^WARNING: 9 hits were copies of a document already among/m,
+    );
   });
 
   test('a failed search leaves no run file behind', async () => {

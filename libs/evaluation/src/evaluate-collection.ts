@@ -57,6 +57,8 @@ export interface EvaluationReport {
   readonly queries: number;
   /** Hits in the run, all queries together. */
   readonly hits: number;
+  /** Copies of a document already in a query's hits, left out of the run (a collection not yet finalized). */
+  readonly repeatedHits: number;
   readonly coverage: QueryCoverage;
   readonly metrics: readonly ReportedMetric[];
   readonly annRecall?: AnnRecallReport;
@@ -110,6 +112,7 @@ export async function evaluateCollection(options: EvaluateCollectionOptions): Pr
     relevanceLevel: options.relevanceLevel ?? 1,
     queries: queries.length,
     hits: searched.hits,
+    repeatedHits: searched.repeatedHits,
     coverage,
     metrics: reportedMetrics(qrels, searched.run, options.topK, options.relevanceLevel),
   };

@@ -11,6 +11,11 @@ export function formatReport(report: EvaluationReport): string[] {
     `run: ${count(report.queries)} queries x top ${report.topK} by ${report.exact ? 'exact (brute-force)' : 'ANN index'} search, ${count(report.hits)} hits`,
     `scored: ${count(coverage.judged.length)} queries with relevant judgements`,
   ];
+  if (report.repeatedHits > 0) {
+    lines.push(
+      `WARNING: ${count(report.repeatedHits)} hits were copies of a document already among the query's hits and were left out of the run: the collection holds some documents twice (finalize removes the copies)`,
+    );
+  }
   if (coverage.unjudged.length > 0) {
     lines.push(
       `not scored: ${count(coverage.unjudged.length)} queries without a relevant judgement in the qrels (searched and in the run): ${listed(coverage.unjudged)}`,

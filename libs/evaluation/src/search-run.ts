@@ -30,6 +30,11 @@ export interface SearchRun {
   readonly top: Map<string, SearchHit[]>;
   /** Hits in the run, all queries together. */
   readonly hits: number;
+  /**
+   * Hits dropped because the query's list already held the same document: a collection can hold an id
+   * twice until finalize removes the extra copies (see VectorStore.upsert), and a run may not list it twice.
+   */
+  readonly repeatedHits: number;
 }
 
 /**
@@ -49,12 +54,15 @@ export async function searchRun(options: SearchRunOptions): Promise<SearchRun> {
   const run = new Map<string, Map<string, number>>();
   const top = new Map<string, SearchHit[]>();
   let hits = 0;
+  let repeatedHits = 0;
   try {
     for (let start = 0; start < queryIds.length; start += concurrency) {
       const batch = queryIds.slice(start, start + concurrency);
       const results = await Promise.all(batch.map((_, i) => searchOne(options, start + i)));
       let text = '';
-      results.forEach((queryHits, i) => {
+      results.forEach((found, i) => {
+        const queryHits = withoutRepeats(found);
+        repeatedHits += found.length - queryHits.length;
         const ids = toRunIds(batch[i]!, queryHits);
         text += formatTrecRun(ids.results, { ...ids, tag: options.tag });
         for (const [qid, docs] of resultsToRun(ids.results, ids)) run.set(qid, docs);
@@ -71,7 +79,14 @@ export async function searchRun(options: SearchRunOptions): Promise<SearchRun> {
     if (partial !== undefined) await rm(partial, { force: true });
     throw error;
   }
-  return { run, top, hits };
+  return { run, top, hits, repeatedHits };
+}
+
+/** The hits with each document once: its first (best-scored) copy. */
+function withoutRepeats(hits: SearchHit[]): SearchHit[] {
+  const seen = new Set<string>();
+  const kept = hits.filter((hit) => !seen.has(hit.id) && seen.add(hit.id));
+  return kept.length === hits.length ? hits : kept;
 }
 
 function searchOne(options: SearchRunOptions, row: number): Promise<SearchHit[]> {
