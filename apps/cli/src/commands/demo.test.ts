@@ -51,7 +51,7 @@ describe('embedline demo', () => {
     const printed = output.results.filter((line) => /^\s+\d+\. /.test(line));
     assert.equal(printed.length, 3);
     assert.match(printed[0]!, /^ {2}1\. 1\.0000 {2}\[d3\] electron beams/);
-    assert.ok(output.progressLines.includes(`read 4 documents from ${corpus} (0 rejected)`));
+    assert.ok(output.progressLines.includes(`read 4 documents from ${corpus} (trec, 0 rejected)`));
     assert.ok(output.progressLines.some((line) => line.startsWith('embedded 4/4 passages')));
   });
 
@@ -65,7 +65,45 @@ describe('embedline demo', () => {
       output.progressLines.some((line) => /with-bad\.trec:\d+: skipped: document d5 has no text/.test(line)),
     );
     assert.ok(output.progressLines.some((line) => /with-bad\.trec:\d+: skipped: no <DOCNO>/.test(line)));
-    assert.ok(output.progressLines.includes(`read 4 documents from ${corpus} (2 rejected)`));
+    assert.ok(output.progressLines.includes(`read 4 documents from ${corpus} (trec, 2 rejected)`));
+  });
+
+  test('reads every corpus format ingest reads: TSV, BEIR JSONL (_id, title), a named format', async () => {
+    const tsv = join(dir, 'collection.tsv');
+    writeFileSync(tsv, DOCS.map(([id, text]) => `${id!.slice(1)}\t${text}\n`).join(''));
+    const beir = join(dir, 'corpus.jsonl');
+    writeFileSync(
+      beir,
+      DOCS.map(([id, text]) => `${JSON.stringify({ _id: id, title: '', text })}\n`).join(''),
+    );
+    const unnamed = join(dir, 'collection');
+    writeFileSync(unnamed, DOCS.map(([id, text]) => `${id!.slice(1)}\t${text}\n`).join(''));
+    // MS MARCO TSV ids are decimal: d2 is 2 there.
+    for (const [corpus, format, shown, id] of [
+      [tsv, undefined, 'tsv', '2'],
+      [beir, undefined, 'jsonl', 'd2'],
+      [unnamed, 'tsv', 'tsv', '2'],
+    ] as const) {
+      const output = capture();
+      const hits = await runDemo(DOCS[1]![1]!, { corpus, format, topK: 2 }, env, output);
+      assert.equal(hits[0]!.id, id, corpus);
+      assert.ok(output.progressLines.includes(`read 4 documents from ${corpus} (${shown}, 0 rejected)`));
+    }
+    await assert.rejects(
+      runDemo('x', { corpus: unnamed, topK: 2 }, env, capture()),
+      /cannot tell the format/,
+    );
+  });
+
+  test('a corpus in another format than named: the first 20 rejects are shown, all are counted', async () => {
+    const tsv = join(dir, 'many.tsv');
+    writeFileSync(tsv, Array.from({ length: 50 }, (_, i) => `${i}\tpassage ${i}\n`).join(''));
+    const output = capture();
+    await assert.rejects(runDemo('x', { corpus: tsv, format: 'trec', topK: 2 }, env, output), {
+      message: `${tsv}: no document to embed`,
+    });
+    assert.equal(output.progressLines.filter((line) => line.includes(': skipped: ')).length, 20);
+    assert.ok(output.progressLines.includes(`read 0 documents from ${tsv} (trec, 50 rejected)`));
   });
 
   test('--limit embeds only the first n documents', async () => {

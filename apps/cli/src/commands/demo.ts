@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { createLogger, loadEnv, positiveIntFlag, type EmbedlineEnv } from '@embedline/config';
-import { readTrecDocuments, type CorpusRecord } from '@embedline/corpus';
+import { CORPUS_FORMATS, openCorpus, type CorpusRecord } from '@embedline/corpus';
 import { openEncoder, type Encoder } from '@embedline/encoder';
 import { createMatrix, semanticSearch, type Matrix } from '@embedline/scoring';
 import { printReferenceModelWarning } from '../reference-model-warning.ts';
@@ -12,9 +12,13 @@ export const DEFAULT_QUERY =
   'measurement of dielectric constant of liquids by the use of microwave techniques';
 /** Passages per encode call: progress is printed after each. */
 const ENCODE_CHUNK = 1024;
+/** Rejected records printed one by one; the rest are only counted (a corpus in the wrong format rejects every line). */
+const REJECTS_SHOWN = 20;
 
 export interface DemoFlags {
   corpus: string;
+  /** One of CORPUS_FORMATS; default: from the file name. */
+  format?: string;
   topK: number;
   /** Default: EMBEDLINE_MODEL_DIR, else the Hugging Face cache, else the hub. */
   modelDir?: string;
@@ -44,7 +48,15 @@ export function demoCommand(): Command {
       'Embed the bundled Vaswani corpus (or --corpus) and print the top hits for a query, by exact search.',
     )
     .argument('[query...]', 'the query', [])
-    .option('--corpus <path>', 'a TREC <DOC> corpus', BUNDLED_CORPUS)
+    .option(
+      '--corpus <path>',
+      'a corpus in any format ingest reads: TSV (id<TAB>text), JSONL, Arrow, Parquet, TREC <DOC> (default: the bundled Vaswani abstracts)',
+      BUNDLED_CORPUS,
+    )
+    .option(
+      '--format <format>',
+      `the corpus format when its file name does not say: ${CORPUS_FORMATS.join(', ')}`,
+    )
     .option('--top-k <n>', 'hits to print', positiveIntFlag, 10)
     .option(
       '--model-dir <dir>',
@@ -72,7 +84,7 @@ export async function runDemo(
   env: EmbedlineEnv = loadEnv(),
   output: DemoOutput = CONSOLE,
 ): Promise<DemoHit[]> {
-  const records = await readCorpus(flags.corpus, flags.limit, output);
+  const records = await readCorpus(flags.corpus, flags.format, flags.limit, output);
   let referenceModel = false;
   const encoder = await openEncoder(env, {
     log: createLogger('demo', env.LOG_LEVEL),
@@ -104,23 +116,30 @@ export async function runDemo(
   }
 }
 
-/** The corpus's documents (the first `limit`); each bad record is reported with its line and counted. */
+/**
+ * The corpus's documents (the first `limit`), read as the producer reads it (format from the name or
+ * `format`); the first bad records are reported with their line, and all of them counted.
+ */
 async function readCorpus(
   path: string,
+  format: string | undefined,
   limit: number | undefined,
   output: DemoOutput,
 ): Promise<CorpusRecord[]> {
+  const corpus = await openCorpus(path, { format });
   const records: CorpusRecord[] = [];
   let rejected = 0;
-  for await (const result of readTrecDocuments(path)) {
+  for await (const result of corpus.read()) {
     if (result.ok) records.push(result.record);
     else {
       rejected += 1;
-      output.progress(`${path}:${result.rejected.line}: skipped: ${result.rejected.reason}`);
+      if (rejected <= REJECTS_SHOWN)
+        output.progress(`${path}:${result.rejected.line}: skipped: ${result.rejected.reason}`);
+      if (rejected === REJECTS_SHOWN + 1) output.progress(`${path}: more records skipped (counted below)`);
     }
     if (limit !== undefined && records.length >= limit) break;
   }
-  output.progress(`read ${records.length} documents from ${path} (${rejected} rejected)`);
+  output.progress(`read ${records.length} documents from ${path} (${corpus.format}, ${rejected} rejected)`);
   if (records.length === 0) throw new Error(`${path}: no document to embed`);
   return records;
 }
