@@ -1,5 +1,6 @@
 // What an operator reads when Qdrant cannot be used: the server named (never the key), and what to check.
 import assert from 'node:assert/strict';
+import { createServer as createHttp2Server } from 'node:http2';
 import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { FakeQdrant } from './contract/fake-qdrant.ts';
@@ -110,6 +111,29 @@ describe('errors name the server and say what to check', () => {
     } finally {
       await store.close();
       await fake.close();
+    }
+  });
+
+  test('a server that does not answer HTTP/1.1 (gRPC port, TLS port as http://) is named at once, not retried', async () => {
+    // Qdrant's gRPC port (6334) speaks HTTP/2 only, as this server does; a TLS port answers with an alert.
+    // Either way the client cannot parse an HTTP/1.1 response.
+    const grpcLike = createHttp2Server().listen(0, '127.0.0.1');
+    await new Promise((resolve) => grpcLike.once('listening', resolve));
+    const { port } = grpcLike.address() as { port: number };
+    let connections = 0;
+    grpcLike.on('connection', () => connections++);
+    const store = new QdrantStore({ url: `http://127.0.0.1:${port}`, ...noWait });
+    try {
+      const error = await failure(store.count('docs'), QdrantRequestError);
+      assert.ok(!(error instanceof QdrantUnavailableError), 'not retried');
+      assert.equal(connections, 1);
+      assert.match(
+        error.message,
+        /^Qdrant at http:\/\/127\.0\.0\.1:\d+: count points of "docs" failed: the answer is not HTTP\/1\.1 \(Response does not match the HTTP\/1\.1 protocol.*\): .*https:\/\/.*gRPC port \(6334; .* 6333\)/,
+      );
+    } finally {
+      await store.close();
+      await new Promise((resolve) => grpcLike.close(resolve));
     }
   });
 

@@ -57,6 +57,8 @@ export type Failure =
   | { readonly kind: 'network'; readonly detail: string }
   /** The TLS handshake failed (an untrusted or expired certificate, or an https URL for a plain-http server). */
   | { readonly kind: 'tls'; readonly detail: string }
+  /** The answer was not HTTP/1.1 (undici's HPE_* parse errors): a TLS or gRPC (HTTP/2) port spoken to as http. */
+  | { readonly kind: 'protocol'; readonly detail: string }
   | { readonly kind: 'condition'; readonly detail: string }
   | { readonly kind: 'other'; readonly detail: string };
 
@@ -103,10 +105,13 @@ export function classifyFailure(error: unknown): Failure {
     };
   }
   if (error instanceof TypeError && error.message === 'fetch failed') {
-    const cause = error.cause as { code?: string; message?: string } | undefined;
+    const cause = error.cause as { code?: string; message?: string; name?: string } | undefined;
     const code = cause?.code;
     // The code says it; OpenSSL's message adds only its source location.
     if (code !== undefined && TLS_FAILURE.test(code)) return { kind: 'tls', detail: code };
+    // undici 7 (the client's own) leaves `code` unset on its HTTPParserError; Node's builtin sets HPE_*.
+    if (cause?.name === 'HTTPParserError' || code?.startsWith('HPE_') === true)
+      return { kind: 'protocol', detail: cause?.message ?? code ?? 'HTTPParserError' };
     return { kind: 'network', detail: code ?? cause?.message ?? error.message };
   }
   return { kind: 'other', detail: error.message };
@@ -222,6 +227,16 @@ export function fatalError(
             ' read-write key in QDRANT_API_KEY / QdrantStore apiKey)'
           : '';
     return new QdrantRequestError(operation, failure.status, `${failure.detail}${hint}`, options);
+  }
+  if (failure.kind === 'protocol') {
+    return new QdrantRequestError(
+      operation,
+      undefined,
+      `the answer is not HTTP/1.1 (${failure.detail}): a server with TLS named by an http:// URL (Qdrant` +
+        " Cloud and Qdrant with TLS on need https://), or Qdrant's gRPC port (6334; its REST API, which the" +
+        ' store speaks, is on 6333)',
+      options,
+    );
   }
   if (failure.kind === 'tls') {
     return new QdrantRequestError(
