@@ -109,6 +109,43 @@ describe('evaluateCollection', () => {
     assert.equal(report.annRecall!.perQuery.size, 3);
   });
 
+  test('judgedOnly searches only the judged queries (BEIR: queries.jsonl holds every split); else a hint', async () => {
+    let encoded = 0;
+    const counting = {
+      encode: (texts: string[]) => {
+        encoded += texts.length;
+        return encoder.encode(texts);
+      },
+    };
+    const queries = [
+      ...options({}).queries,
+      { id: 'q5', text: 'another unjudged query', line: 4 },
+      { id: 'q6', text: 'and a third', line: 5 },
+    ];
+    const runPath = join(dir, 'judged.run');
+    const messages: string[] = [];
+    const report = await evaluateCollection(
+      options({ encoder: counting, queries, judgedOnly: true, runPath, onProgress: (m) => messages.push(m) }),
+    );
+    assert.equal(encoded, 2);
+    assert.deepEqual([...parseRun(readFileSync(runPath, 'utf8')).keys()], ['q1', 'q2']);
+    assert.equal(report.queries, 2);
+    assert.deepEqual(report.coverage.unjudged, ['q3', 'q5', 'q6']);
+    assert.match(
+      formatReport(report).join('\n'),
+      /^not scored: 3 queries without a relevant judgement in the qrels \(not searched: --judged-only\): q3, q5, q6$/m,
+    );
+    assert.ok(!messages.some((m) => m.includes('have no relevant judgement')));
+
+    const all = await evaluateCollection(options({ queries, topK: 10, onProgress: (m) => messages.push(m) }));
+    assert.equal(all.queries, 5);
+    assert.ok(
+      messages.includes(
+        '3 of the 5 queries have no relevant judgement: they are searched and written to the run, but not scored (judgedOnly / --judged-only skips them)',
+      ),
+    );
+  });
+
   test('without a run path nothing is written; ANN recall on the first n queries via the store', async () => {
     const report = await evaluateCollection(options({ topK: 10, annRecall: { queries: 2, via: 'store' } }));
     assert.equal(report.hits, 30);

@@ -30,6 +30,11 @@ export interface EvaluateCollectionOptions {
   readonly relevanceLevel?: number;
   /** Search by brute force instead of the ANN index: the metrics the index would give if it lost nothing. */
   readonly exact?: boolean;
+  /**
+   * Search only the queries with a relevant judgement (default: every query, as TREC runs hold them all).
+   * BEIR's `queries.jsonl` holds every split's queries, and its `qrels/test.tsv` judges a few of them.
+   */
+  readonly judgedOnly?: boolean;
   /** Write the run here (TREC format); undefined: keep it in memory only. */
   readonly runPath?: string;
   /** The run's name in the run file (default `embedline`). */
@@ -54,7 +59,9 @@ export interface EvaluationReport {
   readonly topK: number;
   readonly exact: boolean;
   readonly relevanceLevel: number;
+  /** Queries searched: all of the query set, or only the judged ones with `judgedOnly`. */
   readonly queries: number;
+  readonly judgedOnly: boolean;
   /** Hits in the run, all queries together. */
   readonly hits: number;
   /** Copies of a document already in a query's hits, left out of the run (a collection not yet finalized). */
@@ -72,10 +79,18 @@ export interface EvaluationReport {
  * vectors, query and qrels sets that share no query) are EvaluationInputErrors.
  */
 export async function evaluateCollection(options: EvaluateCollectionOptions): Promise<EvaluationReport> {
-  const { store, collection, queries, qrels } = options;
+  const { store, collection, qrels } = options;
   const { info, coverage } = await checkEvaluationInputs(options);
-  const queryIds = queries.map((q) => q.id);
   const progress = options.onProgress ?? (() => {});
+  const judgedOnly = options.judgedOnly === true;
+  const judged = new Set(coverage.judged);
+  const queries = judgedOnly ? options.queries.filter((q) => judged.has(q.id)) : options.queries;
+  const queryIds = queries.map((q) => q.id);
+  if (!judgedOnly && coverage.unjudged.length > coverage.judged.length) {
+    progress(
+      `${coverage.unjudged.length} of the ${options.queries.length} queries have no relevant judgement: they are searched and written to the run, but not scored (judgedOnly / --judged-only skips them)`,
+    );
+  }
   if (!info.finalized) {
     progress(`collection "${collection}" is not finalized: its ANN index may be missing or out of date`);
   }
@@ -111,6 +126,7 @@ export async function evaluateCollection(options: EvaluateCollectionOptions): Pr
     exact: options.exact === true,
     relevanceLevel: options.relevanceLevel ?? 1,
     queries: queries.length,
+    judgedOnly,
     hits: searched.hits,
     repeatedHits: searched.repeatedHits,
     coverage,

@@ -18,7 +18,7 @@ export function formatReport(report: EvaluationReport): string[] {
   }
   if (coverage.unjudged.length > 0) {
     lines.push(
-      `not scored: ${count(coverage.unjudged.length)} queries without a relevant judgement in the qrels (searched and in the run): ${listed(coverage.unjudged)}`,
+      `not scored: ${count(coverage.unjudged.length)} queries without a relevant judgement in the qrels (${report.judgedOnly ? 'not searched: --judged-only' : 'searched and in the run'}): ${listed(coverage.unjudged)}`,
     );
   }
   if (coverage.missingFromQueries.length > 0) {

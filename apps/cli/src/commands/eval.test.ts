@@ -218,6 +218,19 @@ describe('embedline eval on the Vaswani collection (tiny reference model)', { ti
       /^WARNING: 91 judged queries are not in the queries file; they score 0 in every mean: 10, 11, /m,
     );
     assert.equal(checkRunFile(join(dir, 'partial.run'), 10).size, 3);
+
+    // --judged-only: the unjudged query is neither searched nor listed per query; the figures are the same.
+    const judgedOnly = captured();
+    const onlyJudged = await runEval(
+      flags({ queries, run: join(dir, 'judged.run'), topK: 10, judgedOnly: true, perQuery: true }),
+      env,
+      judgedOnly,
+    );
+    assert.equal(checkRunFile(join(dir, 'judged.run'), 10).size, 2);
+    assert.equal(onlyJudged.queries, 2);
+    assert.deepEqual(reportedMeans(onlyJudged), reportedMeans(report));
+    const table = judgedOnly.lines.slice(judgedOnly.lines.indexOf('query\tMRR@10\tnDCG@10\tRecall@100\tRecall@1000'));
+    assert.deepEqual(table.slice(1).map((line) => line.split('\t')[0]), ['1', '2']);
   });
 
   test('the command line: bad inputs fail with the file and line named, no stack trace', async () => {

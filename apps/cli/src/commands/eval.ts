@@ -26,6 +26,7 @@ export interface EvalFlags {
   annRecall?: true | number;
   exactVia: ExactVia;
   exact?: boolean;
+  judgedOnly?: boolean;
   queriesFormat?: string;
   topicField: TopicField;
   tag: string;
@@ -82,6 +83,10 @@ export function evalCommand(): Command {
     )
     .option('--exact', 'search by brute force instead of the ANN index (the metrics of a lossless index)')
     .option(
+      '--judged-only',
+      "search only the queries with a relevant judgement in the qrels (BEIR: queries.jsonl holds every split's queries)",
+    )
+    .option(
       '--queries-format <format>',
       'tsv, tsv.gz, jsonl, jsonl.gz or trec, when the file name does not say',
     )
@@ -132,6 +137,7 @@ export async function runEval(
       topK: flags.topK,
       relevanceLevel: flags.relevanceLevel,
       exact: flags.exact === true,
+      judgedOnly: flags.judgedOnly === true,
       runPath,
       tag: flags.tag,
       annRecall:
@@ -160,11 +166,8 @@ export async function runEval(
     if (index !== undefined) output.result(index);
     if (flags.perQuery) {
       output.result('');
-      for (const line of formatPerQuery(
-        report,
-        queries.map((q) => q.id),
-      ))
-        output.result(line);
+      const listed = flags.judgedOnly ? report.coverage.judged : queries.map((q) => q.id);
+      for (const line of formatPerQuery(report, listed)) output.result(line);
     }
     if (referenceModel) {
       printReferenceModelWarning(
