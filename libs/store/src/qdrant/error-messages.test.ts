@@ -1,9 +1,11 @@
 // What an operator reads when Qdrant cannot be used: the server named (never the key), and what to check.
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttp2Server } from 'node:http2';
 import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { FakeQdrant } from './contract/fake-qdrant.ts';
+import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
 import { QdrantRequestError, QdrantTimeoutError, QdrantUnavailableError } from './qdrant-errors.ts';
 import { QdrantStore, type QdrantStoreOptions } from './qdrant-store.ts';
 
@@ -134,6 +136,46 @@ describe('errors name the server and say what to check', () => {
     } finally {
       await store.close();
       await new Promise((resolve) => grpcLike.close(resolve));
+    }
+  });
+
+  test("a 404 that is not Qdrant's (a wrong path prefix, an ingress without the route) is about the URL, not a missing collection", async () => {
+    // What an ingress's default backend answers for a path it has no rule for.
+    const ingress = createHttpServer((_request, response) => {
+      response.writeHead(404, { 'content-type': 'text/plain' });
+      response.end('default backend - 404');
+    }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => ingress.once('listening', resolve));
+    const { port } = ingress.address() as { port: number };
+    const store = new QdrantStore({ url: `http://127.0.0.1:${port}/qdrant-typo`, ...noWait });
+    try {
+      for (const call of [
+        () => store.createCollection('docs', { dimension: 4 }),
+        () => store.search('docs', new Float32Array(4), { topK: 1 }),
+        () => store.listCollections(),
+      ]) {
+        const error = await failure(call(), QdrantRequestError);
+        assert.ok(!(error instanceof CollectionNotFoundError));
+        assert.equal(error.status, 404);
+        assert.match(
+          error.message,
+          new RegExp(
+            `^Qdrant at http://127\\.0\\.0\\.1:${port}/qdrant-typo: .*default backend - 404 \\(not Qdrant's answer: is the path of QDRANT_URL right\\?`,
+          ),
+        );
+      }
+    } finally {
+      await store.close();
+      await new Promise((resolve) => ingress.close(resolve));
+    }
+    // Qdrant's own 404 (its ErrorResponse body) still means the collection is missing.
+    const fake = await FakeQdrant.start();
+    const direct = new QdrantStore({ url: fake.url, ...noWait });
+    try {
+      await failure(direct.search('docs', new Float32Array(4), { topK: 1 }), CollectionNotFoundError);
+    } finally {
+      await direct.close();
+      await fake.close();
     }
   });
 

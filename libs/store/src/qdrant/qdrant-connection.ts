@@ -2,7 +2,8 @@
 // closed flag, and the (lazily probed) server features. Every collaborator sends its requests through it.
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
-import { withRetry, type RetryContext } from './retry.ts';
+import { QdrantRequestError } from './qdrant-errors.ts';
+import { answeredByQdrant, withRetry, type RetryContext } from './retry.ts';
 import { featuresOf, featuresWithoutVersion, type ServerFeatures } from './server-features.ts';
 import type { ResolvedStoreOptions } from './store-options.ts';
 
@@ -39,12 +40,14 @@ export class QdrantConnection {
   readonly prefix: string;
   /** Sent as the server-side `timeout` (s) of collection-level requests, matching the admin client's. */
   readonly adminTimeoutS: number;
+  readonly #endpoint: string;
   #features: Promise<ServerFeatures> | undefined;
   #closed = false;
 
   constructor(options: ResolvedStoreOptions) {
     const { timeoutMs, adminTimeoutMs, retry, sleep, random } = options;
     this.prefix = options.collectionPrefix;
+    this.#endpoint = options.endpoint;
     this.adminTimeoutS = Math.max(1, Math.ceil(adminTimeoutMs / 1000));
     // Every error names the server (never the key), and a 401 says whether a key was sent at all.
     const named = {
@@ -70,8 +73,9 @@ export class QdrantConnection {
   }
 
   /**
-   * One client call with retries; `run` gets the collection's name on the server (with the prefix). A 404 on
-   * a collection's endpoint becomes CollectionNotFoundError naming the collection as the caller knows it.
+   * One client call with retries; `run` gets the collection's name on the server (with the prefix). Qdrant's
+   * 404 on a collection's endpoint becomes CollectionNotFoundError naming the collection as the caller knows
+   * it; a 404 that is not Qdrant's (no Qdrant error body) is a QdrantRequestError about the URL's path.
    */
   call<T>(
     operation: string,
@@ -85,10 +89,23 @@ export class QdrantConnection {
       operation,
       admin ? this.#adminRetry : this.#retry,
       () => run(admin ? this.#admin : this.#client, serverName),
-      (failure, error) =>
-        collection !== undefined && failure.kind === 'http' && failure.status === 404
-          ? new CollectionNotFoundError(collection, { cause: error })
-          : undefined,
+      (failure, error) => {
+        if (failure.kind !== 'http' || failure.status !== 404) return undefined;
+        if (!answeredByQdrant(error)) {
+          // A proxy or another server (wrong path prefix, ingress without the route): no collection is
+          // missing, the address is wrong.
+          return new QdrantRequestError(
+            operation,
+            404,
+            `${failure.detail} (not Qdrant's answer: is the path of QDRANT_URL right? A path is kept as a ` +
+              'prefix of every request, e.g. http://proxy/qdrant -> http://proxy/qdrant/collections)',
+            { cause: error, endpoint: this.#endpoint },
+          );
+        }
+        return collection === undefined
+          ? undefined
+          : new CollectionNotFoundError(collection, { cause: error });
+      },
     );
   }
 

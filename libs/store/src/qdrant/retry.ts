@@ -139,6 +139,19 @@ export function apiErrorDetail(error: unknown): string {
       : String(error);
 }
 
+/**
+ * Whether an error answer came from Qdrant: its ErrorResponse body, `{ status: { error }, time }` (the
+ * OpenAPI document's ErrorResponse), rather than a proxy's or another server's page.
+ */
+export function answeredByQdrant(error: unknown): boolean {
+  const data = (error as { data?: unknown }).data;
+  if (typeof data !== 'object' || data === null) return false;
+  const status = (data as { status?: unknown }).status;
+  return (
+    typeof status === 'object' && status !== null && typeof (status as { error?: unknown }).error === 'string'
+  );
+}
+
 /** Retry-After as delta-seconds (RFC 9110 allows only integers; decimals are accepted) or an HTTP date. */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
   if (value === null || value === undefined) return undefined;
