@@ -1,6 +1,6 @@
 // What the connected Qdrant server supports, read off its version (`GET /`), so the store can use newer
 // features (collection metadata) without breaking on older servers.
-import { QdrantRequestError } from './qdrant-errors.ts';
+import { QdrantRequestError, QdrantUnavailableError } from './qdrant-errors.ts';
 
 export interface ServerFeatures {
   readonly version: string | undefined;
@@ -14,10 +14,17 @@ export function featuresOf(version: string): ServerFeatures {
 
 /**
  * The features to assume when reading the version failed: a proxy that hides "/" (a 4xx) should not stop
- * ingest, so go without collection metadata; anything else is rethrown.
+ * ingest, so go without collection metadata; anything else is rethrown, a 429 that outlasted the retries
+ * included (QdrantUnavailableError): the store remembers the answer for its lifetime, and a rate limit of
+ * the moment must not make it treat a 1.19 server as one without metadata from then on.
  */
 export function featuresWithoutVersion(error: unknown): ServerFeatures {
-  if (error instanceof QdrantRequestError && error.status !== undefined && error.status < 500)
+  if (
+    error instanceof QdrantRequestError &&
+    !(error instanceof QdrantUnavailableError) &&
+    error.status !== undefined &&
+    error.status < 500
+  )
     return { version: undefined, metadata: false };
   throw error;
 }
