@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readQueries, readTrecDocuments, type CorpusRecord } from '@embedline/corpus';
 import { BUNDLED_REFERENCE_MODEL_DIR, Encoder } from '@embedline/encoder';
@@ -156,7 +156,7 @@ describe('evaluateCollection', () => {
   test('input problems are named: missing or empty collection, another model, unrelated qrels', async () => {
     assert.equal(
       await inputProblem(evaluateCollection(options({ collection: 'missing' }))),
-      'collection "missing": not found (the store has: empty, other-model, small); ingest it first',
+      `collection "missing": not found in the LanceDB store at ${join(dir, 'lancedb')} (EMBEDLINE_LANCEDB_DIR), which has: empty, other-model, small; ingest it first`,
     );
     assert.equal(
       await inputProblem(evaluateCollection(options({ collection: 'empty' }))),
@@ -208,7 +208,7 @@ describe('evaluateCollection', () => {
       ],
       [
         { collection: 'missing', runPath: join(dir, 'fine.run') },
-        'collection "missing": not found (the store has: empty, other-model, small); ingest it first',
+        `collection "missing": not found in the LanceDB store at ${join(dir, 'lancedb')} (EMBEDLINE_LANCEDB_DIR), which has: empty, other-model, small; ingest it first`,
       ],
     ];
     for (const [overrides, message] of cases) {
@@ -244,6 +244,19 @@ describe('evaluateCollection', () => {
       formatReport(report).join('\n'),
       /^WARNING: 9 hits were copies of a document already among/m,
     );
+  });
+
+  test('a collection not found names the store folder in full: the default one is relative to the current folder', async () => {
+    const elsewhere = join(dir, 'elsewhere');
+    const empty = new LanceDbStore({ uri: relative(process.cwd(), elsewhere) });
+    try {
+      assert.equal(
+        await inputProblem(checkEvaluationInputs(options({ store: empty }))),
+        `collection "small": not found in the LanceDB store at ${elsewhere} (EMBEDLINE_LANCEDB_DIR), which has no collections; ingest it first`,
+      );
+    } finally {
+      await empty.close();
+    }
   });
 
   test('a failed search leaves no run file behind', async () => {

@@ -1,6 +1,7 @@
+import { resolve } from 'node:path';
 import type { Query } from '@embedline/corpus';
 import { createMatrix, type Matrix, type Qrels } from '@embedline/scoring';
-import type { CollectionInfo, VectorStore } from '@embedline/store';
+import { LanceDbStore, type CollectionInfo, type VectorStore } from '@embedline/store';
 import { exactNeighbours, recallAgainstExact, type ExactVia, type Neighbour } from './ann-recall.ts';
 import { encodeQueries, type QueryEncoder } from './encode-queries.ts';
 import { EvaluationInputError } from './errors/evaluation-input-error.ts';
@@ -219,12 +220,25 @@ async function describeCollection(store: VectorStore, collection: string): Promi
   const info = await store.describe(collection);
   if (info === undefined) {
     const names = await store.listCollections();
-    const there = names.length === 0 ? 'the store has no collections' : `the store has: ${names.join(', ')}`;
-    throw new EvaluationInputError(`collection "${collection}"`, `not found (${there}); ingest it first`);
+    const where = storeLocation(store);
+    const there = names.length === 0 ? ' no collections' : `: ${names.join(', ')}`;
+    throw new EvaluationInputError(
+      `collection "${collection}"`,
+      `not found in ${where}, which has${there}; ingest it first`,
+    );
   }
   if (info.count === 0)
     throw new EvaluationInputError(`collection "${collection}"`, 'is empty; ingest it first');
   return info;
+}
+
+/**
+ * The store, for a message: LanceDB's folder in full, since its default (.embedline/lancedb) is relative to
+ * the current folder, and eval run from elsewhere finds no collections there.
+ */
+function storeLocation(store: VectorStore): string {
+  if (!(store instanceof LanceDbStore)) return 'the store';
+  return `the LanceDB store at ${store.uri.includes('://') ? store.uri : resolve(store.uri)} (EMBEDLINE_LANCEDB_DIR)`;
 }
 
 function firstRows(matrix: Matrix, rows: number): Matrix {

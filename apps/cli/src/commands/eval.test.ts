@@ -250,7 +250,7 @@ describe('embedline eval on the Vaswani collection (tiny reference model)', { ti
       ],
       [
         ['--collection', 'nothing-here'],
-        /^embedline: collection "nothing-here": not found \(the store has: vaswani\); ingest it first$/m,
+        /^embedline: collection "nothing-here": not found in the LanceDB store at .*lancedb \(EMBEDLINE_LANCEDB_DIR\), which has: vaswani; ingest it first$/m,
       ],
       [['--run', dir], /^embedline: .*: is a folder: name the run file/m],
       [['--run', join(VASWANI, 'qrels')], /^embedline: .*qrels: is the qrels file: the run would overwrite it$/m],
