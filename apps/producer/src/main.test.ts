@@ -130,11 +130,8 @@ describe('embedline-producer: bad input', { timeout: 120_000 }, () => {
     const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
     const client = new Redis(redis.url);
     try {
-      for (
-        let waited = 0;
-        !(await client.hget('producer-test:ingest:interrupted', 'producerSeenAt'));
-        waited += 100
-      ) {
+      // Two shard jobs wait: the first was reported enqueued, and the producer is held back by the high-water mark.
+      for (let waited = 0; (await client.llen('producer-test:shards:wait')) < 2; waited += 100) {
         assert.ok(waited < 30_000, `the producer did not begin the ingest: ${stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
