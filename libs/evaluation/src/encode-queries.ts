@@ -1,8 +1,11 @@
 import type { Encoder } from '@embedline/encoder';
 import { createMatrix, type Matrix } from '@embedline/scoring';
 
-/** What evaluation needs of an encoder: the same `encode` that embedded the collection. */
-export type QueryEncoder = Pick<Encoder, 'encode'>;
+/**
+ * What evaluation needs of an encoder: the same `encode` that embedded the collection, and `describe`
+ * where there is one (its dimension is checked against the collection's before any query is encoded).
+ */
+export type QueryEncoder = Pick<Encoder, 'encode'> & Partial<Pick<Encoder, 'describe'>>;
 
 /** Texts per encode call: big enough for the encoder's length sorting, small enough to report progress. */
 const ENCODE_CHUNK = 4096;

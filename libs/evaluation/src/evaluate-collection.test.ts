@@ -162,10 +162,28 @@ describe('evaluateCollection', () => {
       await inputProblem(evaluateCollection(options({ collection: 'empty' }))),
       'collection "empty": is empty; ingest it first',
     );
+    const otherModel =
+      /^collection "other-model": holds 128-d vectors, but the encoder gives 64-d ones: it was embedded with another model$/;
+    assert.match(await inputProblem(evaluateCollection(options({ collection: 'other-model' }))), otherModel);
+    // Before any query is encoded when the encoder can say its dimension; after, when it cannot.
+    let encoded = 0;
+    const counting = (texts: string[]) => {
+      encoded += texts.length;
+      return encoder.encode(texts);
+    };
+    const describing = { encode: counting, describe: () => encoder.describe() };
     assert.match(
-      await inputProblem(evaluateCollection(options({ collection: 'other-model' }))),
-      /^collection "other-model": holds 128-d vectors, but the encoder gives 64-d ones: it was embedded with another model$/,
+      await inputProblem(evaluateCollection(options({ collection: 'other-model', encoder: describing }))),
+      otherModel,
     );
+    assert.equal(encoded, 0);
+    assert.match(
+      await inputProblem(
+        evaluateCollection(options({ collection: 'other-model', encoder: { encode: counting } })),
+      ),
+      otherModel,
+    );
+    assert.equal(encoded, 3);
     assert.equal(
       await inputProblem(
         evaluateCollection(

@@ -96,17 +96,20 @@ export async function evaluateCollection(options: EvaluateCollectionOptions): Pr
     progress(`collection "${collection}" is not finalized: its ANN index may be missing or out of date`);
   }
 
+  const otherModel = (dimension: number) =>
+    new EvaluationInputError(
+      `collection "${collection}"`,
+      `holds ${info.dimension}-d vectors, but the encoder gives ${dimension}-d ones: it was embedded with another model`,
+    );
+  // An encoder that can say its dimension is checked before it encodes every query.
+  const declared = options.encoder.describe?.().dimension;
+  if (declared !== undefined && declared !== info.dimension) throw otherModel(declared);
   const vectors = await encodeQueries(
     options.encoder,
     queries.map((q) => q.text),
     (done, total) => progress(`encoded ${done}/${total} queries`),
   );
-  if (vectors.dim !== info.dimension) {
-    throw new EvaluationInputError(
-      `collection "${collection}"`,
-      `holds ${info.dimension}-d vectors, but the encoder gives ${vectors.dim}-d ones: it was embedded with another model`,
-    );
-  }
+  if (vectors.dim !== info.dimension) throw otherModel(vectors.dim);
 
   const annK = Math.min(options.annRecall?.k ?? 10, options.topK);
   const searched = await searchRun({
