@@ -16,9 +16,31 @@ export function toPoints(rows: EmbeddedRows, dimension: number): PointStruct[] {
   rows.ids.forEach((id, i) => {
     const key = pointId(id);
     const vector = Array.from(rows.vectors.subarray(i * dimension, (i + 1) * dimension));
-    points.set(key, { id: key, vector, payload: encodePayload(id, rows.texts[i]!, rows.payloads?.[i]) });
+    const payload = encodePayload(id, rows.texts[i]!, rows.payloads?.[i]);
+    points.set(key, { id: key, vector, payload: wellFormed(payload) as Record<string, unknown> });
   });
   return [...points.values()];
+}
+
+/**
+ * `value` with every string (keys included) made well-formed UTF-16, a lone surrogate becoming U+FFFD (what
+ * TextEncoder, hence the Arrow columns and LanceDB's text, does). A record's payload is carried as JSON text,
+ * so a lone surrogate from a JSONL corpus (`"\ud83d"`, as Python writes a broken emoji) reaches the point as
+ * one; JSON.stringify sends it as that escape, and Qdrant's serde_json refuses the whole request ("lone
+ * leading surrogate in hex escape"), failing every point of the batch, and the shard, on every retry.
+ */
+function wellFormed(value: unknown): unknown {
+  if (typeof value === 'string') return value.isWellFormed() ? value : value.toWellFormed();
+  if (Array.isArray(value)) return value.map(wellFormed);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [
+        key.isWellFormed() ? key : key.toWellFormed(),
+        wellFormed(item),
+      ]),
+    );
+  }
+  return value;
 }
 
 export function toHit(point: ScoredPoint, withPayload: boolean): SearchHit {

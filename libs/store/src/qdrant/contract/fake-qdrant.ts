@@ -222,6 +222,8 @@ export class FakeQdrant {
     }
     const denied = this.#deniedAccess(request, match.operation.operationId);
     if (denied !== undefined) return denied;
+    const unparsable = serdeJsonRefusal(raw);
+    if (unparsable !== undefined) return { status: 400, error: `Format error in JSON body: ${unparsable}` };
     const { violations, body } = this.#contract.validateRequest(
       match,
       url.searchParams,
@@ -338,6 +340,30 @@ function faultAnswer(status: number, retryAfter: string | undefined): Outcome & 
     error: status === 429 ? 'Too many requests: rate limit exceeded' : 'Service unavailable: injected fault',
     ...(retryAfter === undefined ? {} : { retryAfter }),
   };
+}
+
+/**
+ * What serde_json, Qdrant's JSON parser, refuses in a body JSON.parse accepts: a string (value or key)
+ * holding a lone surrogate, which JavaScript's JSON.stringify writes as a `\udXXX` escape and serde_json
+ * answers with "lone leading surrogate in hex escape" (or "unexpected end of hex escape"; serde_json's
+ * ErrorCode, src/error.rs). Undefined for a body it parses.
+ */
+function serdeJsonRefusal(raw: string): string | undefined {
+  if (!/\\u[dD][89a-fA-F]/.test(raw)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return undefined; // not JSON at all: the contract's validation says so
+  }
+  const wellFormed = (value: unknown): boolean => {
+    if (typeof value === 'string') return value.isWellFormed();
+    if (Array.isArray(value)) return value.every(wellFormed);
+    if (typeof value === 'object' && value !== null)
+      return Object.entries(value).every(([key, item]) => key.isWellFormed() && wellFormed(item));
+    return true;
+  };
+  return wellFormed(parsed) ? undefined : 'lone leading surrogate in hex escape';
 }
 
 function safeJson(raw: string): unknown {
