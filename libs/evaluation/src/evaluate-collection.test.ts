@@ -104,6 +104,9 @@ describe('evaluateCollection', () => {
     // q1's document 9999 is not in the collection: recall 2/3 at any depth; q2's only relevant one is found.
     assert.equal(recallAtK(qrels, run, 1000).perQuery.get('q1'), 2 / 3);
     assert.deepEqual(report.coverage, { judged: ['q1', 'q2'], unjudged: ['q3'], missingFromQueries: ['q4'] });
+    // Judged hits: q1's 1 and 2 (9999 is not stored), q2's 2 and 3 (graded 0, but judged).
+    assert.equal(report.judgedHits, 4);
+    assert.doesNotMatch(formatReport(report).join('\n'), /WARNING: none of the run/);
     // No ANN index below 10,000 rows: the store searches exactly, and agrees with libs/scoring.
     assert.equal(report.annRecall!.mean, 1);
     assert.equal(report.annRecall!.perQuery.size, 3);
@@ -275,6 +278,18 @@ describe('evaluateCollection', () => {
     } finally {
       await empty.close();
     }
+  });
+
+  test('qrels that judge none of the hits (another corpus, other ids) are flagged', async () => {
+    const report = await evaluateCollection(
+      options({ qrels: parseQrels('q1 0 MED-1 1\nq2 0 MED-2 1\n'), topK: 10 }),
+    );
+    assert.equal(report.judgedHits, 0);
+    assert.equal(report.metrics.find((m) => m.name === 'MRR@10')!.result!.mean, 0);
+    assert.match(
+      formatReport(report).join('\n'),
+      /^WARNING: none of the run's 30 hits is a document the qrels judge for its query: unless the search is that poor, the collection holds another corpus than the qrels judge, or other document ids$/m,
+    );
   });
 
   test('a failed search leaves no run file behind', async () => {

@@ -67,6 +67,11 @@ export interface EvaluationReport {
   readonly hits: number;
   /** Copies of a document already in a query's hits, left out of the run (a collection not yet finalized). */
   readonly repeatedHits: number;
+  /**
+   * Hits the qrels judge (any grade) for their query. None at all usually means the collection and the qrels
+   * do not share document ids (another corpus, or ids rewritten on the way in), and every figure is 0.
+   */
+  readonly judgedHits: number;
   readonly coverage: QueryCoverage;
   readonly metrics: readonly ReportedMetric[];
   readonly annRecall?: AnnRecallReport;
@@ -133,6 +138,7 @@ export async function evaluateCollection(options: EvaluateCollectionOptions): Pr
     judgedOnly,
     hits: searched.hits,
     repeatedHits: searched.repeatedHits,
+    judgedHits: countJudgedHits(searched.run, qrels),
     coverage,
     metrics: reportedMetrics(qrels, searched.run, options.topK, options.relevanceLevel),
   };
@@ -233,6 +239,17 @@ async function describeCollection(store: VectorStore, collection: string): Promi
   if (info.count === 0)
     throw new EvaluationInputError(`collection "${collection}"`, 'is empty; ingest it first');
   return info;
+}
+
+/** Hits with a judgement (of any grade) for their query. */
+function countJudgedHits(run: ReadonlyMap<string, ReadonlyMap<string, number>>, qrels: Qrels): number {
+  let judged = 0;
+  for (const [qid, docs] of run) {
+    const judgements = qrels.get(qid);
+    if (judgements === undefined) continue;
+    for (const doc of docs.keys()) if (judgements.has(doc)) judged++;
+  }
+  return judged;
 }
 
 /**

@@ -11,6 +11,11 @@ export function formatReport(report: EvaluationReport): string[] {
     `run: ${count(report.queries)} queries x top ${report.topK} by ${report.exact ? 'exact (brute-force)' : 'ANN index'} search, ${count(report.hits)} hits`,
     `scored: ${count(coverage.judged.length)} queries with relevant judgements`,
   ];
+  if (report.judgedHits === 0 && report.hits > 0) {
+    lines.push(
+      `WARNING: none of the run's ${count(report.hits)} hits is a document the qrels judge for its query: unless the search is that poor, the collection holds another corpus than the qrels judge, or other document ids`,
+    );
+  }
   if (report.repeatedHits > 0) {
     lines.push(
       `WARNING: ${count(report.repeatedHits)} hits were copies of a document already among the query's hits and were left out of the run: the collection holds some documents twice (finalize removes the copies)`,
