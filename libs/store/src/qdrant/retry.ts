@@ -235,9 +235,9 @@ export function fatalError(
           ? ' (the server requires an API key: set QDRANT_API_KEY / QdrantStore apiKey)'
           : ' (check the API key: QdrantStore apiKey / QDRANT_API_KEY)'
         : failure.status === 403
-          ? ' (the API key is known but may not do this: a read-only key, or a JWT without write access to' +
-            ' this collection, cannot create collections or write points; ingest and finalize need the' +
-            ' read-write key in QDRANT_API_KEY / QdrantStore apiKey)'
+          ? ' (a read-only key, or a JWT without write access to this collection, cannot create collections' +
+            ' or write points: ingest and finalize need the read-write key in QDRANT_API_KEY / QdrantStore' +
+            " apiKey; Qdrant's write lock, POST /locks, refuses writes with a 403 too)"
           : '';
     return new QdrantRequestError(operation, failure.status, `${failure.detail}${hint}`, options);
   }
