@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadEnv } from '@embedline/config';
 import { BUNDLED_REFERENCE_MODEL_DIR } from '@embedline/encoder';
-import { runDemo, type DemoOutput } from './demo.ts';
+import { demoCommand, runDemo, type DemoOutput } from './demo.ts';
 
 // The reference model has random weights: rankings mean nothing, so the tests check what holds for any
 // model: a document's own text is its nearest neighbour (score 1), scores come best first, bad records
@@ -104,6 +104,12 @@ describe('embedline demo', () => {
     });
     assert.equal(output.progressLines.filter((line) => line.includes(': skipped: ')).length, 20);
     assert.ok(output.progressLines.includes(`read 0 documents from ${tsv} (trec, 50 rejected)`));
+  });
+
+  test('--help says what the query defaults to', () => {
+    const help = demoCommand().helpInformation();
+    assert.match(help, /default: Vaswani query 1, "measurement of/);
+    assert.doesNotMatch(help, /default: \[\]/);
   });
 
   test('--limit embeds only the first n documents', async () => {

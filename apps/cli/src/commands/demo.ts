@@ -47,10 +47,10 @@ export function demoCommand(): Command {
     .description(
       'Embed the bundled Vaswani corpus (or --corpus) and print the top hits for a query, by exact search.',
     )
-    .argument('[query...]', 'the query', [])
+    .argument('[query...]', `the query (default: Vaswani query 1, "${DEFAULT_QUERY}")`)
     .option(
       '--corpus <path>',
-      'a corpus in any format ingest reads: TSV (id<TAB>text), JSONL, Arrow, Parquet, TREC <DOC> (default: the bundled Vaswani abstracts)',
+      'a corpus in any format ingest reads: TSV (id<TAB>text), JSONL, Arrow, Parquet, TREC <DOC>',
       BUNDLED_CORPUS,
     )
     .option(
@@ -67,9 +67,9 @@ export function demoCommand(): Command {
       'ONNX variant: fp32 (onnx/model.onnx) or the suffix of onnx/model_<name>.onnx (default: EMBEDLINE_MODEL_VARIANT, else fp32)',
     )
     .option('--limit <n>', 'embed only the first n documents', positiveIntFlag)
-    .action(async (words: string[], flags: DemoFlags) => {
+    .action(async (words: string[] | undefined, flags: DemoFlags) => {
       // The environment is read when the command runs, so a bad variable is reported like any other error.
-      await runDemo(words.join(' ') || DEFAULT_QUERY, flags, loadEnv());
+      await runDemo(words?.join(' ') || DEFAULT_QUERY, flags, loadEnv());
     });
 }
 
