@@ -47,8 +47,8 @@ export interface ShardWorkersOptions {
   /** Passages per encode call, default the whole shard (see EmbedShardDeps). */
   readonly batchPassages?: number;
   /**
-   * Job lock length. The lock is renewed at half this interval while a shard runs (the event loop is
-   * free: inference is off-thread); a killed worker's shard goes back to the queue once it lapses.
+   * Job lock length, of shard and finalize jobs. The lock is renewed at half this interval while a job runs
+   * (the event loop is free: inference is off-thread); a killed worker's job goes back to the queue once it lapses.
    */
   readonly lockDurationMs?: number;
   /** Counts shards, passages, tokens and finalize runs (served on the worker's /metrics). */
@@ -182,6 +182,9 @@ function startEmbedding(
   return shardWorker;
 }
 
+/** How many times a finalize job may lose its worker before it fails. */
+export const FINALIZE_MAX_STALLS = 5;
+
 function startFinalizing(options: ShardWorkersOptions, shared: Shared): Worker {
   const finalizeWorker = new Worker(
     QUEUES.finalize,
@@ -198,7 +201,16 @@ function startFinalizing(options: ShardWorkersOptions, shared: Shared): Worker {
         throw conciseError(error); // the reason `status` shows
       }
     },
-    { ...shared.bullmqOptions, concurrency: 1 },
+    {
+      ...shared.bullmqOptions,
+      concurrency: 1,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.lockDurationMs ?? 30_000,
+      // Finalize resumes where it stopped (every step can be re-run) and runs for half an hour at MS MARCO scale
+      // (docs/operations.md): a worker lost twice in that time (preempted, OOM-killed) must not fail it for good,
+      // as BullMQ's default of one stall would.
+      maxStalledCount: FINALIZE_MAX_STALLS,
+    },
   );
   finalizeWorker.on('failed', (job, error) => options.log.error(`finalize ${job?.id}: ${error.message}`));
   finalizeWorker.on('error', logQueueError(options.log, 'error', 'finalize worker'));
