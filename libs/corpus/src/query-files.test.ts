@@ -60,7 +60,7 @@ describe('readQueries', () => {
     assert.equal(queryFormat('/x/topics.301-350', 'trec'), 'trec');
     assert.match(
       await problemOf(file('topics.301-350', '<top>')),
-      /topics\.301-350: cannot tell the query format from the file name/,
+      /topics\.301-350: cannot tell the query format from the file name .*; name it with the format option \(embedline eval --queries-format\): tsv, tsv\.gz, jsonl, jsonl\.gz, trec$/,
     );
     assert.match(await problemOf(file('q.txt', 'x'), 'csv'), /q\.txt: unknown query format "csv"/);
   });

@@ -62,7 +62,7 @@ export function queryFormat(path: string, format?: string): QueryFormat {
   if (match === undefined) {
     throw new QueryFileError(
       path,
-      `cannot tell the query format from the file name (known endings: ${ENDINGS.map(([e]) => e).join(', ')}); name one (${QUERY_FORMATS.join(', ')})`,
+      `cannot tell the query format from the file name (known endings: ${ENDINGS.map(([e]) => e).join(', ')}); name it with the format option (embedline eval --queries-format): ${QUERY_FORMATS.join(', ')}`,
     );
   }
   return match[1];
