@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   checkRedisSettings(redisSettings); // before the model loads: a bad setting fails at once
   const log = createLogger('api');
   const options = apiOptionsFromEnv(env, PUBLIC_DIR); // keys checked here, before the model loads
-  const store = await openStore(env); // no I/O yet: a missing setting (QDRANT_URL) fails before the model loads
+  // No I/O yet: a missing setting (QDRANT_URL) fails before the model loads. Fail fast: a search waits on it.
+  const store = await openStore(env, { failFast: true });
   const encoder = await openEncoder(env, { log });
   await reportCollections(store, env, log);
   // One retry per command, not BullMQ's "wait forever": a Redis outage must fail a status read, never

@@ -10,5 +10,5 @@ export { QdrantStore, type QdrantStoreOptions, type BulkLoadMode } from './qdran
 export { FINALIZED_METADATA_KEY } from './qdrant/finalized-flag.ts';
 export { QdrantRequestError, QdrantUnavailableError, QdrantTimeoutError, QdrantFinalizeTimeoutError } from './qdrant/qdrant-errors.ts';
 export type { RetryOptions as QdrantRetryOptions } from './qdrant/retry.ts';
-export { openStore, type StoreSettings } from './open-store.ts';
+export { openStore, type OpenStoreOptions, type StoreSettings } from './open-store.ts';
 export { checkStoreWritable } from './store-writable.ts';

@@ -132,6 +132,24 @@ test('EMBEDLINE_STORE=qdrant without an API key sends none (the server then answ
   }
 });
 
+test("failFast (the API): a Qdrant answering 503 fails a request after 2 attempts, not the workers' 6", async () => {
+  const fake = await FakeQdrant.start();
+  try {
+    const settings = {
+      EMBEDLINE_STORE: 'qdrant' as const,
+      EMBEDLINE_LANCEDB_DIR: LANCEDB_DIR,
+      QDRANT_URL: fake.url,
+    };
+    const store = await openStore(settings, { failFast: true });
+    fake.inject({ status: 503, retryAfter: '30', times: 100 });
+    await assert.rejects(store.listCollections(), /503/);
+    assert.equal(fake.requests.length, 2, fake.requests.map((r) => `${r.method} ${r.path}`).join(', '));
+    await store.close();
+  } finally {
+    await fake.close();
+  }
+});
+
 test('EMBEDLINE_STORE=qdrant without QDRANT_URL is a clear error naming the variable', async () => {
   for (const QDRANT_URL of [undefined, '', '  ']) {
     await assert.rejects(

@@ -14,11 +14,26 @@ export interface StoreSettings {
   readonly QDRANT_API_KEY?: string | undefined;
 }
 
+export interface OpenStoreOptions {
+  /**
+   * For requests a person waits on (the query API): a Qdrant that is down or overloaded fails a request after
+   * one quick retry, instead of the workers' budget of 6 attempts over ~8 s (and up to a minute a step when
+   * Qdrant sends Retry-After), which suits a bulk load riding out a restart.
+   */
+  readonly failFast?: boolean;
+}
+
+/** The API's budget (see OpenStoreOptions.failFast): two attempts, 100 ms apart, a Retry-After of at most 1 s. */
+const FAIL_FAST_RETRY = { maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 500, maxRetryAfterMs: 1000 };
+
 /**
  * The vector store the pipeline writes to: embedded LanceDB (the default) or a Qdrant server at
  * QDRANT_URL (with QDRANT_API_KEY when the server requires one). Both keep the shard ledger.
  */
-export async function openStore(settings: StoreSettings): Promise<VectorStore & ShardLedger> {
+export async function openStore(
+  settings: StoreSettings,
+  options: OpenStoreOptions = {},
+): Promise<VectorStore & ShardLedger> {
   if (settings.EMBEDLINE_STORE === 'lancedb') {
     const cacheMiB = settings.EMBEDLINE_LANCEDB_METADATA_CACHE_MIB;
     const compactEvery = settings.EMBEDLINE_LANCEDB_COMPACT_EVERY_VERSIONS;
@@ -36,5 +51,9 @@ export async function openStore(settings: StoreSettings): Promise<VectorStore & 
       'EMBEDLINE_STORE=qdrant needs QDRANT_URL, the Qdrant REST endpoint (e.g. http://qdrant:6333); it is not set',
     );
   const apiKey = settings.QDRANT_API_KEY;
-  return new QdrantStore({ url, ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }) });
+  return new QdrantStore({
+    url,
+    ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }),
+    ...(options.failFast ? { retry: FAIL_FAST_RETRY } : {}),
+  });
 }
