@@ -22,6 +22,7 @@ describe('loadEnv', () => {
   test('a bad value names the variable', () => {
     assert.throws(() => loadEnv({ EMBEDLINE_STORE: 'mysql' }), /invalid environment: EMBEDLINE_STORE: /);
     assert.throws(() => loadEnv({ EMBEDLINE_SHARD_SIZE: 'lots' }), /EMBEDLINE_SHARD_SIZE/);
+    assert.throws(() => loadEnv({ EMBEDLINE_QDRANT_BATCH_SIZE: '2000' }), /EMBEDLINE_QDRANT_BATCH_SIZE: expected a whole number from 1 to 1024/);
   });
 
   test('a blank or non-numeric number is an error quoting it, never 0 (a random port, device 0)', () => {

@@ -99,6 +99,12 @@ export const envSchema = z.object({
   EMBEDLINE_LANCEDB_COMPACT_EVERY_ROWS: int(0).default(1_048_576),
   QDRANT_URL: z.string().url().optional(),
   QDRANT_API_KEY: z.string().optional(),
+  /** Points per Qdrant upsert request (Qdrant recommends 64-256). */
+  EMBEDLINE_QDRANT_BATCH_SIZE: int(1, 1024).default(128),
+  /** Qdrant upsert requests in flight at once per shard write. */
+  EMBEDLINE_QDRANT_CONCURRENCY: int(1, 64).default(4),
+  /** Client timeout per Qdrant points or read request, in ms (timeouts are not retried: the shard is). */
+  EMBEDLINE_QDRANT_TIMEOUT_MS: int(1).default(60_000),
   /** A local sentence-transformers folder; unset = the Hugging Face cache / hub / bundled fallback. */
   EMBEDLINE_MODEL_DIR: z.string().min(1, 'is empty: name a model folder, or unset it').optional(),
   EMBEDLINE_MODEL_VARIANT: z.string().min(1, 'is empty: name a variant, or unset it for fp32').default('fp32'),

@@ -116,6 +116,33 @@ test('EMBEDLINE_STORE=qdrant opens a QdrantStore on QDRANT_URL with QDRANT_API_K
   }
 });
 
+test('EMBEDLINE_QDRANT_BATCH_SIZE splits a shard write into upsert requests of that many points', async () => {
+  const fake = await FakeQdrant.start();
+  try {
+    const store = await openStore({
+      EMBEDLINE_STORE: 'qdrant',
+      EMBEDLINE_LANCEDB_DIR: LANCEDB_DIR,
+      QDRANT_URL: fake.url,
+      EMBEDLINE_QDRANT_BATCH_SIZE: 3,
+      EMBEDLINE_QDRANT_CONCURRENCY: 1,
+      EMBEDLINE_QDRANT_TIMEOUT_MS: 5000,
+    });
+    await store.createCollection('docs', { dimension: 4 });
+    const ids = Array.from({ length: 10 }, (_, i) => String(i));
+    await store.upsert(
+      'docs',
+      toRecordBatch({ ids, vectors: new Float32Array(40).fill(0.5), dimension: 4, texts: ids }),
+    );
+    const sizes = fake
+      .requestsFor('upsert_points')
+      .map((r) => (r.body as { points: unknown[] }).points.length);
+    assert.deepEqual(sizes, [3, 3, 3, 1]);
+    await store.close();
+  } finally {
+    await fake.close();
+  }
+});
+
 test('EMBEDLINE_STORE=qdrant without an API key sends none (the server then answers 401, named clearly)', async () => {
   const fake = await FakeQdrant.start({ apiKey: 'secret-key' });
   try {

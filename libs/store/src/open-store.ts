@@ -12,6 +12,9 @@ export interface StoreSettings {
   readonly EMBEDLINE_LANCEDB_COMPACT_EVERY_ROWS?: number;
   readonly QDRANT_URL?: string | undefined;
   readonly QDRANT_API_KEY?: string | undefined;
+  readonly EMBEDLINE_QDRANT_BATCH_SIZE?: number;
+  readonly EMBEDLINE_QDRANT_CONCURRENCY?: number;
+  readonly EMBEDLINE_QDRANT_TIMEOUT_MS?: number;
 }
 
 export interface OpenStoreOptions {
@@ -51,9 +54,14 @@ export async function openStore(
       'EMBEDLINE_STORE=qdrant needs QDRANT_URL, the Qdrant REST endpoint (e.g. http://qdrant:6333); it is not set',
     );
   const apiKey = settings.QDRANT_API_KEY;
+  const { EMBEDLINE_QDRANT_BATCH_SIZE: batchSize, EMBEDLINE_QDRANT_CONCURRENCY: concurrency } = settings;
+  const timeoutMs = settings.EMBEDLINE_QDRANT_TIMEOUT_MS;
   return new QdrantStore({
     url,
     ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }),
+    ...(batchSize === undefined ? {} : { batchSize }),
+    ...(concurrency === undefined ? {} : { concurrency }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(options.failFast ? { retry: FAIL_FAST_RETRY } : {}),
   });
 }
