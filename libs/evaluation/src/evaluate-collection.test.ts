@@ -222,6 +222,10 @@ describe('evaluateCollection', () => {
         { runPath: join(inTheWay, 'x.run') },
         `${join(inTheWay, 'x.run')}: cannot create its folder ${inTheWay} (a file is in the way of a folder)`,
       ],
+      [
+        { runPath: '/dev/null' },
+        '/dev/null: is not a regular file (a device or a pipe?): the run is written to a file, then renamed',
+      ],
       [{ runPath: qrelsPath, sources }, `${qrelsPath}: is the qrels file: the run would overwrite it`],
       [
         { runPath: `${dir}/./kept.qrels`, sources },

@@ -4,7 +4,7 @@ import { EvaluationInputError } from './errors/evaluation-input-error.ts';
 
 /**
  * Checks, before anything is loaded or encoded, that the run file can be written where asked: not a
- * folder, not one of the inputs (the run would replace it), in a folder that exists or can be created
+ * folder, a device or a pipe, not one of the inputs (the run would replace it), in a folder that exists or can be created
  * and that may be written to. The folder is created; the file itself is not left behind. Every problem
  * is an EvaluationInputError naming the run path.
  */
@@ -16,6 +16,9 @@ export async function checkRunPath(
     new EvaluationInputError(runPath, problem, cause === undefined ? undefined : { cause });
   const target = await stat(runPath).catch(() => undefined);
   if (target?.isDirectory()) throw fail('is a folder: name the run file (e.g. --run <folder>/run.trec)');
+  // The run is written beside it and renamed over it: a device or a pipe (/dev/stdout) would be replaced.
+  if (target !== undefined && !target.isFile())
+    throw fail('is not a regular file (a device or a pipe?): the run is written to a file, then renamed');
   for (const { what, path } of inputs) {
     const input = await stat(path).catch(() => undefined);
     const same =
