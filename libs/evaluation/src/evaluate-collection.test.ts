@@ -335,6 +335,11 @@ describe('loadQrels', () => {
     assert.equal(await inputProblem(loadQrels(missing)), `${missing}: no such file`);
     const bad = file('bad.qrels', '1 0 d1 1\n1 0 d2 x\n');
     assert.equal(await inputProblem(loadQrels(bad)), `${bad}: qrels line 2: relevance "x" is not an integer`);
+    const headless = file('headless.tsv', 'q1\td1\t1\n');
+    assert.equal(
+      await inputProblem(loadQrels(headless)),
+      `${headless}: qrels line 1: expected 4 fields "qid iter docid rel", got 3 (a BEIR qrels file starts with the header "query-id corpus-id score"; TREC qrels have 4 columns)`,
+    );
     const none = file('none.qrels', '1 0 d1 0\n');
     assert.equal(
       await inputProblem(loadQrels(none)),

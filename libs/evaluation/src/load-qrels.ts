@@ -27,7 +27,12 @@ export async function loadQrels(path: string): Promise<{ qrels: Qrels; summary: 
   try {
     qrels = format === 'beir' ? parseBeirQrels(text) : parseQrels(text);
   } catch (error) {
-    throw new EvaluationInputError(path, (error as Error).message, { cause: error });
+    let problem = (error as Error).message;
+    // Three columns and no header: a BEIR qrels file whose header was lost, or some tool's own layout.
+    if (format === 'trec' && problem.endsWith('got 3'))
+      problem +=
+        ' (a BEIR qrels file starts with the header "query-id corpus-id score"; TREC qrels have 4 columns)';
+    throw new EvaluationInputError(path, problem, { cause: error });
   }
   let judgements = 0;
   let queriesWithRelevant = 0;
