@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { readQueries, readTrecDocuments, type CorpusRecord } from '@embedline/corpus';
 import { BUNDLED_REFERENCE_MODEL_DIR, Encoder } from '@embedline/encoder';
 import { parseQrels, parseRun, recallAtK } from '@embedline/scoring';
@@ -325,6 +326,9 @@ describe('loadQrels', () => {
   test('TREC and BEIR qrels', async () => {
     const trec = await loadQrels(file('t.qrels', '1 0 d1 2\n1 0 d2 0\n2 0 d1 0\n'));
     assert.deepEqual(trec.summary, { format: 'trec', judgements: 3, queriesWithRelevant: 1 });
+    const gzipped = join(dir, 'qrels.tsv.gz');
+    writeFileSync(gzipped, gzipSync('1 0 d1 2\n1 0 d2 0\n2 0 d1 0\n'));
+    assert.deepEqual(await loadQrels(gzipped), trec);
     const beir = await loadQrels(file('test.tsv', 'query-id\tcorpus-id\tscore\nq1\td1\t1\n'));
     assert.deepEqual(beir.summary, { format: 'beir', judgements: 1, queriesWithRelevant: 1 });
     assert.deepEqual(beir.qrels, new Map([['q1', new Map([['d1', 1]])]]));

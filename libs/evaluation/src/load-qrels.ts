@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { detectQrelsFormat, parseBeirQrels, parseQrels, type Qrels } from '@embedline/scoring';
 import { EvaluationInputError } from './errors/evaluation-input-error.ts';
 
@@ -11,17 +12,28 @@ export interface QrelsSummary {
 }
 
 /**
- * Reads a qrels file: TREC (`qid iter docid rel`, as MS MARCO's `qrels.dev.small.tsv` and the TREC DL
+ * Reads a qrels file (gzipped or not): TREC (`qid iter docid rel`, as MS MARCO's `qrels.dev.small.tsv` and the TREC DL
  * qrels) or BEIR (`query-id corpus-id score` header, then tab separated lines), told apart by the
  * header. Every problem is an EvaluationInputError naming the path (and the line, for a bad line).
  */
 export async function loadQrels(path: string): Promise<{ qrels: Qrels; summary: QrelsSummary }> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new EvaluationInputError(path, fileProblem(error), { cause: error });
   }
+  // Gzipped qrels (qrels.dev.tsv.gz) are read as they are, as gzipped queries are.
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (error) {
+      throw new EvaluationInputError(path, `not a readable gzip file (${(error as Error).message})`, {
+        cause: error,
+      });
+    }
+  }
+  const text = bytes.toString('utf8');
   const format = detectQrelsFormat(text);
   let qrels: Qrels;
   try {
