@@ -13,8 +13,15 @@ const child = spawn(
     stdio: 'inherit',
   },
 );
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+for (const signal of forwarded) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => {
-  if (signal !== null) process.kill(process.pid, signal);
-  else process.exitCode = code ?? 1;
+  if (signal === null) {
+    process.exitCode = code ?? 1;
+    return;
+  }
+  // Die of the same signal, so that the shell sees 130 after Ctrl-C, not success: the forwarding handlers
+  // must go first, or the signal sent to ourselves would only be forwarded again and the exit status be 0.
+  for (const name of forwarded) process.removeAllListeners(name);
+  process.kill(process.pid, signal);
 });

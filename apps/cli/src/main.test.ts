@@ -31,3 +31,24 @@ test('a reader that leaves early (embedline ... | head) ends the command quietly
   assert.doesNotMatch(stderr, /EPIPE|\n\s+at /, stderr);
   assert.equal(code, 0, stderr);
 });
+
+test('stopped by a signal (Ctrl-C, SIGTERM), the command dies of it: its exit status is no success', async () => {
+  // The demo embeds the whole bundled corpus: long enough to be stopped halfway.
+  const child = spawn(process.execPath, ['apps/cli/bin/embedline.mjs', 'demo'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, EMBEDLINE_MODEL_DIR: BUNDLED_REFERENCE_MODEL_DIR, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
+  await new Promise<void>((resolve) =>
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('read 11429 documents')) resolve();
+    }),
+  );
+  child.kill('SIGTERM');
+  assert.deepEqual(await closed, { code: null, signal: 'SIGTERM' });
+});
