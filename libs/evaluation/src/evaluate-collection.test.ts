@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { readQueries, readTrecDocuments, type CorpusRecord } from '@embedline/corpus';
 import { BUNDLED_REFERENCE_MODEL_DIR, Encoder } from '@embedline/encoder';
-import { parseQrels, parseRun, recallAtK } from '@embedline/scoring';
+import { parseQrels, parseRun, rankDocuments, recallAtK } from '@embedline/scoring';
 import { LanceDbStore, toRecordBatch } from '@embedline/store';
 import {
   checkEvaluationInputs,
@@ -24,6 +24,7 @@ const dir = mkdtempSync(join(tmpdir(), 'embedline-evaluation-'));
 const store = new LanceDbStore({ uri: join(dir, 'lancedb') });
 let encoder: Encoder;
 let docIds: string[];
+let docTexts: string[];
 
 /** The first 500 Vaswani abstracts, embedded with the tiny reference model (rankings mean nothing; plumbing is what is tested). */
 before(async () => {
@@ -34,6 +35,7 @@ before(async () => {
     if (records.length === DOCS) break;
   }
   docIds = records.map((r) => r.id);
+  docTexts = records.map((r) => r.text);
   const { vectors, dimension } = await encoder.encode(records.map((r) => r.text));
   await store.createCollection('small', { dimension });
   await store.upsert(
@@ -294,6 +296,34 @@ describe('evaluateCollection', () => {
     assert.match(
       formatReport(report).join('\n'),
       /^WARNING: none of the run's 30 hits is a document the qrels judge for its query: unless the search is that poor, the collection holds another corpus than the qrels judge, or other document ids$/m,
+    );
+  });
+
+  test("ignoreIdenticalIds leaves a query's own document out of its run, as BEIR evaluates (ArguAna, Quora)", async () => {
+    // The query is stored under its own id (BEIR's Quora): its own text is its best hit.
+    const own = docIds[5]!;
+    const queries = [{ id: own, text: docTexts[5]!, line: 1 }];
+    const qrels = parseQrels(`${own} 0 ${docIds[7]} 1\n`);
+    const plain = await evaluateCollection(
+      options({ queries, qrels, topK: 10, runPath: join(dir, 'own.run') }),
+    );
+    const run = parseRun(readFileSync(join(dir, 'own.run'), 'utf8')).get(own)!;
+    assert.equal(rankDocuments(run)[0], own);
+    assert.equal(plain.identicalHits, undefined);
+
+    const runPath = join(dir, 'ignored.run');
+    const ignoring = await evaluateCollection(
+      options({ queries, qrels, topK: 10, runPath, ignoreIdenticalIds: true, annRecall: {} }),
+    );
+    const ignored = parseRun(readFileSync(runPath, 'utf8')).get(own)!;
+    assert.ok(!ignored.has(own));
+    assert.equal(ignored.size, 10, 'still 10 hits');
+    assert.deepEqual(rankDocuments(ignored).slice(0, 9), rankDocuments(run).slice(1));
+    assert.equal(ignoring.identicalHits, 1);
+    assert.equal(ignoring.annRecall!.mean, 1, 'the ANN check compares the search itself');
+    assert.match(
+      formatReport(ignoring).join('\n'),
+      /^left out: 1 hits whose id is their query's id \(--ignore-identical-ids, as BEIR evaluates\)$/m,
     );
   });
 

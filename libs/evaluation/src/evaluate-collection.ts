@@ -36,6 +36,11 @@ export interface EvaluateCollectionOptions {
    * BEIR's `queries.jsonl` holds every split's queries, and its `qrels/test.tsv` judges a few of them.
    */
   readonly judgedOnly?: boolean;
+  /**
+   * Leave a hit whose document id is its query's id out of the run, as BEIR's evaluation does by default
+   * (`ignore_identical_ids`): ArguAna and Quora hold each query in the corpus under the query's own id.
+   */
+  readonly ignoreIdenticalIds?: boolean;
   /** Write the run here (TREC format); undefined: keep it in memory only. */
   readonly runPath?: string;
   /** The run's name in the run file (default `embedline`). */
@@ -67,6 +72,8 @@ export interface EvaluationReport {
   readonly hits: number;
   /** Copies of a document already in a query's hits, left out of the run (a collection not yet finalized). */
   readonly repeatedHits: number;
+  /** Hits left out because their id was their query's; undefined unless `ignoreIdenticalIds`. */
+  readonly identicalHits?: number;
   /**
    * Hits the qrels judge (any grade) for their query. None at all usually means the collection and the qrels
    * do not share document ids (another corpus, or ids rewritten on the way in), and every figure is 0.
@@ -124,6 +131,7 @@ export async function evaluateCollection(options: EvaluateCollectionOptions): Pr
     vectors,
     topK: options.topK,
     exact: options.exact,
+    ignoreIdenticalIds: options.ignoreIdenticalIds,
     runPath: options.runPath,
     tag: options.tag ?? 'embedline',
     keepTop: options.annRecall === undefined ? undefined : annK,
@@ -138,6 +146,7 @@ export async function evaluateCollection(options: EvaluateCollectionOptions): Pr
     judgedOnly,
     hits: searched.hits,
     repeatedHits: searched.repeatedHits,
+    identicalHits: options.ignoreIdenticalIds === true ? searched.identicalHits : undefined,
     judgedHits: countJudgedHits(searched.run, qrels),
     coverage,
     metrics: reportedMetrics(qrels, searched.run, options.topK, options.relevanceLevel),

@@ -11,6 +11,11 @@ export function formatReport(report: EvaluationReport): string[] {
     `run: ${count(report.queries)} queries x top ${report.topK} by ${report.exact ? 'exact (brute-force)' : 'ANN index'} search, ${count(report.hits)} hits`,
     `scored: ${count(coverage.judged.length)} queries with relevant judgements`,
   ];
+  if (report.identicalHits !== undefined) {
+    lines.push(
+      `left out: ${count(report.identicalHits)} hits whose id is their query's id (--ignore-identical-ids, as BEIR evaluates)`,
+    );
+  }
   if (report.judgedHits === 0 && report.hits > 0) {
     lines.push(
       `WARNING: none of the run's ${count(report.hits)} hits is a document the qrels judge for its query: unless the search is that poor, the collection holds another corpus than the qrels judge, or other document ids`,

@@ -18,6 +18,11 @@ export interface SearchRunOptions {
   readonly tag: string;
   /** Searches in flight (default 8). */
   readonly concurrency?: number;
+  /**
+   * Leave out a hit whose document id is its query's id (BEIR's `ignore_identical_ids`, on by default there):
+   * ArguAna and Quora hold each query in the corpus under the query's own id. The store is asked for one more.
+   */
+  readonly ignoreIdenticalIds?: boolean;
   /** Also keep each query's first `keepTop` hits (the ANN side of the recall check). */
   readonly keepTop?: number;
   readonly onProgress?: (done: number, total: number) => void;
@@ -35,6 +40,8 @@ export interface SearchRun {
    * twice until finalize removes the extra copies (see VectorStore.upsert), and a run may not list it twice.
    */
   readonly repeatedHits: number;
+  /** Hits left out because their id was their query's (`ignoreIdenticalIds`). */
+  readonly identicalHits: number;
 }
 
 /**
@@ -55,18 +62,24 @@ export async function searchRun(options: SearchRunOptions): Promise<SearchRun> {
   const top = new Map<string, SearchHit[]>();
   let hits = 0;
   let repeatedHits = 0;
+  let identicalHits = 0;
   try {
     for (let start = 0; start < queryIds.length; start += concurrency) {
       const batch = queryIds.slice(start, start + concurrency);
       const results = await Promise.all(batch.map((_, i) => searchOne(options, start + i)));
       let text = '';
       results.forEach((found, i) => {
-        const queryHits = withoutRepeats(found);
-        repeatedHits += found.length - queryHits.length;
-        const ids = toRunIds(batch[i]!, queryHits);
+        const qid = batch[i]!;
+        const unique = withoutRepeats(found);
+        repeatedHits += found.length - unique.length;
+        const kept = options.ignoreIdenticalIds === true ? unique.filter((hit) => hit.id !== qid) : unique;
+        identicalHits += unique.length - kept.length;
+        const queryHits = kept.slice(0, options.topK);
+        const ids = toRunIds(qid, queryHits);
         text += formatTrecRun(ids.results, { ...ids, tag: options.tag });
         for (const [qid, docs] of resultsToRun(ids.results, ids)) run.set(qid, docs);
-        if (options.keepTop !== undefined) top.set(batch[i]!, queryHits.slice(0, options.keepTop));
+        // The ANN side of the recall check is the search itself, as the exact side is: nothing left out.
+        if (options.keepTop !== undefined) top.set(qid, unique.slice(0, options.keepTop));
         hits += queryHits.length;
       });
       if (file !== undefined && text !== '') await file.write(text);
@@ -79,7 +92,7 @@ export async function searchRun(options: SearchRunOptions): Promise<SearchRun> {
     if (partial !== undefined) await rm(partial, { force: true });
     throw error;
   }
-  return { run, top, hits, repeatedHits };
+  return { run, top, hits, repeatedHits, identicalHits };
 }
 
 /** The hits with each document once: its first (best-scored) copy. */
@@ -94,7 +107,7 @@ function searchOne(options: SearchRunOptions, row: number): Promise<SearchHit[]>
   // A copy, not a view: the store may hand the buffer to native code that ignores a view's offset.
   const query = data.slice(row * dim, (row + 1) * dim);
   return options.store.search(options.collection, query, {
-    topK: options.topK,
+    topK: options.topK + (options.ignoreIdenticalIds === true ? 1 : 0),
     exact: options.exact === true,
   });
 }

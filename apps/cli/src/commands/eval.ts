@@ -27,6 +27,7 @@ export interface EvalFlags {
   exactVia: ExactVia;
   exact?: boolean;
   judgedOnly?: boolean;
+  ignoreIdenticalIds?: boolean;
   queriesFormat?: string;
   topicField: TopicField;
   tag: string;
@@ -87,6 +88,10 @@ export function evalCommand(): Command {
       "search only the queries with a relevant judgement in the qrels (BEIR: queries.jsonl holds every split's queries)",
     )
     .option(
+      '--ignore-identical-ids',
+      "leave out a hit whose id is its query's id, as BEIR evaluates (ArguAna and Quora hold each query in the corpus under its own id)",
+    )
+    .option(
       '--queries-format <format>',
       'tsv, tsv.gz, jsonl, jsonl.gz or trec, when the file name does not say',
     )
@@ -138,6 +143,7 @@ export async function runEval(
       relevanceLevel: flags.relevanceLevel,
       exact: flags.exact === true,
       judgedOnly: flags.judgedOnly === true,
+      ignoreIdenticalIds: flags.ignoreIdenticalIds === true,
       runPath,
       tag: flags.tag,
       annRecall:
