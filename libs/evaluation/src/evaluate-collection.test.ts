@@ -374,6 +374,12 @@ describe('loadQrels', () => {
       await inputProblem(loadQrels(headless)),
       `${headless}: qrels line 1: expected 4 fields "qid iter docid rel", got 3 (a BEIR qrels file starts with the header "query-id corpus-id score"; TREC qrels have 4 columns)`,
     );
+    const oneBad = file('one-bad.qrels', '1 0 d1 1\n1 0 d2\n');
+    assert.equal(
+      await inputProblem(loadQrels(oneBad)),
+      `${oneBad}: qrels line 2: expected 4 fields "qid iter docid rel", got 3`,
+      'one bad line of a TREC file: no hint about BEIR',
+    );
     const none = file('none.qrels', '1 0 d1 0\n');
     assert.equal(
       await inputProblem(loadQrels(none)),

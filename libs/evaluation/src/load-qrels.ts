@@ -40,8 +40,9 @@ export async function loadQrels(path: string): Promise<{ qrels: Qrels; summary: 
     qrels = format === 'beir' ? parseBeirQrels(text) : parseQrels(text);
   } catch (error) {
     let problem = (error as Error).message;
-    // Three columns and no header: a BEIR qrels file whose header was lost, or some tool's own layout.
-    if (format === 'trec' && problem.endsWith('got 3'))
+    // A first line of three columns and no header: a BEIR qrels file whose header was lost, or some tool's own layout.
+    const first = text.split(/\r?\n/).findIndex((line) => line.trim() !== '') + 1;
+    if (format === 'trec' && problem.startsWith(`qrels line ${first}:`) && problem.endsWith('got 3'))
       problem +=
         ' (a BEIR qrels file starts with the header "query-id corpus-id score"; TREC qrels have 4 columns)';
     throw new EvaluationInputError(path, problem, { cause: error });
