@@ -45,6 +45,28 @@ describe('IngestManifest: who may append a shard', () => {
     assert.equal(await manifest.claimFirstWrite('docs', 'shard-3'), true);
   });
 
+  test("the producer's heartbeat writes its counts so far, but not over the final ones of a sealed ingest", async () => {
+    const manifest = new IngestManifest(client, 'heartbeat');
+    await manifest.begin('docs', 'a'.repeat(32), 'v1.tsv');
+    await manifest.markProducerAlive('docs', { acceptedRecords: 100, rejectedRecords: 1, totalShards: 1 });
+    const enqueuing = await manifest.read('docs');
+    assert.deepEqual(
+      [enqueuing?.acceptedRecords, enqueuing?.totalShards, enqueuing?.sealed],
+      [100, 1, false],
+    );
+    assert.ok((enqueuing?.producerSeenAt ?? 0) > 0);
+    await manifest.setTotals('docs', {
+      acceptedRecords: 500,
+      rejectedRecords: 2,
+      totalShards: 5,
+      sealed: true,
+    });
+    // A re-run (after a failed finalize) reads the corpus again from the start.
+    await manifest.markProducerAlive('docs', { acceptedRecords: 100, rejectedRecords: 1, totalShards: 1 });
+    const sealed = await manifest.read('docs');
+    assert.deepEqual([sealed?.acceptedRecords, sealed?.totalShards, sealed?.sealed], [500, 5, true]);
+  });
+
   test('shards the store recorded are restored as done once, their records kept apart from those embedded here', async () => {
     const manifest = new IngestManifest(client, 'restore');
     await manifest.begin('docs', 'a'.repeat(32), 'v1.tsv');

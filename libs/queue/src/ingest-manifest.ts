@@ -137,13 +137,26 @@ export class IngestManifest {
 
   /**
    * The producer says it is still enqueuing, with its counts so far (status shows them, and tells a producer
-   * that died from one held back by backpressure).
+   * that died from one held back by backpressure). The counts of an ingest already sealed (a re-run after a
+   * failed finalize) are final: they are kept.
    */
   async markProducerAlive(
     collection: string,
     soFar: { acceptedRecords: number; rejectedRecords: number; totalShards: number },
   ): Promise<void> {
-    await this.redis.hset(this.key(collection), { producerSeenAt: Date.now(), ...soFar });
+    await this.redis.eval(
+      `redis.call('HSET', KEYS[1], 'producerSeenAt', ARGV[1])
+       if redis.call('HGET', KEYS[1], 'sealed') ~= '1' then
+         redis.call('HSET', KEYS[1], 'acceptedRecords', ARGV[2], 'rejectedRecords', ARGV[3], 'totalShards', ARGV[4])
+       end
+       return 1`,
+      1,
+      this.key(collection),
+      Date.now(),
+      soFar.acceptedRecords,
+      soFar.rejectedRecords,
+      soFar.totalShards,
+    );
   }
 
   /** For each of `shardKeys`, whether it is counted as done. */
