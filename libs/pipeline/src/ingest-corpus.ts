@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { FlowProducer, Queue, type Job } from 'bullmq';
-import { openCorpus, type RejectedRecord } from '@embedline/corpus';
+import { openCorpus, type Corpus, type RejectedRecord } from '@embedline/corpus';
 import {
   IngestManifest,
   QUEUES,
@@ -111,11 +111,11 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
   // Whole-file problems (no such file, a folder, an unknown format, a bad gzip, Arrow or Parquet file) are a
   // CorpusError naming the path, thrown before anything is written to Redis: a failed start leaves no
   // ingest that `status` would show as "enqueuing" forever.
-  await openCorpus(options.corpus, { format: options.format });
+  const corpus = await openCorpus(options.corpus, { format: options.format });
   const fingerprint = await fingerprintCorpus(options.corpus);
   const { size } = await stat(options.corpus);
   const retry = shardRetryPolicy(options.retry);
-  if (options.corpusUrl !== undefined) await checkCorpusUrl(options, size);
+  if (options.corpusUrl !== undefined) await checkCorpusUrl(options, corpus, size);
   const manifest = new IngestManifest(options.connection, options.prefix);
   const bullmqOptions = queueOptions(options.connection, options.prefix);
   const shards = new Queue<ShardJobData>(QUEUES.shards, bullmqOptions);
@@ -136,7 +136,8 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
   try {
     const parentId = finalizeJobId(options.collection, fingerprint);
     const existing = await finalizeQueue.getJob(parentId);
-    if (existing && (await existing.getState()) === 'completed') {
+    const existingState = await existing?.getState();
+    if (existingState === 'completed') {
       return { ...progress, fingerprint, alreadyFinalized: true };
     }
     await options.beforeRead?.();
@@ -147,7 +148,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     const ledger = await options.store.completedShards(options.collection);
     checkShardSize(options, ledger, fingerprint, first.value);
     const sealId = sealJobId(options.collection, fingerprint);
-    if (existing && (await existing.getState()) === 'failed') {
+    if (existing && existingState === 'failed') {
       // Finalize failed: a new parent runs it again. The old seal goes too: completed, it would release the new
       // parent at once, before this run has written the totals into it (finalize then expected 0 records).
       await existing.remove({ removeChildren: false });
@@ -292,7 +293,7 @@ function emptyProgress(size: number): MutableProgress {
   };
 }
 
-/** Shards finished earlier: from the store's ledger (durable) and Redis's manifest (fast, may be gone). */
+/** Shards of this corpus finished earlier: the store's ledger (durable) merged into Redis's manifest (fast, may be gone). */
 async function alreadyDone(
   options: IngestOptions,
   manifest: IngestManifest,
@@ -300,10 +301,10 @@ async function alreadyDone(
   fingerprint: string,
 ): Promise<Set<string>> {
   // After Redis lost the manifest, the shards the store recorded are counted done again: status would show
-  // "0/10 done" with 2 stored otherwise.
+  // "0/10 done" with 2 stored otherwise. The manifest then holds every shard of this corpus that is done.
   const ours = new Map([...ledger].filter(([key]) => isShardOf(key, fingerprint)));
   await manifest.restoreDoneShards(options.collection, ours);
-  return new Set([...ledger.keys(), ...(await manifest.doneShardKeys(options.collection))]);
+  return manifest.doneShardKeys(options.collection);
 }
 
 /**
@@ -354,11 +355,10 @@ async function ensureFlowParent(
 }
 
 /** `corpusUrl` must be an http(s) URL, not combined with --inline, serving the same file with Range support. */
-async function checkCorpusUrl(options: IngestOptions, size: number): Promise<void> {
+async function checkCorpusUrl(options: IngestOptions, corpus: Corpus, size: number): Promise<void> {
   const url = options.corpusUrl!;
   if (!isRemoteCorpus(url)) throw new TypeError(`corpus URL "${url}": need an http:// or https:// URL`);
   if (options.inline) throw new TypeError(`corpus URL "${url}": --inline carries the passages in the jobs; give one or the other`);
-  const corpus = await openCorpus(options.corpus, { format: options.format });
   if (!corpus.seekable) {
     throw new TypeError(`corpus URL "${url}": a ${corpus.format} corpus cannot be read by byte range (only tsv, jsonl and trec can); use --inline`);
   }

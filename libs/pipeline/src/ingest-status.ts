@@ -96,7 +96,7 @@ async function finalizeStatus(finalizeQueue: Queue, snapshot: IngestSnapshot | u
   return undefined; // waiting-children: shards remain; completed: the manifest says finalized
 }
 
-/** The shard and dead-letter queues, for reading (the caller closes them). */
+/** The shard, dead-letter and finalize queues, for reading (the caller closes them). */
 function statusQueues(connection: RedisClient, prefix: string) {
   const bullmqOptions = queueOptions(connection, prefix);
   return {
