@@ -17,3 +17,4 @@ export type { Query } from './query.ts';
 export { readQueries, queryFormat, QUERY_FORMATS, type QueryFormat, type ReadQueriesOptions } from './query-files.ts';
 export { parseTrecTopics, TOPIC_FIELDS, type TopicField } from './trec-topics.ts';
 export { QueryFileError } from './errors/query-file-error.ts';
+export { readProblem } from './read-problem.ts';

@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib';
 import type { ByteRange } from './byte-range.ts';
 import { CorpusError } from './errors/corpus-error.ts';
 import { LineSplitter, type Line } from './line-splitter.ts';
+import { readProblem } from './read-problem.ts';
 
 export type { Line } from './line-splitter.ts';
 
@@ -86,7 +87,7 @@ export async function* readLineChunks(
     const code = (error as { code?: unknown }).code;
     const message = error instanceof Error ? error.message : String(error);
     if (!options.gzip || typeof code !== 'string' || !code.startsWith('Z_')) {
-      throw new CorpusError(path, readProblem(code, message), { cause: error });
+      throw new CorpusError(path, readProblem(error), { cause: error });
     }
     // zlib reports a stream that simply stops as Z_BUF_ERROR "unexpected end of file"; anything else
     // (bad CRC, bad block, trailing garbage) is damage.
@@ -128,12 +129,4 @@ export async function* readLines(path: string, range?: ByteRange): AsyncGenerato
       yield line;
     }
   }
-}
-
-/** A file-system error in the words openCorpus uses (a reader called without it meets these first). */
-function readProblem(code: unknown, message: string): string {
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES') return 'not readable (permission denied)';
-  if (code === 'EISDIR') return 'not a regular file';
-  return `cannot read: ${message}`;
 }

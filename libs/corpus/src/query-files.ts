@@ -6,6 +6,7 @@ import type { Line } from './line-splitter.ts';
 import { readLineChunks } from './lines.ts';
 import type { Query } from './query.ts';
 import { parseTrecTopics, type TopicField } from './trec-topics.ts';
+import { readProblem } from './read-problem.ts';
 
 /**
  * Query set formats: `tsv` is MS MARCO's `queries.tsv` (`qid<TAB>text`), `jsonl` one JSON object per
@@ -174,16 +175,7 @@ async function readText(path: string): Promise<string> {
 /** File-system errors (from a read or from the line reader's CorpusError) as a QueryFileError. */
 function asQueryFileError(path: string, error: unknown): QueryFileError {
   if (error instanceof QueryFileError) return error;
-  const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
-  const problem =
-    code === 'ENOENT'
-      ? 'no such file'
-      : code === 'EACCES'
-        ? 'not readable (permission denied)'
-        : code === 'EISDIR'
-          ? 'is a folder, not a file'
-          : `cannot read: ${(error as Error).message}`;
-  return new QueryFileError(path, problem, undefined, { cause: error });
+  return new QueryFileError(path, readProblem(error, 'is a folder, not a file'), undefined, { cause: error });
 }
 
 function quote(value: string, max = 60): string {

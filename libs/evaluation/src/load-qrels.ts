@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
+import { readProblem } from '@embedline/corpus';
 import { detectQrelsFormat, parseBeirQrels, parseQrels, type Qrels } from '@embedline/scoring';
 import { EvaluationInputError } from './errors/evaluation-input-error.ts';
 
@@ -21,7 +22,7 @@ export async function loadQrels(path: string): Promise<{ qrels: Qrels; summary: 
   try {
     bytes = await readFile(path);
   } catch (error) {
-    throw new EvaluationInputError(path, fileProblem(error), { cause: error });
+    throw new EvaluationInputError(path, readProblem(error, 'is a folder, not a file'), { cause: error });
   }
   // Gzipped qrels (qrels.dev.tsv.gz) are read as they are, as gzipped queries are.
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
@@ -60,17 +61,4 @@ export async function loadQrels(path: string): Promise<{ qrels: Qrels; summary: 
     );
   }
   return { qrels, summary: { format, judgements, queriesWithRelevant } };
-}
-
-export function fileProblem(error: unknown): string {
-  switch ((error as { code?: string }).code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-      return 'not readable (permission denied)';
-    case 'EISDIR':
-      return 'is a folder, not a file';
-    default:
-      return `cannot read: ${(error as Error).message}`;
-  }
 }
