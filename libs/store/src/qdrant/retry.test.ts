@@ -66,6 +66,42 @@ describe('retry policy', () => {
     assert.equal(await withRetry('op', context, async () => 7), 7);
   });
 
+  test("a 429's whole Retry-After is honoured, not the client's first character, capped at maxRetryAfterMs", async () => {
+    const fake = await FakeQdrant.start();
+    try {
+      const client = new QdrantClient({ url: fake.url, checkCompatibility: false });
+      const delays: number[] = [];
+      const context = {
+        options: { ...DEFAULT_RETRY, maxRetryAfterMs: 60_000 },
+        timeoutMs: 1000,
+        sleep: async (ms: number) => void delays.push(ms),
+        random: () => 0,
+      };
+      const inTen = new Date(Date.now() + 10_000).toUTCString();
+      fake.inject({ operationId: 'get_collections', status: 429, retryAfter: '17' });
+      fake.inject({ operationId: 'get_collections', status: 429, retryAfter: inTen });
+      fake.inject({ operationId: 'get_collections', status: 429, retryAfter: '3600' });
+      const call = () => withRetry('list', context, () => client.getCollections());
+      await call();
+      await call();
+      await call();
+      assert.equal(delays[0], 17_000);
+      assert.ok(delays[1]! > 8_000 && delays[1]! <= 10_000, `HTTP-date Retry-After: ${delays[1]}`);
+      assert.equal(delays[2], 60_000);
+      // Calls in flight at once each see their own answer's header, not another's.
+      fake.inject({ operationId: 'get_collections', status: 429, retryAfter: '25' });
+      fake.inject({ operationId: 'get_collections', status: 429, retryAfter: '4' });
+      await Promise.all([call(), call(), client.getCollections()]);
+      assert.deepEqual(
+        delays.slice(3).sort((a, b) => a - b),
+        [4_000, 25_000],
+      );
+      assert.deepEqual(fake.violations, []);
+    } finally {
+      await fake.close();
+    }
+  });
+
   test('what @qdrant/js-client-rest 1.19 throws for 429 and 503 (canary for its Retry-After bug)', async () => {
     const fake = await FakeQdrant.start();
     try {
@@ -73,7 +109,7 @@ describe('retry policy', () => {
       fake.inject({ operationId: 'get_collections', status: 429, retryAfter: '17' });
       const rateLimited = await client.getCollections().catch((error: unknown) => error);
       // The client keeps only the FIRST CHARACTER of Retry-After: "17" becomes 1 s. If this starts failing,
-      // the client was fixed and classifyFailure's comment (and README) can say so.
+      // the client was fixed, and retry-after-capture.ts (and classifyFailure's comment) can go.
       assert.deepEqual(classifyFailure(rateLimited), {
         kind: 'http',
         status: 429,

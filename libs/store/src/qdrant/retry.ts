@@ -1,4 +1,5 @@
 import { QdrantRequestError, QdrantTimeoutError, QdrantUnavailableError } from './qdrant-errors.ts';
+import { captureAnswer, type CapturedAnswer } from './retry-after-capture.ts';
 
 export interface RetryOptions {
   /** Attempts per request, the first included. Default 6. */
@@ -67,30 +68,28 @@ export type Failure =
  * - `ApiError` (from @qdrant/openapi-typescript-fetch) for any non-2xx answer: `status`, `headers`, `data`;
  * - `QdrantClientResourceExhaustedError` for a 429 that carried Retry-After: the client turns the header
  *   into `retry_after` by taking its FIRST CHARACTER (`headers.get('retry-after')?.[0]`), so "30" arrives
- *   as 3 seconds and the original response is lost; we treat it as a lower bound and let backoff grow;
+ *   as 3 seconds and the original response is lost: `retryAfter`, the header as the answer carried it
+ *   (retry-after-capture.ts), is used instead when given;
  * - a plain `Error("Invalid retryAfter value: T")` when that header is an HTTP date (same bug);
  * - `QdrantClientTimeoutError` when its AbortController fired (our `timeoutMs`);
  * - `TypeError("fetch failed")` from undici for connection failures.
  */
-export function classifyFailure(error: unknown): Failure {
+export function classifyFailure(error: unknown, retryAfter?: string): Failure {
   if (error instanceof RetryableCondition) return { kind: 'condition', detail: error.message };
   if (!(error instanceof Error)) return { kind: 'other', detail: String(error) };
   if (error.name === 'QdrantClientTimeoutError') return { kind: 'timeout' };
+  const captured = parseRetryAfter(retryAfter, Date.now());
   if (error.name === 'QdrantClientResourceExhaustedError') {
     const seconds = (error as Error & { retry_after?: unknown }).retry_after;
-    return {
-      kind: 'http',
-      status: 429,
-      detail: 'Too Many Requests',
-      retryAfterMs: typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : undefined,
-    };
+    const truncated = typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : undefined;
+    return { kind: 'http', status: 429, detail: 'Too Many Requests', retryAfterMs: captured ?? truncated };
   }
   if (/^Invalid retryAfter value/.test(error.message)) {
     return {
       kind: 'http',
       status: 429,
-      detail: 'Too Many Requests (unparsed Retry-After)',
-      retryAfterMs: undefined,
+      detail: `Too Many Requests${captured === undefined ? ' (unparsed Retry-After)' : ''}`,
+      retryAfterMs: captured,
     };
   }
   const status = (error as { status?: unknown }).status;
@@ -182,10 +181,11 @@ export async function withRetry<T>(
   const started = Date.now();
   const { options } = context;
   for (let attempt = 1; ; attempt++) {
+    const answer: CapturedAnswer = {};
     try {
-      return await call();
+      return await captureAnswer(answer, call);
     } catch (error) {
-      const failure = classifyFailure(error);
+      const failure = classifyFailure(error, answer.retryAfter);
       const { endpoint } = context;
       if (failure.kind === 'timeout')
         throw new QdrantTimeoutError(operation, context.timeoutMs, { cause: error, endpoint });
