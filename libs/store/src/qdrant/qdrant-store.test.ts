@@ -399,6 +399,25 @@ describe('QdrantStore against the contract fake', () => {
     }
   });
 
+  test("Qdrant's 408 (an operation past its server-side timeout) is retried: every request is idempotent", async () => {
+    const h = await harness({}, { random: () => 0 });
+    try {
+      await h.store.createCollection('docs', { dimension: 8 });
+      h.fake.inject({ operationId: 'upsert_points', status: 408, times: 2 });
+      h.fake.inject({ operationId: 'count_points', status: 408, times: 1 });
+      await h.store.upsert('docs', points(100, 8, 7));
+      await h.store.upsert('docs', points(100, 8, 7));
+      assert.equal(await h.store.count('docs'), 100, 'the retried upsert wrote each point once');
+      assert.deepEqual(
+        h.fake.requestsFor('upsert_points').map((r) => r.status),
+        [408, 408, 200, 200],
+      );
+      assert.deepEqual(h.delays, [125, 250, 125]);
+    } finally {
+      await h.done();
+    }
+  });
+
   test('a persistent 503 ends in QdrantUnavailableError after maxAttempts', async () => {
     const h = await harness({}, { retry: { maxAttempts: 4 } });
     try {
@@ -565,7 +584,11 @@ describe('QdrantStore shard ledger against the contract fake', () => {
       assert.equal(point.payload['shard'], 'abc-0000001');
       assert.equal(point.payload['records'], 250);
       assert.ok(!Number.isNaN(Date.parse(String(point.payload['finishedAt']))), 'finishedAt is a timestamp');
-      assert.equal(h.fake.requestsFor('create_collection').length, 2, 'the ledger is created once, then remembered');
+      assert.equal(
+        h.fake.requestsFor('create_collection').length,
+        2,
+        'the ledger is created once, then remembered',
+      );
       assert.equal(h.fake.collection('docs')?.pointCount, 0);
     } finally {
       await h.done();
@@ -590,11 +613,19 @@ describe('QdrantStore shard ledger against the contract fake', () => {
       await reader.close();
       const scrolls = h.fake.requestsFor('scroll_points');
       assert.equal(scrolls.length, 2, '1003 shards in pages of 1000');
-      assert.deepEqual(scrolls[0]?.body, { limit: 1000, with_payload: ['shard', 'records'], with_vector: false });
+      assert.deepEqual(scrolls[0]?.body, {
+        limit: 1000,
+        with_payload: ['shard', 'records'],
+        with_vector: false,
+      });
       const second = scrolls[1]?.body as { offset?: unknown };
       assert.ok(second.offset !== undefined, 'the second page starts at the offset given');
       assert.equal(h.fake.collection('docs__shards')?.pointCount, 1003);
-      assert.equal(h.fake.requestsFor('create_collection').length, 2, 'concurrent writers of one store create the ledger once');
+      assert.equal(
+        h.fake.requestsFor('create_collection').length,
+        2,
+        'concurrent writers of one store create the ledger once',
+      );
     } finally {
       await h.done();
     }

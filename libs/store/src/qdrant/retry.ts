@@ -30,8 +30,13 @@ export const DEFAULT_RETRY: Required<RetryOptions> = {
   maxRetryAfterMs: 60_000,
 };
 
-/** Statuses that mean "not now": rate limited, overloaded, restarting, or a proxy in front of it is. */
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+/**
+ * Statuses that mean "not now": rate limited, overloaded, restarting, or a proxy in front of it is. 408 is
+ * Qdrant's answer when an operation outlives its server-side timeout (StorageError::Timeout), or a proxy's
+ * when the request was slow to arrive: every request the store makes is idempotent (deterministic point
+ * ids that upserts overwrite, creates that adopt what exists, reads), so sending it again is safe.
+ */
+const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
 
 /**
  * Node's codes for a TLS handshake that cannot succeed by trying again: certificate verification
@@ -167,7 +172,7 @@ export function backoffDelay(attempt: number, options: Required<RetryOptions>, r
 }
 
 /**
- * Runs `call`, retrying 429/502/503/504, connection failures and `RetryableCondition`s with backoff and
+ * Runs `call`, retrying 408/429/502/503/504, connection failures and `RetryableCondition`s with backoff and
  * jitter (at least the server's Retry-After), up to `maxAttempts`; then throws `QdrantUnavailableError`.
  * Timeouts become `QdrantTimeoutError` at once. Other failures are handed to `onFatal`, which may return the
  * error to throw (the caller maps 404 to CollectionNotFoundError); else a `QdrantRequestError` is thrown.

@@ -54,7 +54,7 @@ export interface QdrantStoreOptions {
   readonly finalizeTimeoutMs?: number;
   /** First interval between finalize's status polls (ms); grows 1.5x up to 10 s. Default 1000. */
   readonly pollIntervalMs?: number;
-  /** Retries of 429/502/503/504 and connection failures. */
+  /** Retries of 408/429/502/503/504 and connection failures. */
   readonly retry?: RetryOptions;
   /** Keep-alive connections per client (the official client's `maxConnections`). Default 25. */
   readonly maxConnections?: number;
