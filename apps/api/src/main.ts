@@ -17,7 +17,11 @@ const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
 
 async function main(): Promise<void> {
   const env = loadEnv();
-  const redisSettings = { url: env.EMBEDLINE_REDIS_URL, cluster: env.EMBEDLINE_REDIS_CLUSTER, prefix: env.EMBEDLINE_QUEUE_PREFIX };
+  const redisSettings = {
+    url: env.EMBEDLINE_REDIS_URL,
+    cluster: env.EMBEDLINE_REDIS_CLUSTER,
+    prefix: env.EMBEDLINE_QUEUE_PREFIX,
+  };
   checkRedisSettings(redisSettings); // before the model loads: a bad setting fails at once
   const log = createLogger('api');
   const options = apiOptionsFromEnv(env, PUBLIC_DIR); // keys checked here, before the model loads
@@ -33,18 +37,24 @@ async function main(): Promise<void> {
     { encoder, store, redis, queuePrefix: env.EMBEDLINE_QUEUE_PREFIX, logger: log },
     options,
   );
-  onShutdown(log, { draining: 'draining in-flight requests', graceMs: env.EMBEDLINE_API_SHUTDOWN_GRACE_MS }, async () => {
-    await server.close(); // stops accepting, answers 503 to new requests, waits for those in flight
-    await encoder.close();
-    await store.close();
-    await redis.quit();
-  });
+  onShutdown(
+    log,
+    { draining: 'draining in-flight requests', graceMs: env.EMBEDLINE_API_SHUTDOWN_GRACE_MS },
+    async () => {
+      await server.close(); // stops accepting, answers 503 shutting_down to new requests, waits for those in flight
+      await encoder.close();
+      await store.close();
+      await redis.quit();
+    },
+  );
   const address = await server
     .listen({ host: env.EMBEDLINE_API_HOST, port: env.EMBEDLINE_API_PORT })
     .catch((error: unknown) => {
       // e.g. the port is taken, or the host is no address of this machine: name the settings to change.
       const where = `${env.EMBEDLINE_API_HOST}:${env.EMBEDLINE_API_PORT}`;
-      throw new Error(`cannot listen on ${where} (EMBEDLINE_API_HOST, EMBEDLINE_API_PORT): ${(error as Error).message}`);
+      throw new Error(
+        `cannot listen on ${where} (EMBEDLINE_API_HOST, EMBEDLINE_API_PORT): ${(error as Error).message}`,
+      );
     });
   log.info(
     `api listening on ${address} (store ${env.EMBEDLINE_STORE}, queue prefix ${env.EMBEDLINE_QUEUE_PREFIX})`,
@@ -67,7 +77,8 @@ async function reportCollections(store: VectorStore, env: EmbedlineEnv, log: Log
     const timeout = new Promise<never>((_, reject) => setTimeout(reject, 5000).unref());
     names = await Promise.race([store.listCollections(), timeout]);
   } catch (error) {
-    const why = error === undefined ? 'did not answer within 5 s' : `does not answer (${(error as Error).message})`;
+    const why =
+      error === undefined ? 'did not answer within 5 s' : `does not answer (${(error as Error).message})`;
     log.warn(`${where} ${why}: /readyz says so, and searches answer 503, until it does`);
     return;
   }

@@ -20,6 +20,7 @@ import { API_KEY_HEADER } from './auth.ts';
 import { ApiKeyring } from './api-keys.ts';
 import type { RouteContext } from './context.ts';
 import { answerFrameworkError, errorBodySchema, installErrorHandling } from './error-handler.ts';
+import { answerWhileDraining } from './draining.ts';
 import { ApiError } from './errors/api-error.ts';
 import { ApiMetrics, type QueueDepths } from './metrics.ts';
 import { QueryEncoder, type EmbeddingModel } from './query-encoder.ts';
@@ -85,7 +86,9 @@ function requestForLog(request: FastifyRequest) {
 }
 
 /** ApiOptions.trustProxy as Fastify takes it: its types have no hop count, which is a function of the hop. */
-function fastifyTrustProxy(trust: ApiOptions['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+function fastifyTrustProxy(
+  trust: ApiOptions['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (typeof trust === 'number') return (_address, hop) => hop < trust;
   return typeof trust === 'object' ? [...trust] : (trust ?? false);
 }
@@ -115,7 +118,8 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true },
     },
-    return503OnClosing: true,
+    // Off: answerWhileDraining answers requests that arrive while closing, in this API's error body.
+    return503OnClosing: false,
     frameworkErrors: answerFrameworkError,
   });
   const keyring = new ApiKeyring({ read: options.readKeys, admin: options.adminKeys });
@@ -129,6 +133,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
     logger: deps.logger,
   });
   const ctx = buildContext(deps, options, keyring, queues, memory, await registerAccessControl(app, options));
+  answerWhileDraining(app);
   app.addHook('onClose', async () => {
     await memory.close();
     await Promise.all(queues.map((queue) => queue.close()));
@@ -268,7 +273,10 @@ function buildContext(
     redis: deps.redis,
     queuePrefix: deps.queuePrefix,
     encoder,
-    search: new SearchService(deps.store, encoder, metrics, { memory, batchMaxQueries: options.batchMaxTexts }),
+    search: new SearchService(deps.store, encoder, metrics, {
+      memory,
+      batchMaxQueries: options.batchMaxTexts,
+    }),
     metrics,
     keyring,
     limits: { maxQueryChars: options.maxQueryChars, maxBatchQueries: options.maxBatchQueries },

@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify';
+import { errorBody } from './error-handler.ts';
+
+/** Seconds a client should wait before retrying elsewhere: another replica is usually serving already. */
+export const DRAIN_RETRY_AFTER_S = 1;
+
+/**
+ * While `close()` drains (SIGTERM), requests that still arrive (on a keep-alive connection that was busy,
+ * or pipelined) get a 503 in this API's error body, with Retry-After and `Connection: close` so that the
+ * client reconnects, through the load balancer, to a replica that is not stopping. Fastify's own
+ * `return503OnClosing` answers a body of its own, without a code or Retry-After (hence it is turned off).
+ * Registered after CORS, so that a browser script can read the answer too.
+ */
+export function answerWhileDraining(app: FastifyInstance): void {
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!draining) return;
+    const message = `the server is shutting down: retry after ${DRAIN_RETRY_AFTER_S} s (another replica will answer)`;
+    request.log.info('refused while draining');
+    return reply
+      .code(503)
+      .headers({ 'retry-after': String(DRAIN_RETRY_AFTER_S), connection: 'close' })
+      .send(errorBody(503, message, 'shutting_down'));
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * How the query API serves what it answers: draining on close (SIGTERM), response compression, the bound on
+ * a search's size, what the open routes show, and truncated queries made visible.
+ */
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import type { EmbeddingModel } from '@embedline/http';
+import { ApiFixture, READ_KEY } from './api-fixture.ts';
+
+/** An encoder that holds every encode until `release()`: a request stays in flight as long as a test needs. */
+function gatedEncoder(fx: ApiFixture) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const started = new Promise<void>((resolve) => (entered = resolve));
+  const model: EmbeddingModel = {
+    encode: async (texts) => {
+      entered();
+      await gate;
+      return fx.encoder.encode(texts);
+    },
+    describe: () => fx.encoder.describe(),
+  };
+  return { model, started, release };
+}
+
+/** Raw HTTP/1.1 requests written on one connection (pipelined), and everything the server sends back. */
+function pipelined(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  let received = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+  const closed = new Promise<string>((resolve) => socket.on('close', () => resolve(received)));
+  const send = (method: string, path: string, body?: string) =>
+    socket.write(
+      `${method} ${path} HTTP/1.1\r\nhost: localhost\r\nconnection: keep-alive\r\nx-api-key: ${READ_KEY}\r\n` +
+        (body === undefined
+          ? '\r\n'
+          : `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`),
+    );
+  return { send, closed };
+}
+
+describe('query API serving', { timeout: 300_000 }, () => {
+  let fx: ApiFixture;
+  let app: FastifyInstance;
+  before(async () => {
+    fx = await ApiFixture.start();
+    app = await fx.server();
+  });
+  after(async () => {
+    await app.close();
+    await fx.dispose();
+  });
+
+  test('while draining, a request on an open keep-alive connection gets our 503: code, Retry-After, Connection: close', async () => {
+    const gated = gatedEncoder(fx);
+    const server = await fx.server({}, { encoder: gated.model });
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const port = (server.server.address() as { port: number }).port;
+    const connection = pipelined(port);
+    connection.send('POST', '/v1/search', JSON.stringify({ query: 'held in flight while draining' }));
+    await gated.started;
+    const closing = server.close();
+    connection.send('GET', '/v1/collections');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    gated.release();
+    const [raw] = await Promise.all([connection.closed, closing]);
+    const answers = raw.split(/(?=HTTP\/1\.1 )/);
+    assert.equal(answers.length, 2, raw);
+    assert.match(answers[0]!, /^HTTP\/1\.1 200 /, 'the request in flight is answered');
+    const refused = answers[1]!;
+    assert.match(refused, /^HTTP\/1\.1 503 /);
+    assert.match(refused, /\r\nretry-after: 1\r\n/i);
+    assert.match(refused, /\r\nconnection: close\r\n/i);
+    const body = JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4));
+    assert.equal(body.code, 'shutting_down');
+    assert.equal(body.statusCode, 503);
+    assert.match(body.message, /shutting down/);
+  });
+});
