@@ -8,6 +8,7 @@ import { IdRegistry } from './id-registry.ts';
 import { toJsonValue } from './json-value.ts';
 import { corpusColumns, type CorpusColumns } from './field-names.ts';
 import { decodeUtf8, rowResult } from './table-rows.ts';
+import { checkTitle } from './title-field.ts';
 
 type Getter = (row: number) => unknown;
 
@@ -15,10 +16,10 @@ type Getter = (row: number) => unknown;
  * Checks that a file is an Arrow IPC file or stream with usable `id` and `text` columns, so a bad
  * file fails when the corpus is opened, not halfway through a run.
  */
-export async function checkArrowFile(path: string): Promise<void> {
+export async function checkArrowFile(path: string, titleField?: string): Promise<void> {
   const handle = await openHandle(path);
   try {
-    await openReader(path, handle);
+    await openReader(path, handle, titleField);
   } finally {
     await handle.close().catch(() => undefined);
   }
@@ -34,12 +35,13 @@ export async function checkArrowFile(path: string): Promise<void> {
  */
 export async function* readArrowRecords(
   path: string,
-  options: { readonly dedupe: boolean },
+  options: { readonly dedupe: boolean; readonly titleField?: string },
 ): AsyncGenerator<ReadResult> {
   const registry = options.dedupe ? new IdRegistry() : undefined;
+  const { titleField } = options;
   const handle = await openHandle(path);
   try {
-    const { reader, columns } = await openReader(path, handle);
+    const { reader, columns } = await openReader(path, handle, titleField);
     const batches = reader[Symbol.asyncIterator]();
     let row = 0;
     for (let index = 0; ; index++) {
@@ -60,6 +62,8 @@ export async function* readArrowRecords(
       const batch = next.value;
       const id = stringOrValue(batch.getChild(columns.id)!);
       const text = stringOrValue(batch.getChild(columns.text)!);
+      // Read from its bytes as the text is, so a title that is not UTF-8 is rejected rather than embedded lossy.
+      const title = titleField === undefined ? undefined : stringOrValue(batch.getChild(titleField)!);
       const others = batch.schema.fields
         .map((field, i) => [field.name, payloadValue(batch.getChildAt(i)!)] as const)
         .filter(([name]) => name !== columns.id && name !== columns.text);
@@ -69,7 +73,8 @@ export async function* readArrowRecords(
           payload = {};
           for (const [name, value] of others) payload[name] = value(i);
         }
-        yield checkDuplicate(registry, rowResult(row + i + 1, index, id(i), text(i), payload), 'row');
+        const result = rowResult(row + i + 1, index, id(i), text(i), payload);
+        yield checkDuplicate(registry, checkTitle(result, titleField, title?.(i)), 'row');
       }
       row += batch.numRows;
     }
@@ -90,7 +95,7 @@ async function openHandle(path: string): Promise<FileHandle> {
  * A FileHandle rather than a read stream: from a stream, apache-arrow reads an IPC *file* whole into
  * memory, while from a handle it seeks batch by batch through the footer (and reads a stream in order).
  */
-async function openReader(path: string, handle: FileHandle) {
+async function openReader(path: string, handle: FileHandle, titleField: string | undefined) {
   let reader;
   try {
     reader = await RecordBatchReader.from(handle);
@@ -104,12 +109,24 @@ async function openReader(path: string, handle: FileHandle) {
   const schema = reader.schema as Schema | undefined;
   if (!schema)
     throw new CorpusError(path, 'not a readable Arrow IPC file or stream (no schema: empty, or not Arrow)');
-  return { reader, columns: checkColumns(path, schema) };
+  return { reader, columns: checkColumns(path, schema, titleField) };
 }
 
-function checkColumns(path: string, schema: Schema): CorpusColumns {
+function checkColumns(path: string, schema: Schema, titleField: string | undefined): CorpusColumns {
   const columns = corpusColumns(schema.fields.map((f) => f.name));
   if (typeof columns === 'string') throw new CorpusError(path, columns);
+  if (titleField !== undefined) {
+    const title = schema.fields.find((f) => f.name === titleField);
+    if (title === undefined) {
+      const listed = schema.fields.map((f) => f.name).join(', ');
+      throw new CorpusError(path, `no "${titleField}" column for the title field (columns: ${listed})`);
+    }
+    if (!isString(title.type))
+      throw new CorpusError(
+        path,
+        `title column "${titleField}" is ${String(title.type)}, expected a string (Utf8) column`,
+      );
+  }
   const idType = schema.fields.find((f) => f.name === columns.id)!.type;
   const textType = schema.fields.find((f) => f.name === columns.text)!.type;
   if (!isString(textType))

@@ -58,6 +58,8 @@ export const REJECT_KINDS = [
   'bad-batch',
   /** A line longer than the reader's limit (64 MiB by default): dropped unread, so memory stays bounded. */
   'line-too-long',
+  /** With a title field (JSONL, Arrow, Parquet): the title is there but is not a string (a number, an object...). */
+  'bad-title',
 ] as const;
 
 export type RejectKind = (typeof REJECT_KINDS)[number];

@@ -14,7 +14,14 @@ export { countsByKind, formatSummary, type RejectCounts } from './reject-summary
 export { readLines, type Line } from './lines.ts';
 export { readTrecDocuments, type TrecReadOptions } from './trec-documents.ts';
 export type { Query } from './query.ts';
-export { readQueries, queryFormat, QUERY_FORMATS, type QueryFormat, type ReadQueriesOptions } from './query-files.ts';
+export {
+  readQueries,
+  queryFormat,
+  QUERY_FORMATS,
+  type QueryFormat,
+  type ReadQueriesOptions,
+} from './query-files.ts';
 export { parseTrecTopics, TOPIC_FIELDS, type TopicField } from './trec-topics.ts';
 export { QueryFileError } from './errors/query-file-error.ts';
 export { readProblem } from './read-problem.ts';
+export { embeddingText, hasTitle } from './title-field.ts';

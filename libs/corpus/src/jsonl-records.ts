@@ -2,6 +2,7 @@ import { accepted, rejected, type ReadResult } from './corpus-record.ts';
 import type { Line } from './line-splitter.ts';
 import { describeFields, firstPresent, ID_FIELDS, TEXT_FIELDS } from './field-names.ts';
 import { checkLine, checkText, quote, typeName, type Problem } from './record-checks.ts';
+import { checkTitle } from './title-field.ts';
 
 /**
  * One line of a JSONL corpus: a JSON object with `id` (a string, or an integer, kept as its decimal
@@ -13,6 +14,18 @@ import { checkLine, checkText, quote, typeName, type Problem } from './record-ch
  * already rounded by JSON.parse, so they are rejected ('id-out-of-range') rather than stored wrong.
  */
 export function parseJsonlLine(line: Line): ReadResult | undefined {
+  return parseJsonlRecord(line, undefined);
+}
+
+/**
+ * A JSONL line parser that also checks the title field's value (title-field.ts: a value that is there and
+ * not a string is a 'bad-title' reject); the title stays in the payload.
+ */
+export function jsonlParser(titleField: string | undefined): (line: Line) => ReadResult | undefined {
+  return titleField === undefined ? parseJsonlLine : (line) => parseJsonlRecord(line, titleField);
+}
+
+function parseJsonlRecord(line: Line, titleField: string | undefined): ReadResult | undefined {
   const { text, number, byteOffset } = line;
   const early = checkLine(line);
   if (early === 'blank') return undefined;
@@ -57,7 +70,8 @@ export function parseJsonlLine(line: Line): ReadResult | undefined {
   const problem = checkText(body);
   if (problem) return rejected(number, byteOffset, problem.kind, `${problem.reason} (id ${idOrProblem})`);
   const payload = Object.keys(rest).length > 0 ? rest : null;
-  return accepted({ id: idOrProblem, text: body, payload, line: number, byteOffset });
+  const result = accepted({ id: idOrProblem, text: body, payload, line: number, byteOffset });
+  return checkTitle(result, titleField, titleField === undefined ? undefined : rest[titleField]);
 }
 
 /** The id as a string, or what is wrong with it. */

@@ -5,12 +5,13 @@ import { checkRange, type ByteRange } from './byte-range.ts';
 import { isSeekable, resolveFormat, type CorpusFormat } from './corpus-format.ts';
 import type { ReadResult } from './corpus-record.ts';
 import { CorpusError } from './errors/corpus-error.ts';
-import { parseJsonlLine } from './jsonl-records.ts';
+import { jsonlParser } from './jsonl-records.ts';
 import { checkGzipFile } from './lines.ts';
 import { readLineRecords } from './line-records.ts';
 import { checkParquetFile, readParquetRecords } from './parquet-records.ts';
 import { readTrecDocuments } from './trec-documents.ts';
 import { parseTsvLine } from './tsv-records.ts';
+import { checkTitleField } from './title-field.ts';
 
 export interface OpenCorpusOptions {
   /** One of CORPUS_FORMATS, overriding the file name; undefined: tell from the name. */
@@ -20,6 +21,13 @@ export interface OpenCorpusOptions {
    * re-reading a range does not (the producer already listed the duplicates in it).
    */
   readonly dedupe?: boolean;
+  /**
+   * The field (JSONL key, Arrow/Parquet column) holding a title that is embedded with the text
+   * (embeddingText). Only JSONL, Arrow and Parquet corpora have fields: for TSV and TREC it is a
+   * CorpusError, as is an Arrow/Parquet file without that string column. A record whose title is there
+   * but not a string is rejected ('bad-title'); the title stays in the payload either way.
+   */
+  readonly titleField?: string;
 }
 
 /** A corpus file, ready to be read any number of times. */
@@ -45,6 +53,8 @@ export interface Corpus {
  */
 export async function openCorpus(path: string, options: OpenCorpusOptions = {}): Promise<Corpus> {
   const format = resolveFormat(path, options.format);
+  const { titleField } = options;
+  checkTitleField(path, format, titleField);
   let stats;
   try {
     stats = await stat(path);
@@ -61,8 +71,8 @@ export async function openCorpus(path: string, options: OpenCorpusOptions = {}):
   }
   if (!stats.isFile()) throw new CorpusError(path, 'not a regular file');
   if (format === 'tsv.gz' || format === 'jsonl.gz') await checkGzipFile(path);
-  if (format === 'arrow') await checkArrowFile(path);
-  if (format === 'parquet') await checkParquetFile(path);
+  if (format === 'arrow') await checkArrowFile(path, titleField);
+  if (format === 'parquet') await checkParquetFile(path, titleField);
   const dedupe = options.dedupe ?? true;
   const seekable = isSeekable(format);
   return {
@@ -84,13 +94,17 @@ export async function openCorpus(path: string, options: OpenCorpusOptions = {}):
           return readLineRecords(path, parseTsvLine, { range, gzip: format === 'tsv.gz', dedupe });
         case 'jsonl':
         case 'jsonl.gz':
-          return readLineRecords(path, parseJsonlLine, { range, gzip: format === 'jsonl.gz', dedupe });
+          return readLineRecords(path, jsonlParser(titleField), {
+            range,
+            gzip: format === 'jsonl.gz',
+            dedupe,
+          });
         case 'trec':
           return readTrecDocuments(path, { range, dedupe });
         case 'arrow':
-          return readArrowRecords(path, { dedupe });
+          return readArrowRecords(path, { dedupe, titleField });
         case 'parquet':
-          return readParquetRecords(path, { dedupe });
+          return readParquetRecords(path, { dedupe, titleField });
       }
     },
   };

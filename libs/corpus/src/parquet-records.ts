@@ -16,6 +16,7 @@ import { IdRegistry } from './id-registry.ts';
 import { toJsonValue } from './json-value.ts';
 import { corpusColumns, type CorpusColumns } from './field-names.ts';
 import { decodeUtf8, rowResult } from './table-rows.ts';
+import { checkTitle } from './title-field.ts';
 
 interface ParquetFile {
   readonly file: AsyncBuffer;
@@ -24,8 +25,8 @@ interface ParquetFile {
 }
 
 /** Reads a Parquet file's footer and checks its `id` and `text` columns: a bad file fails at open. */
-export async function checkParquetFile(path: string): Promise<void> {
-  await openParquet(path);
+export async function checkParquetFile(path: string, titleField?: string): Promise<void> {
+  await openParquet(path, titleField);
 }
 
 /**
@@ -39,10 +40,11 @@ export async function checkParquetFile(path: string): Promise<void> {
  */
 export async function* readParquetRecords(
   path: string,
-  options: { readonly dedupe: boolean },
+  options: { readonly dedupe: boolean; readonly titleField?: string },
 ): AsyncGenerator<ReadResult> {
   const registry = options.dedupe ? new IdRegistry() : undefined;
-  const { file, metadata, columns } = await openParquet(path);
+  const { titleField } = options;
+  const { file, metadata, columns } = await openParquet(path, titleField);
   const names = parquetSchema(metadata).children.map((c) => c.element.name);
   const others = names.filter((name) => name !== columns.id && name !== columns.text);
   let row = 0;
@@ -69,11 +71,10 @@ export async function* readParquetRecords(
         payload = {};
         for (const name of others) payload[name] = toJsonValue(values[name]);
       }
-      yield checkDuplicate(
-        registry,
-        rowResult(row + i + 1, index, values[columns.id], values[columns.text], payload),
-        'row',
-      );
+      const result = rowResult(row + i + 1, index, values[columns.id], values[columns.text], payload);
+      // The raw value, before toJsonValue: a title that is not UTF-8 is rejected rather than embedded lossy.
+      const title = titleField === undefined ? undefined : values[titleField];
+      yield checkDuplicate(registry, checkTitle(result, titleField, title), 'row');
     }
     failure ??=
       rows.length < count
@@ -84,7 +85,7 @@ export async function* readParquetRecords(
   }
 }
 
-async function openParquet(path: string): Promise<ParquetFile> {
+async function openParquet(path: string, titleField: string | undefined): Promise<ParquetFile> {
   let file: AsyncBuffer;
   let metadata: FileMetaData;
   try {
@@ -99,10 +100,10 @@ async function openParquet(path: string): Promise<ParquetFile> {
       cause: error,
     });
   }
-  return { file, metadata, columns: checkColumns(path, parquetSchema(metadata).children) };
+  return { file, metadata, columns: checkColumns(path, parquetSchema(metadata).children, titleField) };
 }
 
-function checkColumns(path: string, schema: SchemaTree[]): CorpusColumns {
+function checkColumns(path: string, schema: SchemaTree[], titleField: string | undefined): CorpusColumns {
   const byName = new Map(schema.map((c) => [c.element.name, c]));
   const columns = corpusColumns([...byName.keys()]);
   if (typeof columns === 'string') throw new CorpusError(path, columns);
@@ -117,6 +118,20 @@ function checkColumns(path: string, schema: SchemaTree[]): CorpusColumns {
       path,
       `column "${columns.text}" is ${describe(text)}, expected a string (BYTE_ARRAY) column`,
     );
+  }
+  if (titleField !== undefined) {
+    const title = byName.get(titleField);
+    if (title === undefined)
+      throw new CorpusError(
+        path,
+        `no "${titleField}" column for the title field (columns: ${[...byName.keys()].join(', ')})`,
+      );
+    if (!flat(title) || title.element.type !== 'BYTE_ARRAY') {
+      throw new CorpusError(
+        path,
+        `title column "${titleField}" is ${describe(title)}, expected a string (BYTE_ARRAY) column`,
+      );
+    }
   }
   const id = byName.get(columns.id)!;
   const idTypes = ['BYTE_ARRAY', 'INT32', 'INT64', 'FLOAT', 'DOUBLE'];

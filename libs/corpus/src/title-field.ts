@@ -1,0 +1,74 @@
+import { rejected, type ReadResult } from './corpus-record.ts';
+import { CorpusError } from './errors/corpus-error.ts';
+import type { CorpusFormat } from './corpus-format.ts';
+import { describeFields, ID_FIELDS, TEXT_FIELDS } from './field-names.ts';
+import { quote, typeName, type Problem } from './record-checks.ts';
+import { InvalidUtf8 } from './table-rows.ts';
+
+/**
+ * The text the encoder embeds for a passage whose title is `title` (the `titleField`'s value), as BEIR's
+ * `encode_corpus` (and sentence-transformers' BEIR evaluation) builds it: `(title + " " + text).strip()`
+ * when the document has a title, else `text.strip()`. A title that is missing, null, empty or whitespace
+ * only counts as none (with the single-space separator, BEIR's stripped string is then the text's own).
+ * Only what is embedded changes: the stored text stays the passage text, the title stays in the payload.
+ * Stripping cannot change the tokens (the tokenizer drops surrounding whitespace), so the vector is BEIR's.
+ */
+export function embeddingText(text: string, title: unknown): string {
+  if (!hasTitle(title)) return text.trim();
+  return `${title} ${text}`.trim();
+}
+
+/** Whether a title value is one that is embedded: a string with something besides whitespace. */
+export function hasTitle(title: unknown): title is string {
+  return typeof title === 'string' && /\S/.test(title);
+}
+
+/**
+ * Checks the title field named for a corpus, before anything is read: TSV and TREC records have no fields
+ * to take it from, and the id and text fields cannot be the title (they are not in the payload).
+ */
+export function checkTitleField(path: string, format: CorpusFormat, titleField: string | undefined): void {
+  if (titleField === undefined) return;
+  if (titleField.trim() === '')
+    throw new CorpusError(
+      path,
+      `title field ${quote(titleField)} is blank: name the field that holds the title`,
+    );
+  if (format === 'tsv' || format === 'tsv.gz' || format === 'trec') {
+    const what =
+      format === 'trec' ? 'TREC <DOC> documents are read as id and text only' : 'TSV lines are id<TAB>text';
+    throw new CorpusError(
+      path,
+      `a ${format} corpus has no fields, so it has no title field "${titleField}" (${what}); a title field needs a JSONL, Arrow or Parquet corpus`,
+    );
+  }
+  const reserved = [...ID_FIELDS, ...TEXT_FIELDS] as readonly string[];
+  if (reserved.includes(titleField)) {
+    throw new CorpusError(
+      path,
+      `title field "${titleField}" is one of the fields read as the id or the text (${describeFields(reserved)}); name the field that holds the title`,
+    );
+  }
+}
+
+/**
+ * With a title field, an accepted record whose title (`title`, the field's raw value) is neither absent,
+ * null nor a string is rejected ('bad-title'), and one whose title is undecodable UTF-8 ('invalid-utf8'):
+ * it could be embedded neither as BEIR would nor as its text alone without a silent guess. Applied before
+ * the duplicate check, as the text's own checks are.
+ */
+export function checkTitle(result: ReadResult, titleField: string | undefined, title: unknown): ReadResult {
+  if (titleField === undefined || !result.ok) return result;
+  const problem = titleProblem(titleField, title);
+  if (problem === undefined) return result;
+  const { line, byteOffset, id } = result.record;
+  return rejected(line, byteOffset, problem.kind, `${problem.reason} (id ${id})`);
+}
+
+function titleProblem(field: string, value: unknown): Problem | undefined {
+  if (value === undefined || value === null || typeof value === 'string') return undefined;
+  if (value instanceof InvalidUtf8)
+    return { kind: 'invalid-utf8', reason: `title "${field}" is not valid UTF-8: ${quote(value.lossy)}` };
+  const shown = typeof value === 'object' ? '' : `: ${quote(String(value))}`;
+  return { kind: 'bad-title', reason: `title "${field}" is a ${typeName(value)}, not a string${shown}` };
+}
