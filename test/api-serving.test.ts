@@ -7,7 +7,9 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { EmbeddingModel } from '@embedline/http';
-import { ApiFixture, READ_KEY } from './api-fixture.ts';
+import { ApiFixture, auth, READ_KEY } from './api-fixture.ts';
+
+const json = { ...auth, 'content-type': 'application/json' };
 
 /** An encoder that holds every encode until `release()`: a request stays in flight as long as a test needs. */
 function gatedEncoder(fx: ApiFixture) {
@@ -78,5 +80,37 @@ describe('query API serving', { timeout: 300_000 }, () => {
     assert.equal(body.code, 'shutting_down');
     assert.equal(body.statusCode, 503);
     assert.match(body.message, /shutting down/);
+  });
+
+  test('/readyz (open) and /v1/embed name the model, never its folder; a store error shows no path', async () => {
+    const modelDir = fx.encoder.describe().modelDir;
+    const ready = await app.inject('/readyz');
+    assert.equal(ready.statusCode, 200);
+    assert.equal(ready.json().checks.model.detail, `tiny-model (fp32), ${fx.encoder.describe().dimension}-d`);
+    assert.ok(!ready.body.includes(modelDir), ready.body);
+    const embed = await app.inject({
+      method: 'POST',
+      url: '/v1/embed',
+      headers: json,
+      payload: { input: 'x' },
+    });
+    assert.equal(embed.json().model, 'tiny-model (fp32)');
+
+    const broken = new Proxy(fx.store, {
+      get: (store, key) =>
+        key === 'listCollections'
+          ? async () => {
+              throw new Error('IO error: cannot open /var/lib/embedline/lancedb/docs.lance/_versions');
+            }
+          : Reflect.get(store, key, store),
+    });
+    const down = await fx.server({}, { store: broken });
+    try {
+      const answer = await down.inject('/readyz');
+      assert.equal(answer.statusCode, 503);
+      assert.equal(answer.json().checks.store.detail, 'IO error: cannot open <path>');
+    } finally {
+      await down.close();
+    }
   });
 });

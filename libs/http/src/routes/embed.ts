@@ -12,6 +12,7 @@ import {
 } from 'apache-arrow';
 import type { RouteContext } from '../context.ts';
 import { requireScope } from '../auth.ts';
+import { modelName } from '../public-detail.ts';
 import { bodyErrorResponses, textList, textsSchema } from '../schemas.ts';
 
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
@@ -74,7 +75,12 @@ export async function embedRoutes(app: FastifyInstance, ctx: RouteContext): Prom
       if (wantsArrow(request.headers.accept)) {
         return reply.type(ARROW_STREAM).send(Buffer.from(arrowStream(vectors, dimension)));
       }
-      return { model: `${modelDir} (${variant})`, dimension, embeddings: vectors.map((v) => Array.from(v)) };
+      // The model's name, not its folder: the answer should not tell the host's file layout.
+      return {
+        model: `${modelName(modelDir)} (${variant})`,
+        dimension,
+        embeddings: vectors.map((v) => Array.from(v)),
+      };
     },
   );
 }

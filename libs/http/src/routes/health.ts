@@ -1,12 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../context.ts';
-import { checkResultSchema, runReadinessChecks } from '@embedline/ops';
+import { checkResultSchema, runReadinessChecks, type CheckResult } from '@embedline/ops';
+import { modelName, withoutPaths } from '../public-detail.ts';
 
 const readySchema = {
   type: 'object',
   properties: {
     ready: { type: 'boolean' },
-    checks: { type: 'object', properties: { model: checkResultSchema, store: checkResultSchema, redis: checkResultSchema } },
+    checks: {
+      type: 'object',
+      properties: { model: checkResultSchema, store: checkResultSchema, redis: checkResultSchema },
+    },
   },
   required: ['ready', 'checks'],
 } as const;
@@ -42,7 +46,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: RouteContext): Pro
       },
     },
     async (_request, reply) => {
-      const { dimension, modelDir } = ctx.encoder.describe();
+      const { dimension, modelDir, variant } = ctx.encoder.describe();
       const { checks } = await runReadinessChecks({
         store: () => ctx.store.listCollections(),
         Redis: async () => {
@@ -58,7 +62,16 @@ export async function healthRoutes(app: FastifyInstance, ctx: RouteContext): Pro
       // service for it would turn a Redis restart into a search outage.
       const ready = checks.store!.ok;
       if (!ready) reply.code(503).header('retry-after', '5');
-      return { ready, checks: { model: { ok: true, detail: `${modelDir}, ${dimension}-d` }, store: checks.store, redis: checks.Redis } };
+      // An open route: the model by name and errors without file-system paths (the logs have them).
+      const model = { ok: true, detail: `${modelName(modelDir)} (${variant}), ${dimension}-d` };
+      return {
+        ready,
+        checks: { model, store: publicCheck(checks.store!), redis: publicCheck(checks.Redis!) },
+      };
     },
   );
+}
+
+function publicCheck(result: CheckResult): CheckResult {
+  return result.detail === undefined ? result : { ...result, detail: withoutPaths(result.detail) };
 }
