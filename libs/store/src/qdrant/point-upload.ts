@@ -4,12 +4,21 @@ import type { Schemas } from '@qdrant/js-client-rest';
 import { dimensionError } from './collection-dimension.ts';
 import { forEachBounded } from './for-each-bounded.ts';
 import type { QdrantConnection } from './qdrant-connection.ts';
+import { QdrantRequestError } from './qdrant-errors.ts';
+import { CORPUS_ID_KEY } from './payload-codec.ts';
 import { RetryableCondition } from './retry.ts';
 import type { ResolvedStoreOptions } from './store-options.ts';
 
 type PointStruct = Schemas['PointStruct'];
 
 export type UploadSettings = Pick<ResolvedStoreOptions, 'batchSize' | 'concurrency' | 'ordering'>;
+
+/**
+ * Qdrant refuses a JSON body over `service.max_request_size_mb` (32 MB by default) with a 400 from actix-web,
+ * "Payload error: JSON payload (N bytes) is larger than allowed (limit: L bytes)." (or "JSON payload has
+ * exceeded limit (L bytes)." without a Content-Length); a proxy in front of it answers 413.
+ */
+const PAYLOAD_TOO_LARGE = /JSON payload .*(is larger than allowed|has exceeded limit)/;
 
 export async function uploadPoints(
   connection: QdrantConnection,
@@ -18,20 +27,87 @@ export async function uploadPoints(
   dimension: number,
   settings: UploadSettings,
 ): Promise<void> {
+  // The largest request size (in points) known to fit, shared by the batches of this call: once one batch
+  // was too large, the ones after it are not sent whole only to be refused too.
+  const fits = { points: settings.batchSize };
   await forEachBounded(chunksOf(points, settings.batchSize), settings.concurrency, async (chunk) => {
-    const operation = `upsert of ${chunk.length} points into "${name}"`;
     try {
-      await connection.call(operation, name, async (c, q) => {
-        // wait: true — Qdrant answers once the points are applied (WAL + segments), so a resolved upsert
-        // means durable and searchable, and the worker may ack its shard.
-        const result = await c.upsert(q, { wait: true, ordering: settings.ordering, points: chunk });
-        if (result.status !== 'completed')
-          throw new RetryableCondition(`upsert answered "${result.status}", not "completed"`);
-      });
+      await upsertFitting(connection, name, chunk, settings, fits);
     } catch (error) {
       throw await dimensionError(connection, error, name, dimension, "the batch's vectors have");
     }
   });
+}
+
+/** Sends `chunk` in requests of at most `fits.points`, read before each (another batch may lower it). */
+async function upsertFitting(
+  connection: QdrantConnection,
+  name: string,
+  chunk: PointStruct[],
+  settings: UploadSettings,
+  fits: { points: number },
+): Promise<void> {
+  for (let start = 0; start < chunk.length;) {
+    const part = chunk.slice(start, start + fits.points);
+    await upsertSplitting(connection, name, part, settings, fits);
+    start += part.length;
+  }
+}
+
+/** One upsert request; one the server finds too large is sent again in halves, down to one point. */
+async function upsertSplitting(
+  connection: QdrantConnection,
+  name: string,
+  chunk: PointStruct[],
+  settings: UploadSettings,
+  fits: { points: number },
+): Promise<void> {
+  try {
+    await upsertRequest(connection, name, chunk, settings);
+  } catch (error) {
+    if (!isPayloadTooLarge(error)) throw error;
+    if (chunk.length === 1) throw pointTooLarge(name, chunk[0]!, error);
+    fits.points = Math.min(fits.points, Math.ceil(chunk.length / 2));
+    await upsertFitting(connection, name, chunk, settings, fits);
+  }
+}
+
+async function upsertRequest(
+  connection: QdrantConnection,
+  name: string,
+  chunk: PointStruct[],
+  settings: UploadSettings,
+): Promise<void> {
+  const operation = `upsert of ${chunk.length} points into "${name}"`;
+  await connection.call(operation, name, async (c, q) => {
+    // wait: true — Qdrant answers once the points are applied (WAL + segments), so a resolved upsert
+    // means durable and searchable, and the worker may ack its shard.
+    const result = await c.upsert(q, { wait: true, ordering: settings.ordering, points: chunk });
+    if (result.status !== 'completed')
+      throw new RetryableCondition(`upsert answered "${result.status}", not "completed"`);
+  });
+}
+
+export function isPayloadTooLarge(error: unknown): error is QdrantRequestError {
+  if (!(error instanceof QdrantRequestError)) return false;
+  return error.status === 413 || (error.status === 400 && PAYLOAD_TOO_LARGE.test(error.message));
+}
+
+/** A point that alone is over the server's request limit: which one, how large, and what to do. */
+function pointTooLarge(name: string, point: PointStruct, error: QdrantRequestError): QdrantRequestError {
+  const corpusId = point.payload?.[CORPUS_ID_KEY];
+  const which =
+    typeof corpusId === 'string' ? `"${corpusId}" (point id ${point.id})` : `point id ${point.id}`;
+  const bytes = Buffer.byteLength(JSON.stringify({ points: [point] }));
+  const limit = /limit:? \(?(\d+) bytes/.exec(error.message)?.[1];
+  return new QdrantRequestError(
+    `upsert of 1 point into "${name}"`,
+    error.status,
+    `passage ${which} alone is ${bytes} bytes of JSON, over the server's request size limit` +
+      `${limit === undefined ? '' : ` (${limit} bytes)`}: shorten its text or payload, or raise Qdrant's` +
+      ' service.max_request_size_mb (or the body size limit of a proxy in front of it, for a 413)',
+    { cause: error, endpoint: error.endpoint },
+  );
 }
 
 function chunksOf<T>(items: readonly T[], size: number): T[][] {

@@ -399,6 +399,58 @@ describe('QdrantStore against the contract fake', () => {
     }
   });
 
+  test("a batch over Qdrant's max request size is halved until it fits; later batches start at that size", async () => {
+    const h = await harness({ maxRequestBytes: 8_000 }, { batchSize: 100, concurrency: 1 });
+    try {
+      await h.store.createCollection('docs', { dimension: 8 });
+      await h.store.upsert('docs', points(300, 8, 21));
+      assert.equal(await h.store.count('docs'), 300);
+      const upserts = h.fake.requestsFor('upsert_points');
+      const sizes = upserts.map((r) => `${(r.body as { points: unknown[] }).points.length}:${r.status}`);
+      // 100 and 50 are refused (400 "JSON payload ... is larger than allowed"), 25 fits: the rest go as 25s.
+      assert.deepEqual(sizes, ['100:400', '50:400', ...Array<string>(12).fill('25:200')]);
+    } finally {
+      await h.done();
+    }
+  });
+
+  test("a proxy's 413 splits the batch too", async () => {
+    const h = await harness({}, { batchSize: 64 });
+    try {
+      await h.store.createCollection('docs', { dimension: 8 });
+      h.fake.inject({ operationId: 'upsert_points', status: 413 });
+      await h.store.upsert('docs', points(64, 8, 22));
+      assert.equal(await h.store.count('docs'), 64);
+      assert.deepEqual(
+        h.fake.requestsFor('upsert_points').map((r) => r.status),
+        [413, 200, 200],
+      );
+    } finally {
+      await h.done();
+    }
+  });
+
+  test('a single point over the max request size is a clear error naming the passage and its size', async () => {
+    const h = await harness({ maxRequestBytes: 6_000 }, { batchSize: 16 });
+    try {
+      await h.store.createCollection('docs', { dimension: 8 });
+      const ids = ['a', 'huge', 'b'];
+      const texts = ['short', 'x'.repeat(8_000), 'short'];
+      const batch = toRecordBatch({ ids, vectors: randomUnitVectors(3, 8, 23), dimension: 8, texts });
+      await assert.rejects(h.store.upsert('docs', batch), (error: unknown) => {
+        assert.ok(error instanceof QdrantRequestError, String(error));
+        assert.equal(error.status, 400);
+        assert.match(
+          error.message,
+          /upsert of 1 point into "docs" failed \(HTTP 400\): passage "huge" \(point id [0-9a-f-]{36}\) alone is 8\d{3} bytes of JSON, over the server's request size limit \(6000 bytes\): .*max_request_size_mb/,
+        );
+        return true;
+      });
+    } finally {
+      await h.done();
+    }
+  });
+
   test("Qdrant's 408 (an operation past its server-side timeout) is retried: every request is idempotent", async () => {
     const h = await harness({}, { random: () => 0 });
     try {

@@ -45,6 +45,12 @@ export interface FakeQdrantOptions {
   readonly version?: string;
   /** After a change of indexing settings, how many `GET /collections/{name}` report yellow. Default 2. */
   readonly optimizationPolls?: number;
+  /**
+   * Qdrant's `service.max_request_size_mb`, in bytes: a larger JSON body is answered as actix-web's JSON
+   * extractor does through Qdrant's error handler (src/actix/mod.rs): 400, "Payload error: JSON payload (N
+   * bytes) is larger than allowed (limit: L bytes).". Default none.
+   */
+  readonly maxRequestBytes?: number;
   /** Added to every request (ms), so that concurrency shows. Default 0. */
   readonly latencyMs?: number;
   readonly tieOrder?: 'reverse-insertion' | 'insertion';
@@ -109,6 +115,7 @@ export class FakeQdrant {
   readonly #apiKey: string | undefined;
   readonly #readOnlyApiKey: string | undefined;
   readonly #latencyMs: number;
+  readonly #maxRequestBytes: number;
   readonly #state: FakeState;
   readonly #faults: { fault: Fault; left: number }[] = [];
   readonly #timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
@@ -122,6 +129,7 @@ export class FakeQdrant {
     this.#apiKey = options.apiKey;
     this.#readOnlyApiKey = options.readOnlyApiKey;
     this.#latencyMs = options.latencyMs ?? 0;
+    this.#maxRequestBytes = options.maxRequestBytes ?? Number.POSITIVE_INFINITY;
     this.#state = new FakeState({
       version: options.version ?? '1.19.0',
       optimizationPolls: options.optimizationPolls ?? 2,
@@ -222,6 +230,11 @@ export class FakeQdrant {
     }
     const denied = this.#deniedAccess(request, match.operation.operationId);
     if (denied !== undefined) return denied;
+    const bytes = Buffer.byteLength(raw);
+    if (bytes > this.#maxRequestBytes) {
+      const error = `JSON payload (${bytes} bytes) is larger than allowed (limit: ${this.#maxRequestBytes} bytes).`;
+      return { status: 400, error: `Payload error: ${error}` };
+    }
     const unparsable = serdeJsonRefusal(raw);
     if (unparsable !== undefined) return { status: 400, error: `Format error in JSON body: ${unparsable}` };
     const { violations, body } = this.#contract.validateRequest(
