@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { EmbeddingModel } from '@embedline/http';
@@ -112,5 +113,41 @@ describe('query API serving', { timeout: 300_000 }, () => {
     } finally {
       await down.close();
     }
+  });
+
+  test('answers are compressed as Accept-Encoding asks (br, gzip), tiny ones and unasked ones are not', async () => {
+    const body = { query: ['memory storage', 'wave antenna'], top_k: 40 };
+    const ask = (encoding?: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/search',
+        headers: encoding === undefined ? json : { ...json, 'accept-encoding': encoding },
+        payload: body,
+      });
+    await fx.holdInMemory(app); // every answer from the same index: the same scores to the last bit
+    const plain = await ask();
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.ok(plain.rawPayload.length > 4096, `a large answer: ${plain.rawPayload.length} bytes`);
+    const decoders = { gzip: gunzipSync, br: brotliDecompressSync } as const;
+    for (const [asked, expected] of [
+      ['gzip', 'gzip'],
+      ['br', 'br'],
+      ['gzip, deflate, br', 'br'],
+      ['br;q=0.5, gzip', 'gzip'],
+    ] as const) {
+      const answer = await ask(asked);
+      assert.equal(answer.headers['content-encoding'], expected, asked);
+      assert.match(String(answer.headers.vary), /accept-encoding/i);
+      assert.ok(
+        answer.rawPayload.length < plain.rawPayload.length / 3,
+        `${asked}: ${answer.rawPayload.length} bytes`,
+      );
+      assert.deepEqual(JSON.parse(decoders[expected](answer.rawPayload).toString()), plain.json());
+    }
+    const identity = await ask('identity');
+    assert.equal(identity.headers['content-encoding'], undefined);
+    const tiny = await app.inject({ url: '/healthz', headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(tiny.headers['content-encoding'], undefined, 'bodies under 1 KiB go as they are');
+    assert.deepEqual(tiny.json(), { status: 'ok' });
   });
 });
