@@ -46,6 +46,23 @@ describe('credentials in the store options', () => {
     assert.deepEqual(fake.violations, []);
   });
 
+  test('a URL with a query string or fragment is refused (the client drops it), naming the parameters only', () => {
+    refused(
+      () => new QdrantStore({ url: 'https://qdrant.example.com:6333/?api-key=hunter2' }),
+      /^QdrantStore url \(QDRANT_URL\) holds a query string \(parameters: api-key\), which the store would not send: .*QDRANT_API_KEY.*EMBEDLINE_QDRANT_TIMEOUT_MS/,
+      ['hunter2'],
+    );
+    refused(
+      () => new QdrantStore({ url: 'http://qdrant:6333?timeout=30&api-key=k3y&timeout=60' }),
+      /holds a query string \(parameters: timeout, api-key\)/,
+      ['k3y', '30', '60'],
+    );
+    refused(() => new QdrantStore({ url: 'http://qdrant:6333/#secret' }), /holds a fragment \(#\.\.\.\)/, [
+      'secret',
+    ]);
+    assert.doesNotThrow(() => new QdrantStore({ url: 'http://qdrant:6333/?' }), 'an empty query is no query');
+  });
+
   test('a URL with user:password@ is refused (the store would drop them), without showing it', () => {
     refused(
       () => new QdrantStore({ url: 'https://admin:hunter2@qdrant.example.com' }),

@@ -103,6 +103,7 @@ export function resolveStoreOptions(options: QdrantStoreOptions): ResolvedStoreO
       'QdrantStore url holds credentials (user:password@), which the store would not send: Qdrant takes its ' +
         'key in QDRANT_API_KEY (QdrantStore apiKey); the URL is not shown, to keep them out of logs',
     );
+  checkNoQuery(url);
   if (options.apiKey !== undefined) checkApiKey(options.apiKey);
   const port = url.port !== '' ? Number(url.port) : (writtenPort(options.url) ?? DEFAULT_PORT);
   const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? 60_000);
@@ -160,6 +161,22 @@ function writtenPort(raw: string): number | undefined {
   if (authority === undefined) return undefined;
   const match = /:(\d+)$/.exec(authority.slice(authority.lastIndexOf('@') + 1));
   return match === null ? undefined : Number(match[1]);
+}
+
+/**
+ * The client keeps only scheme, host, port and path: a query (`?api-key=...`, `?timeout=...`) or fragment
+ * would be dropped without a word, and the server would then answer 401 or use its default timeout.
+ * Parameter names are shown, values never (one may be the key).
+ */
+function checkNoQuery(url: URL): void {
+  if (url.search === '' && url.hash === '') return;
+  const names = [...new Set(url.searchParams.keys())].join(', ');
+  const what = url.search === '' ? 'a fragment (#...)' : `a query string (parameters: ${names || 'none'})`;
+  throw new TypeError(
+    `QdrantStore url (QDRANT_URL) holds ${what}, which the store would not send: give the API key in ` +
+      'QDRANT_API_KEY (QdrantStore apiKey) and the request timeout in EMBEDLINE_QDRANT_TIMEOUT_MS ' +
+      '(timeoutMs), and QDRANT_URL as scheme://host:port[/path] only; the URL is not shown, to keep a key out of logs',
+  );
 }
 
 /**
