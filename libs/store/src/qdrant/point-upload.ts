@@ -65,11 +65,27 @@ async function upsertSplitting(
   try {
     await upsertRequest(connection, name, chunk, settings);
   } catch (error) {
-    if (!isPayloadTooLarge(error)) throw error;
-    if (chunk.length === 1) throw pointTooLarge(name, chunk[0]!, error);
-    fits.points = Math.min(fits.points, Math.ceil(chunk.length / 2));
+    const allowed = strictModeUpsertLimit(error);
+    if (allowed !== undefined && allowed >= 1 && allowed < chunk.length) {
+      fits.points = Math.min(fits.points, allowed);
+    } else {
+      if (!isPayloadTooLarge(error)) throw error;
+      if (chunk.length === 1) throw pointTooLarge(name, chunk[0]!, error);
+      fits.points = Math.min(fits.points, Math.ceil(chunk.length / 2));
+    }
     await upsertFitting(connection, name, chunk, settings, fits);
   }
+}
+
+/**
+ * The points per upsert a collection in strict mode allows (`strict_mode_config.upsert_max_batchsize`),
+ * when Qdrant refused a request for exceeding it: 400, `Limit exceeded 129 > 100 for "upsert limit"`
+ * (lib/collection/src/operations/verification). Undefined for any other failure.
+ */
+function strictModeUpsertLimit(error: unknown): number | undefined {
+  if (!(error instanceof QdrantRequestError) || error.status !== 400) return undefined;
+  const limit = /Limit exceeded \d+ > (\d+) for "?upsert limit/.exec(error.message)?.[1];
+  return limit === undefined ? undefined : Number(limit);
 }
 
 async function upsertRequest(

@@ -414,6 +414,25 @@ describe('QdrantStore against the contract fake', () => {
     }
   });
 
+  test('a collection in strict mode gets requests of its upsert_max_batchsize', async () => {
+    const h = await harness({}, { batchSize: 100, concurrency: 1 });
+    try {
+      await h.store.createCollection('docs', { dimension: 8 });
+      // Qdrant's words: CollectionError::strict_mode from check_limit_opt, as a 400 "Bad request".
+      const error =
+        'Bad request: Limit exceeded 100 > 30 for "upsert limit". Help: Reduce the "upsert limit" parameter to or below 30.';
+      h.fake.inject({ operationId: 'upsert_points', status: 400, error });
+      await h.store.upsert('docs', points(200, 8, 24));
+      assert.equal(await h.store.count('docs'), 200);
+      const sizes = h.fake
+        .requestsFor('upsert_points')
+        .map((r) => (r.body as { points: unknown[] }).points.length);
+      assert.deepEqual(sizes, [100, 30, 30, 30, 10, 30, 30, 30, 10]);
+    } finally {
+      await h.done();
+    }
+  });
+
   test("a proxy's 413 splits the batch too", async () => {
     const h = await harness({}, { batchSize: 64 });
     try {

@@ -65,6 +65,8 @@ export interface Fault {
   readonly status?: number;
   /** Retry-After header sent with `status`. */
   readonly retryAfter?: string;
+  /** The answer's `status.error` with `status`, instead of a generic text. */
+  readonly error?: string;
   /** Wait this long (ms) before handling the request. */
   readonly delayMs?: number;
 }
@@ -250,7 +252,7 @@ export class FakeQdrant {
     const operationId = match.operation.operationId;
     const fault = this.#takeFault(operationId);
     if (fault?.delayMs !== undefined) await this.#sleep(fault.delayMs);
-    if (fault?.status !== undefined) return faultAnswer(fault.status, fault.retryAfter);
+    if (fault?.status !== undefined) return faultAnswer(fault.status, fault);
     if (this.#latencyMs > 0) await this.#sleep(this.#latencyMs);
     return this.#execute(match, url.searchParams, body);
   }
@@ -347,12 +349,10 @@ function envelope(outcome: Outcome): unknown {
   return outcome.raw === true ? outcome.result : { result: outcome.result, status: 'ok', time: TIME };
 }
 
-function faultAnswer(status: number, retryAfter: string | undefined): Outcome & { retryAfter?: string } {
-  return {
-    status,
-    error: status === 429 ? 'Too many requests: rate limit exceeded' : 'Service unavailable: injected fault',
-    ...(retryAfter === undefined ? {} : { retryAfter }),
-  };
+function faultAnswer(status: number, { retryAfter, error }: Fault): Outcome & { retryAfter?: string } {
+  const generic =
+    status === 429 ? 'Too many requests: rate limit exceeded' : 'Service unavailable: injected fault';
+  return { status, error: error ?? generic, ...(retryAfter === undefined ? {} : { retryAfter }) };
 }
 
 /**
