@@ -28,7 +28,7 @@ export class CollectionCreator {
   async create(name: string, options: CreateCollectionOptions): Promise<void> {
     const dimension = positiveInteger('dimension', options.dimension);
     const existing = await this.#connection.details(name);
-    if (existing !== undefined) return this.#adoptExisting(name, existing, dimension);
+    if (existing !== undefined) return this.#adoptExisting(name, existing, dimension, options);
     const body = this.#createBody(dimension, options, await this.#connection.serverFeatures());
     try {
       await this.#connection.call(
@@ -40,7 +40,7 @@ export class CollectionCreator {
     } catch (error) {
       if (!lostCreateRace(error)) throw error;
       const details = await this.#connection.requireDetails(name, `create collection "${name}"`);
-      return this.#adoptExisting(name, details, dimension);
+      return this.#adoptExisting(name, details, dimension, options);
     }
     await this.#ensureIdIndex(name);
   }
@@ -60,11 +60,17 @@ export class CollectionCreator {
     };
   }
 
-  async #adoptExisting(name: string, details: CollectionDetails, dimension: number): Promise<void> {
+  async #adoptExisting(
+    name: string,
+    details: CollectionDetails,
+    dimension: number,
+    options: CreateCollectionOptions,
+  ): Promise<void> {
     const existing = vectorSize(details, name);
     if (existing !== dimension) {
       throw new DimensionMismatchError(name, existing, dimension, 'createCollection asked for dimension');
     }
+    refuseOtherLayout(name, details, options);
     // A creator that died between creating the collection and indexing `id` left the index to us.
     if (details.payload_schema[CORPUS_ID_KEY] === undefined) await this.#ensureIdIndex(name);
   }
@@ -83,6 +89,33 @@ export class CollectionCreator {
       true,
     );
   }
+}
+
+/**
+ * An existing collection is adopted as it is; a layout the caller asked for explicitly and does not get
+ * (RAM sized for on-disk vectors, 1 shard where 6 were meant to spread the load) is refused rather than
+ * ignored. Options left out adopt any layout (the workers' case: docs/operations.md, bulk load step 2).
+ */
+function refuseOtherLayout(name: string, details: CollectionDetails, options: CreateCollectionOptions): void {
+  const params = details.config.params;
+  const onDisk = (params.vectors as { on_disk?: boolean | null } | undefined)?.on_disk === true;
+  const differing = [
+    differs('shard_number', params.shard_number ?? 1, options.shards),
+    differs('replication_factor', params.replication_factor ?? 1, options.replication),
+    differs('vectors.on_disk', onDisk, options.onDisk),
+  ].filter((item) => item !== undefined);
+  if (differing.length === 0) return;
+  throw new QdrantRequestError(
+    `create collection "${name}"`,
+    undefined,
+    `it exists with ${differing.join(', ')}: an existing collection is adopted as it is; delete it to have` +
+      ' it created as asked, change replication_factor or on_disk with PATCH /collections/{name}' +
+      ' (shard_number is fixed at creation), or leave these options out to adopt it',
+  );
+}
+
+function differs<T>(setting: string, actual: T, asked: T | undefined): string | undefined {
+  return asked === undefined || asked === actual ? undefined : `${setting} ${actual} (asked: ${asked})`;
 }
 
 /** Another process created the collection between our look and our create: 409 (400 on older servers). */

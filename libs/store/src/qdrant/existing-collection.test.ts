@@ -50,6 +50,33 @@ describe('a collection created by someone else', () => {
     assert.deepEqual(fake.violations, []);
   });
 
+  test('one whose layout differs from the shards, replication or onDisk asked for is refused, naming each', async () => {
+    const fake = await FakeQdrant.start({ optimizationPolls: 0 });
+    const store = new QdrantStore({ url: fake.url, pollIntervalMs: 1 });
+    try {
+      await putCollection(fake, 'small', { vectors: { size: 4, distance: 'Dot' }, shard_number: 2 });
+      await assert.rejects(
+        store.createCollection('small', { dimension: 4, onDisk: true, shards: 6, replication: 1 }),
+        (error: unknown) => {
+          assert.ok(error instanceof QdrantRequestError, String(error));
+          assert.match(
+            error.message,
+            /^Qdrant create collection "small" failed: it exists with shard_number 2 \(asked: 6\), vectors\.on_disk false \(asked: true\): .*delete it.*PATCH.*leave these options out/,
+          );
+          return true;
+        },
+      );
+      // Asked for what it has, or for nothing: adopted.
+      await store.createCollection('small', { dimension: 4, shards: 2, replication: 1, onDisk: false });
+      await store.createCollection('small', { dimension: 4 });
+      assert.equal(fake.requestsFor('create_collection').length, 1, 'only the operator created it');
+    } finally {
+      await store.close();
+      await fake.close();
+    }
+    assert.deepEqual(fake.violations, []);
+  });
+
   test('one with Cosine distance is adopted: unit vectors score the same as with Dot', async () => {
     const fake = await FakeQdrant.start({ optimizationPolls: 0 });
     const store = new QdrantStore({ url: fake.url, pollIntervalMs: 1 });
