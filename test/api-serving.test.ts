@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { EmbeddingModel } from '@embedline/http';
+import { DEFAULT_MAX_SEARCH_HITS, type EmbeddingModel } from '@embedline/http';
 import { ApiFixture, auth, READ_KEY } from './api-fixture.ts';
 
 const json = { ...auth, 'content-type': 'application/json' };
@@ -149,5 +149,34 @@ describe('query API serving', { timeout: 300_000 }, () => {
     const tiny = await app.inject({ url: '/healthz', headers: { 'accept-encoding': 'gzip' } });
     assert.equal(tiny.headers['content-encoding'], undefined, 'bodies under 1 KiB go as they are');
     assert.deepEqual(tiny.json(), { status: 'ok' });
+  });
+
+  test('a search is bounded: queries x top_k over the limit is a 400 naming both and the limit', async () => {
+    const ask = (server: FastifyInstance, query: string[], top_k: number) =>
+      server.inject({ method: 'POST', url: '/v1/search', headers: json, payload: { query, top_k } });
+    const eight = Array.from({ length: 8 }, (_, i) => `query ${i}`);
+    assert.equal(
+      (await ask(app, eight, 1000)).statusCode,
+      200,
+      `8 x 1000 is within the default ${DEFAULT_MAX_SEARCH_HITS}`,
+    );
+    const small = await fx.server({ maxSearchHits: 100 });
+    try {
+      assert.equal((await ask(small, ['a', 'b'], 50)).statusCode, 200, '2 x 50 = 100 is within 100');
+      const refused = await ask(small, ['a', 'b', 'c'], 40);
+      assert.equal(refused.statusCode, 400);
+      assert.equal(refused.json().code, 'search_too_large');
+      assert.equal(
+        refused.json().message,
+        'this search asks for 3 queries x top_k 40 = 120 hits; this server answers at most 100 hits a request ' +
+          '(queries x top_k): send fewer queries or a smaller top_k',
+      );
+      const doc = (await small.inject('/openapi.json')).json();
+      const topK =
+        doc.paths['/v1/search'].post.requestBody.content['application/json'].schema.properties.top_k;
+      assert.match(topK.description, /queries x top_k is at most 100/);
+    } finally {
+      await small.close();
+    }
   });
 });

@@ -6,10 +6,12 @@ import type { ApiMetrics } from './metrics.ts';
 import type { QueryEncoder } from './query-encoder.ts';
 import type { SearchService } from './search-service.ts';
 
-/** Request limits every text-taking route enforces in its schema. */
+/** Request limits: every text-taking route enforces the first two in its schema; search the last. */
 export interface TextLimits {
   readonly maxQueryChars: number;
   readonly maxBatchQueries: number;
+  /** Hits one search may ask for, queries x top_k. */
+  readonly maxSearchHits: number;
 }
 
 /** What the route plugins share (built once by buildApiServer). */

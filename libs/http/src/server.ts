@@ -30,7 +30,7 @@ import { collectionRoutes, REDIS_TIMEOUT_MS } from './routes/collections.ts';
 import { embedRoutes } from './routes/embed.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
-import { searchRoutes } from './routes/search.ts';
+import { DEFAULT_MAX_SEARCH_HITS, searchRoutes } from './routes/search.ts';
 import { SearchService } from './search-service.ts';
 
 /** What the server runs on; the caller owns these and closes them after the server (see apps/api). */
@@ -63,6 +63,8 @@ export interface ApiOptions {
   readonly defaultCollection?: string;
   readonly maxQueryChars: number;
   readonly maxBatchQueries: number;
+  /** Hits one search may ask for, queries x top_k (a bound on the answer's size); default 10,000. */
+  readonly maxSearchHits?: number;
   readonly bodyLimit: number;
   readonly batchWaitMs: number;
   readonly batchMaxTexts: number;
@@ -299,7 +301,11 @@ function buildContext(
     }),
     metrics,
     keyring,
-    limits: { maxQueryChars: options.maxQueryChars, maxBatchQueries: options.maxBatchQueries },
+    limits: {
+      maxQueryChars: options.maxQueryChars,
+      maxBatchQueries: options.maxBatchQueries,
+      maxSearchHits: options.maxSearchHits ?? DEFAULT_MAX_SEARCH_HITS,
+    },
     defaultCollection: options.defaultCollection,
     rateLimit,
   };

@@ -4,7 +4,7 @@ import { ApiError } from './api-error.ts';
 export class InvalidRequestError extends ApiError {
   override readonly name = 'InvalidRequestError';
 
-  constructor(message: string) {
-    super(400, 'invalid_request', message);
+  constructor(message: string, code = 'invalid_request') {
+    super(400, code, message);
   }
 }

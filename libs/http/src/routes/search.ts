@@ -10,6 +10,13 @@ import { requireScope } from '../auth.ts';
 /** Largest top_k: deeper pages are an export job (store.scan), not a search. */
 export const MAX_TOP_K = 1000;
 
+/**
+ * Default bound on the hits of one search request, queries x top_k: 64 queries x top_k 1,000 with payloads
+ * would be tens of MB in one answer, held in memory while it is serialized. 10,000 allows top_k 1,000 for 10
+ * queries, or top_k 156 for 64. ApiOptions.maxSearchHits sets another.
+ */
+export const DEFAULT_MAX_SEARCH_HITS = 10_000;
+
 interface SearchBody {
   query: string | string[];
   top_k: number;
@@ -47,7 +54,13 @@ export async function searchRoutes(app: FastifyInstance, ctx: RouteContext): Pro
           required: ['query'],
           properties: {
             query: textsSchema(ctx.limits, 'a query, or a list of queries'),
-            top_k: { type: 'integer', minimum: 1, maximum: MAX_TOP_K, default: 10 },
+            top_k: {
+              type: 'integer',
+              minimum: 1,
+              maximum: MAX_TOP_K,
+              default: 10,
+              description: `hits per query; queries x top_k is at most ${ctx.limits.maxSearchHits} a request`,
+            },
             collection: {
               ...collectionNameSchema,
               description:
@@ -94,10 +107,12 @@ export async function searchRoutes(app: FastifyInstance, ctx: RouteContext): Pro
           'collection is required: this server has no default collection (EMBEDLINE_API_DEFAULT_COLLECTION)',
         );
       }
+      const queries = textList(body.query, 'query');
+      checkSearchSize(queries.length, body.top_k, ctx.limits.maxSearchHits);
       try {
         return await ctx.search.search({
           collection,
-          queries: textList(body.query, 'query'),
+          queries,
           topK: body.top_k,
           withPayload: body.with_payload,
           filter: body.filter,
@@ -109,5 +124,15 @@ export async function searchRoutes(app: FastifyInstance, ctx: RouteContext): Pro
         throw error;
       }
     },
+  );
+}
+
+/** A 400 naming both inputs when queries x top_k is over the server's bound (before any inference). */
+function checkSearchSize(queries: number, topK: number, maxHits: number): void {
+  if (queries * topK <= maxHits) return;
+  throw new InvalidRequestError(
+    `this search asks for ${queries} ${queries === 1 ? 'query' : 'queries'} x top_k ${topK} = ${queries * topK} hits; ` +
+      `this server answers at most ${maxHits} hits a request (queries x top_k): send fewer queries or a smaller top_k`,
+    'search_too_large',
   );
 }
