@@ -7,7 +7,12 @@ import { connect } from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_MAX_SEARCH_HITS, type EmbeddingModel } from '@embedline/http';
+import {
+  ARROW_STREAM,
+  DEFAULT_MAX_SEARCH_HITS,
+  TRUNCATED_INPUTS_HEADER,
+  type EmbeddingModel,
+} from '@embedline/http';
 import { ApiFixture, auth, READ_KEY } from './api-fixture.ts';
 
 const json = { ...auth, 'content-type': 'application/json' };
@@ -177,6 +182,60 @@ describe('query API serving', { timeout: 300_000 }, () => {
       assert.match(topK.description, /queries x top_k is at most 100/);
     } finally {
       await small.close();
+    }
+  });
+
+  test('a query longer than the model reads (384 tokens) is still cut, and the answer says so', async () => {
+    const long = Array.from({ length: 400 }, () => 'memory').join(' ');
+    const server = await fx.server({ maxQueryChars: 5000 });
+    try {
+      const search = await server.inject({
+        method: 'POST',
+        url: '/v1/search',
+        headers: json,
+        payload: { query: ['memory', long], top_k: 3 },
+      });
+      assert.equal(search.statusCode, 200, search.body);
+      assert.deepEqual(
+        search.json().results.map((r: { truncated: boolean }) => r.truncated),
+        [false, true],
+      );
+      const embed = (accept: string) =>
+        server.inject({
+          method: 'POST',
+          url: '/v1/embed',
+          headers: { ...json, accept },
+          payload: { input: ['memory', long] },
+        });
+      const asJson = await embed('application/json');
+      assert.deepEqual(asJson.json().truncated, [1]);
+      assert.equal(asJson.headers[TRUNCATED_INPUTS_HEADER], '1');
+      const asArrow = await embed(ARROW_STREAM);
+      assert.equal(asArrow.headers['content-type'], ARROW_STREAM);
+      assert.equal(asArrow.headers[TRUNCATED_INPUTS_HEADER], '1', 'the Arrow answer says it in a header');
+      const whole = await server.inject({
+        method: 'POST',
+        url: '/v1/embed',
+        headers: json,
+        payload: { input: 'memory' },
+      });
+      assert.deepEqual(whole.json().truncated, []);
+      assert.equal(whole.headers[TRUNCATED_INPUTS_HEADER], undefined);
+
+      const doc = (await server.inject('/openapi.json')).json();
+      const result =
+        doc.paths['/v1/search'].post.responses['200'].content['application/json'].schema.properties.results
+          .items;
+      assert.ok(result.required.includes('truncated'));
+      assert.match(result.properties.truncated.description, /384 tokens/);
+      const embedded = doc.paths['/v1/embed'].post.responses['200'];
+      assert.ok(embedded.headers[TRUNCATED_INPUTS_HEADER], 'the header is documented');
+      assert.match(
+        embedded.content['application/json'].schema.properties.truncated.description,
+        /384 tokens/,
+      );
+    } finally {
+      await server.close();
     }
   });
 });

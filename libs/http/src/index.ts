@@ -7,7 +7,8 @@ export { QueryEncoder, type EmbeddingModel, type QueryEncoderOptions } from './q
 export { matchesFilter, checkFilterFields, filterSchema, type Filter, type Condition } from './filter.ts';
 export { MAX_FILTER_CANDIDATES, FIELD_SAMPLE_POINTS, type SearchResponse } from './search-service.ts';
 export { DEFAULT_MAX_SEARCH_HITS, MAX_TOP_K } from './routes/search.ts';
-export { ARROW_STREAM } from './routes/embed.ts';
+export { ARROW_STREAM, TRUNCATED_INPUTS_HEADER } from './routes/embed.ts';
+export { truncationCheck, NEVER_TRUNCATED, type TruncationCheck } from './truncation.ts';
 export { ADMIN_QUEUES_PATH } from './routes/admin-queues.ts';
 export {
   ApiError,

@@ -2,11 +2,18 @@ import { LRUCache } from 'lru-cache';
 import type { Embeddings } from '@embedline/encoder';
 import type { ApiMetrics } from './metrics.ts';
 import { MicroBatcher } from './micro-batcher.ts';
+import { NEVER_TRUNCATED, type TruncationCheck } from './truncation.ts';
 
 /** The part of `Encoder` the API uses (tests may hand in any model folder's encoder). */
 export interface EmbeddingModel {
   encode(texts: readonly string[]): Promise<Embeddings>;
-  describe(): { readonly dimension: number; readonly modelDir: string; readonly variant: string };
+  describe(): {
+    readonly dimension: number;
+    readonly modelDir: string;
+    readonly variant: string;
+    /** Tokens the model reads of a text (sentence-transformers' max_seq_length); the folder's when absent. */
+    readonly maxSeqLength?: number;
+  };
 }
 
 export interface QueryEncoderOptions {
@@ -14,6 +21,8 @@ export interface QueryEncoderOptions {
   readonly batchMaxTexts: number;
   /** Entries kept in the LRU cache; 0 turns it off. */
   readonly cacheSize: number;
+  /** Which texts the model cuts (see truncation.ts); none when absent. */
+  readonly truncation?: TruncationCheck;
 }
 
 /**
@@ -23,6 +32,7 @@ export interface QueryEncoderOptions {
 export class QueryEncoder {
   private readonly batcher: MicroBatcher<string, Float32Array>;
   private readonly cache: LRUCache<string, Float32Array> | undefined;
+  private readonly truncation: TruncationCheck;
   readonly dimension: number;
 
   constructor(
@@ -32,6 +42,7 @@ export class QueryEncoder {
   ) {
     this.dimension = encoder.describe().dimension;
     this.cache = options.cacheSize > 0 ? new LRUCache({ max: options.cacheSize }) : undefined;
+    this.truncation = options.truncation ?? NEVER_TRUNCATED;
     this.batcher = new MicroBatcher((texts) => encodeRows(encoder, texts), {
       maxWaitMs: options.batchWaitMs,
       maxBatch: options.batchMaxTexts,
@@ -54,6 +65,11 @@ export class QueryEncoder {
       this.cache?.set(texts[i]!, vector);
       return vector;
     });
+  }
+
+  /** Per text, whether the model embeds only its first max_seq_length tokens (a longer text is cut). */
+  truncated(texts: readonly string[]): boolean[] {
+    return texts.map(this.truncation);
   }
 
   describe() {

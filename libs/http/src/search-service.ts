@@ -16,6 +16,8 @@ export interface SearchRequest {
 
 export interface QueryResult {
   readonly query: string;
+  /** The query was longer than the model reads: only its first max_seq_length tokens were embedded. */
+  readonly truncated: boolean;
   readonly hits: SearchHit[];
 }
 
@@ -71,6 +73,7 @@ export class SearchService {
     // found by the search itself: checking first would cost every request a store round trip.)
     if (filter !== undefined) checkFilterFields(filter, await this.collectionFields(collection), collection);
     const vectors = await this.encoder.encode(request.queries);
+    const truncated = this.encoder.truncated(request.queries);
     const warnings: string[] = [];
     const results = await Promise.all(
       vectors.map(async (vector, i) => {
@@ -82,7 +85,7 @@ export class SearchService {
               'rarer matches further down were not searched',
           );
         }
-        return { query, hits: hits.hits };
+        return { query, truncated: truncated[i]!, hits: hits.hits };
       }),
     );
     return warnings.length > 0 ? { collection, results, warnings } : { collection, results };
@@ -91,7 +94,10 @@ export class SearchService {
   private async searchOne(request: SearchRequest, vector: Float32Array) {
     const { collection, topK, filter, withPayload } = request;
     if (filter === undefined) {
-      return { hits: await this.searchVector(collection, { vector, topK, withPayload }), exhaustedCandidates: false };
+      return {
+        hits: await this.searchVector(collection, { vector, topK, withPayload }),
+        exhaustedCandidates: false,
+      };
     }
     for (
       let limit = Math.min(Math.max(topK * 4, 64), MAX_FILTER_CANDIDATES);
@@ -133,7 +139,8 @@ export class SearchService {
     const memory = this.options.memory!;
     const resident = memory.resident(collection);
     // Dropped since these queries were sent here (the collection changed): the store answers them.
-    if (resident === undefined) return Promise.all(queries.map((query) => this.searchStore(collection, query)));
+    if (resident === undefined)
+      return Promise.all(queries.map((query) => this.searchStore(collection, query)));
     const topK = Math.max(...queries.map((query) => query.topK));
     const vectors = queries.map((query) => query.vector);
     const results = await callStore(this.metrics, 'memory-search', () =>
@@ -143,7 +150,9 @@ export class SearchService {
   }
 
   private searchStore(collection: string, { vector, topK, withPayload }: VectorQuery): Promise<SearchHit[]> {
-    return callStore(this.metrics, 'search', () => this.store.search(collection, vector, { topK, withPayload }));
+    return callStore(this.metrics, 'search', () =>
+      this.store.search(collection, vector, { topK, withPayload }),
+    );
   }
 
   /**

@@ -27,11 +27,12 @@ import { ApiMetrics, type QueueDepths } from './metrics.ts';
 import { QueryEncoder, type EmbeddingModel } from './query-encoder.ts';
 import { adminQueueRoutes, pipelineQueues } from './routes/admin-queues.ts';
 import { collectionRoutes, REDIS_TIMEOUT_MS } from './routes/collections.ts';
-import { embedRoutes } from './routes/embed.ts';
+import { embedRoutes, TRUNCATED_INPUTS_HEADER } from './routes/embed.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { DEFAULT_MAX_SEARCH_HITS, searchRoutes } from './routes/search.ts';
 import { SearchService } from './search-service.ts';
+import { truncationCheck, type TruncationCheck } from './truncation.ts';
 
 /** What the server runs on; the caller owns these and closes them after the server (see apps/api). */
 export interface ApiDeps {
@@ -46,6 +47,8 @@ export interface ApiDeps {
   readonly queuePrefix: string;
   /** Request logs go here, secrets redacted (`createLogger('api')`; level `silent` in tests). */
   readonly logger: Logger;
+  /** Which queries the model cuts; by default read from the encoder's model folder (truncation.ts). */
+  readonly truncation?: TruncationCheck;
 }
 
 /** Every tunable of the server; `apiOptionsFromEnv` reads them from the EMBEDLINE_API_* variables. */
@@ -218,7 +221,13 @@ async function registerAccessControl(
       allowedHeaders: ['content-type', 'accept', API_KEY_HEADER, 'authorization'],
       // A browser shows a script only the safelisted response headers unless told: the 429's and 503's
       // Retry-After and the rate-limit budget are for clients to read.
-      exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+      exposedHeaders: [
+        'retry-after',
+        'x-ratelimit-limit',
+        'x-ratelimit-remaining',
+        'x-ratelimit-reset',
+        TRUNCATED_INPUTS_HEADER,
+      ],
     });
   }
   await app.register(rateLimit, {
@@ -287,6 +296,7 @@ function buildContext(
       batchWaitMs: options.batchWaitMs,
       batchMaxTexts: options.batchMaxTexts,
       cacheSize: options.queryCacheSize,
+      truncation: deps.truncation ?? truncationCheck(deps.encoder.describe()),
     },
     metrics,
   );

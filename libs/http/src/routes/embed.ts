@@ -16,6 +16,12 @@ import { modelName } from '../public-detail.ts';
 import { bodyErrorResponses, textList, textsSchema } from '../schemas.ts';
 
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+/** Indices of the inputs the model cut, comma-separated: the Arrow answer has no other place to say so. */
+export const TRUNCATED_INPUTS_HEADER = 'x-truncated-inputs';
+
+const TRUNCATED_DESCRIPTION =
+  'indices of the inputs longer than the model reads (max_seq_length, 384 tokens for DistilBERT): only their ' +
+  'first tokens were embedded, as sentence-transformers does';
 
 interface EmbedBody {
   input: string | string[];
@@ -43,6 +49,12 @@ export async function embedRoutes(app: FastifyInstance, ctx: RouteContext): Prom
         response: {
           200: {
             description: `JSON, or with \`Accept: ${ARROW_STREAM}\` an Arrow IPC stream`,
+            headers: {
+              [TRUNCATED_INPUTS_HEADER]: {
+                description: `comma-separated ${TRUNCATED_DESCRIPTION}; absent when none was`,
+                schema: { type: 'string' },
+              },
+            },
             content: {
               'application/json': {
                 schema: {
@@ -51,8 +63,13 @@ export async function embedRoutes(app: FastifyInstance, ctx: RouteContext): Prom
                     model: { type: 'string' },
                     dimension: { type: 'integer' },
                     embeddings: { type: 'array', items: { type: 'array', items: { type: 'number' } } },
+                    truncated: {
+                      type: 'array',
+                      items: { type: 'integer' },
+                      description: TRUNCATED_DESCRIPTION,
+                    },
                   },
-                  required: ['dimension', 'embeddings'],
+                  required: ['model', 'dimension', 'embeddings', 'truncated'],
                 },
               },
               [ARROW_STREAM]: {
@@ -72,6 +89,8 @@ export async function embedRoutes(app: FastifyInstance, ctx: RouteContext): Prom
       const texts = textList(request.body.input, 'input');
       const vectors = await ctx.encoder.encode(texts);
       const { dimension, modelDir, variant } = ctx.encoder.describe();
+      const truncated = ctx.encoder.truncated(texts).flatMap((cut, i) => (cut ? [i] : []));
+      if (truncated.length > 0) reply.header(TRUNCATED_INPUTS_HEADER, truncated.join(','));
       if (wantsArrow(request.headers.accept)) {
         return reply.type(ARROW_STREAM).send(Buffer.from(arrowStream(vectors, dimension)));
       }
@@ -80,6 +99,7 @@ export async function embedRoutes(app: FastifyInstance, ctx: RouteContext): Prom
         model: `${modelName(modelDir)} (${variant})`,
         dimension,
         embeddings: vectors.map((v) => Array.from(v)),
+        truncated,
       };
     },
   );

@@ -85,8 +85,17 @@ export async function searchRoutes(app: FastifyInstance, ctx: RouteContext): Pro
                 type: 'array',
                 items: {
                   type: 'object',
-                  properties: { query: { type: 'string' }, hits: { type: 'array', items: hitSchema } },
-                  required: ['query', 'hits'],
+                  properties: {
+                    query: { type: 'string' },
+                    truncated: {
+                      type: 'boolean',
+                      description:
+                        'true when the query is longer than the model reads (max_seq_length, 384 tokens for DistilBERT): ' +
+                        'only its first tokens were embedded, as sentence-transformers does',
+                    },
+                    hits: { type: 'array', items: hitSchema },
+                  },
+                  required: ['query', 'truncated', 'hits'],
                 },
               },
               warnings: { type: 'array', items: { type: 'string' } },
