@@ -29,10 +29,22 @@ export function vectorSize(details: CollectionDetails, name: string): number {
     }
     return vectors.size;
   }
-  throw new QdrantRequestError(
-    `read collection "${name}"`,
-    undefined,
-    'it has named vectors; Embedline collections have one unnamed vector',
+  throw new QdrantRequestError(`read collection "${name}"`, undefined, withoutUnnamedVector(vectors));
+}
+
+/** What a collection without an unnamed dense vector has instead (another tool's, say), and what to use. */
+function withoutUnnamedVector(vectors: object | undefined): string {
+  const named = Object.entries(vectors ?? {}).map(([vectorName, config]) => {
+    const { size, distance } = (config ?? {}) as { size?: unknown; distance?: unknown };
+    return `"${vectorName}": ${String(size)} ${String(distance)}`;
+  });
+  const has =
+    named.length === 0
+      ? 'no dense vector (a payload-only collection, "vectors": {})'
+      : `named vectors only (${named.join(', ')})`;
+  return (
+    `it has ${has}; Embedline writes and searches one unnamed vector: use a collection created with` +
+    ' "vectors": { "size": <dimension>, "distance": "Dot" }'
   );
 }
 

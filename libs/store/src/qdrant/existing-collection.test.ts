@@ -50,6 +50,32 @@ describe('a collection created by someone else', () => {
     assert.deepEqual(fake.violations, []);
   });
 
+  test("one with named vectors only (another tool's) is refused, naming them, before anything is written", async () => {
+    const fake = await FakeQdrant.start({ optimizationPolls: 0 });
+    const store = new QdrantStore({ url: fake.url, pollIntervalMs: 1 });
+    try {
+      await putCollection(fake, 'tool', {
+        vectors: { dense: { size: 4, distance: 'Cosine' }, title: { size: 8, distance: 'Dot' } },
+      });
+      const refused = (error: unknown) => {
+        assert.ok(error instanceof QdrantRequestError, String(error));
+        assert.match(
+          error.message,
+          /^Qdrant read collection "tool" failed: it has named vectors only \("dense": 4 Cosine, "title": 8 Dot\); Embedline writes and searches one unnamed vector: .*"vectors": \{ "size": <dimension>, "distance": "Dot" \}$/,
+        );
+        return true;
+      };
+      await assert.rejects(store.createCollection('tool', { dimension: 4 }), refused);
+      await assert.rejects(store.upsert('tool', batch(3, 4)), refused);
+      await assert.rejects(store.describe('tool'), refused);
+      assert.deepEqual(fake.requestsFor('upsert_points'), []);
+    } finally {
+      await store.close();
+      await fake.close();
+    }
+    assert.deepEqual(fake.violations, []);
+  });
+
   test('one whose layout differs from the shards, replication or onDisk asked for is refused, naming each', async () => {
     const fake = await FakeQdrant.start({ optimizationPolls: 0 });
     const store = new QdrantStore({ url: fake.url, pollIntervalMs: 1 });

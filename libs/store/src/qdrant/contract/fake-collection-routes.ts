@@ -39,6 +39,7 @@ export function createCollection(state: FakeState, name: string, input: Record<s
     size: vectors.size,
     distance: vectors.distance,
     onDisk: vectors.onDisk,
+    named: vectors.named,
     params: {
       shard_number: (input['shard_number'] as number | undefined) ?? 1,
       replication_factor: (input['replication_factor'] as number | undefined) ?? 1,
@@ -67,8 +68,11 @@ function vectorConfig(input: Record<string, unknown>): {
   size: number;
   distance: Distance;
   onDisk: boolean | undefined;
+  named?: Record<string, unknown>;
 } {
   const vectors = input['vectors'] as Record<string, unknown> | undefined;
+  if (vectors !== undefined && isNamedVectors(vectors))
+    return { size: 0, distance: 'Dot', onDisk: undefined, named: structuredClone(vectors) };
   // `vectors: {}` is an empty map of named vectors: a payload-only collection (Qdrant's own answer for
   // "a collection without vectors"; its points are written with `vector: {}`).
   const payloadOnly = vectors !== undefined && Object.keys(vectors).length === 0;
@@ -85,6 +89,18 @@ function vectorConfig(input: Record<string, unknown>): {
     distance: payloadOnly ? 'Dot' : (vectors['distance'] as Distance),
     onDisk: vectors['on_disk'] as boolean | undefined,
   };
+}
+
+/** `{ name: { size, distance }, ... }`: kept to be reported, as another tool's collection would be. */
+function isNamedVectors(vectors: Record<string, unknown>): boolean {
+  const entries = Object.values(vectors);
+  return (
+    vectors['size'] === undefined &&
+    entries.length > 0 &&
+    entries.every(
+      (v) => typeof v === 'object' && v !== null && typeof (v as { size?: unknown }).size === 'number',
+    )
+  );
 }
 
 export function updateCollection(state: FakeState, c: Collection, input: Record<string, unknown>): void {
@@ -133,13 +149,15 @@ export function collectionInfo(state: FakeState, c: Collection): unknown {
     config: {
       params: {
         vectors:
-          c.size === 0
-            ? {}
-            : {
-                size: c.size,
-                distance: c.distance,
-                ...(c.onDisk === undefined ? {} : { on_disk: c.onDisk }),
-              },
+          c.named !== undefined
+            ? c.named
+            : c.size === 0
+              ? {}
+              : {
+                  size: c.size,
+                  distance: c.distance,
+                  ...(c.onDisk === undefined ? {} : { on_disk: c.onDisk }),
+                },
         shard_number: c.params.shard_number,
         replication_factor: c.params.replication_factor,
         write_consistency_factor: c.params.write_consistency_factor,

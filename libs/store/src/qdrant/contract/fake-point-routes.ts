@@ -9,6 +9,7 @@ type PreparedPoint = { id: PointId; vector: Float32Array; payload: Record<string
 
 /** Every point is checked before any is written, so a bad point leaves the collection as it was. */
 export function upsertPoints(c: Collection, input: Record<string, unknown>, query: URLSearchParams): unknown {
+  refuseNamedVectors(c);
   const prepared = incomingPoints(input).map((point) =>
     c.size === 0 ? payloadOnlyPoint(point) : densePoint(c, point),
   );
@@ -102,6 +103,7 @@ export function queryPoints(state: FakeState, c: Collection, input: Record<strin
 
 /** The query's dense vector (plain, or `{ nearest }`), checked against what the fake models and the collection. */
 function queryVector(c: Collection, input: Record<string, unknown>): Float32Array {
+  refuseNamedVectors(c);
   if (input['using'] !== undefined && input['using'] !== null && input['using'] !== '') {
     throw new HttpFailure(501, 'the fake models the unnamed vector only', true);
   }
@@ -200,4 +202,9 @@ function dot(a: Float32Array, b: Float32Array): number {
 /** Qdrant's answer to a vector of the wrong length. */
 function dimensionError(c: Collection, got: number): HttpFailure {
   return new HttpFailure(400, `Wrong input: Vector dimension error: expected dim: ${c.size}, got ${got}`);
+}
+
+function refuseNamedVectors(c: Collection): void {
+  if (c.named !== undefined)
+    throw new HttpFailure(501, 'the fake does not model points of a collection with named vectors', true);
 }

@@ -39,6 +39,8 @@ export interface Collection {
   readonly size: number;
   readonly distance: Distance;
   readonly onDisk: boolean | undefined;
+  /** Named vectors as an operator created them (`vectors: { dense: { size, distance } }`); points not modelled. */
+  readonly named?: Record<string, unknown> | undefined;
   params: { shard_number: number; replication_factor: number; write_consistency_factor: number };
   hnsw: HnswConfig;
   optimizer: OptimizerConfig;
