@@ -1,8 +1,8 @@
 /**
  * Tokenization throughput: MS MARCO-length passages/s on the calling thread and on the encoder's
  * tokenizer pool (`tokenizerThreads`) with 1, 2, 4 threads. Why it matters: a GPU embeds ~20k
- * passages/s; tokenizers.js alone tokenized 6-17k/s on one thread, the ASCII fast path ~120k/s, and
- * words with non-ASCII characters still take tokenizers.js (docs/gpu.md).
+ * passages/s; tokenizers.js alone tokenized 6-17k/s on one thread, our BERT tokenizer ~120k/s on
+ * plain ASCII and less on other scripts (bert-wordpiece.ts, docs/gpu.md).
  * Pool threads beyond the machine's cores cannot help: read the figures against its core count.
  *
  *   npx tsx bench/encoder/tokenize.ts [--passages 5000] [--threads 1,2,4] [--runs 3] [--model <dir>]

@@ -1,19 +1,29 @@
 /**
- * A fast path for BERT tokenization of plain ASCII text, which most English passages are.
+ * BERT's tokenization (normalizer, pre-tokenizer, WordPiece) exactly as sentence-transformers runs it
+ * through Hugging Face's Rust `tokenizers`.
  *
  * Why by hand: Hugging Face's tokenizers.js tokenizes 6-17k short passages/s on one thread, depending
  * on the host (bench/encoder/tokenize.ts), so a GPU worker embedding ~28k passages/s needed several CPU
- * threads just to tokenize. For ASCII text the BERT pipeline is a few plain rules (lower-case, split on
- * whitespace and ASCII punctuation, greedy longest-match WordPiece), which run ~7x faster on char codes
- * than the general Unicode pipeline. Anything outside those rules goes to tokenizers.js: a word with
- * a non-ASCII or control character on its own, a text with an added token such as "[SEP]" whole.
- * ascii-wordpiece.test.ts checks the ids against tokenizers.js on the fixture corpora and on random
- * ASCII and mixed texts, so the two never disagree.
+ * threads just to tokenize; and it disagrees with the Rust library on characters outside the BMP's
+ * common scripts (see bert-unicode.ts). Plain ASCII text, which most English passages are, takes a
+ * few plain rules on char codes (lower-case, split on whitespace and ASCII punctuation, greedy
+ * longest-match WordPiece), ~7x faster than the general pipeline. Other text goes character by
+ * character through the Rust library's own Unicode tables. Added tokens such as "[SEP]" in the text
+ * are matched first, as the Rust library does; tokenizers.js keeps only what this does not model
+ * (added tokens matched after normalizing or with strip/word options), and other pipelines.
+ * bert-wordpiece.test.ts checks the ids against the Rust library's on random text from all of Unicode.
  */
 
-/** The parts of a tokenizer.json this fast path reads. */
+import {
+  BertCharNormalizer,
+  isBertPunctuation,
+  isBertWhitespace,
+  type BertNormalizerSettings,
+} from './bert-unicode.ts';
+
+/** The parts of a tokenizer.json this reads. */
 interface TokenizerJson {
-  readonly normalizer?: { type?: string; clean_text?: boolean; lowercase?: boolean } | null;
+  readonly normalizer?: ({ type?: string } & BertNormalizerSettings) | null;
   readonly pre_tokenizer?: { type?: string } | null;
   readonly model?: {
     type?: string;
@@ -22,7 +32,16 @@ interface TokenizerJson {
     max_input_chars_per_word?: number;
     vocab?: Record<string, number>;
   };
-  readonly added_tokens?: readonly { content: string; normalized?: boolean }[];
+  readonly added_tokens?: readonly AddedToken[];
+}
+
+interface AddedToken {
+  readonly id: number;
+  readonly content: string;
+  readonly normalized?: boolean;
+  readonly lstrip?: boolean;
+  readonly rstrip?: boolean;
+  readonly single_word?: boolean;
 }
 
 const TAB = 9;
@@ -30,14 +49,6 @@ const LINE_FEED = 10;
 const CARRIAGE_RETURN = 13;
 const SPACE = 32;
 const TILDE = 126;
-/**
- * A stretch between ASCII whitespace with a non-ASCII character goes to tokenizers.js on its own (see
- * tryEncode); past this many characters the whole text does, where truncation cuts the work short.
- */
-const MAX_SEGMENT_CHARS = 256;
-
-/** Token ids of one stretch of text without ASCII whitespace, from tokenizers.js. */
-export type SegmentTokenizer = (segment: string) => readonly number[];
 
 /** Per ASCII code: what the BERT normalizer and pre-tokenizer make of it. */
 const enum CharKind {
@@ -59,7 +70,13 @@ const CHAR_KINDS: Uint8Array = (() => {
   return kinds;
 })();
 
-export class AsciiWordPiece {
+/** A word longer than this (UTF-16 units) has more than max_input_chars_per_word code points: stop growing it. */
+const wordCap = (maxWordChars: number) => 2 * maxWordChars + 2;
+
+export class BertWordPiece {
+  private readonly normalizer: BertCharNormalizer;
+  private readonly lowercase: boolean;
+
   private constructor(
     /** Pieces that may start a word. */
     private readonly wordStarts: ReadonlyMap<string, number>,
@@ -69,17 +86,21 @@ export class AsciiWordPiece {
     private readonly maxWordChars: number,
     /** The longest piece in the vocabulary, in characters: no match can be longer. */
     private readonly maxPieceChars: number,
-    private readonly lowercase: boolean,
-    private readonly addedTokens: readonly string[],
-    /** Added tokens matched after normalizing, which accent stripping could make appear: mixed text is then not split. */
-    private readonly normalizedAddedTokens: boolean,
-  ) {}
+    normalizer: BertNormalizerSettings,
+    /** Added tokens matched in the raw text, before normalizing: split out here. */
+    private readonly rawAddedTokens: readonly AddedToken[],
+    /** Added tokens with options this does not model: a text with one goes to tokenizers.js. */
+    private readonly otherAddedTokens: readonly AddedToken[],
+  ) {
+    this.normalizer = new BertCharNormalizer(normalizer);
+    this.lowercase = normalizer.lowercase ?? true;
+  }
 
   /**
-   * The fast path for a tokenizer.json, or undefined when its pipeline is not exactly BERT's (BERT
-   * normalizer that cleans text, BERT pre-tokenizer, WordPiece with "##" continuations).
+   * BERT tokenization for a tokenizer.json, or undefined when its pipeline is not exactly BERT's
+   * (BERT normalizer, BERT pre-tokenizer, WordPiece with "##" continuations).
    */
-  static fromTokenizerJson(json: Record<string, unknown>): AsciiWordPiece | undefined {
+  static fromTokenizerJson(json: Record<string, unknown>): BertWordPiece | undefined {
     const {
       normalizer,
       pre_tokenizer: preTokenizer,
@@ -88,7 +109,6 @@ export class AsciiWordPiece {
     } = json as TokenizerJson;
     const bert =
       normalizer?.type === 'BertNormalizer' &&
-      normalizer.clean_text === true &&
       preTokenizer?.type === 'BertPreTokenizer' &&
       model?.type === 'WordPiece' &&
       model.continuing_subword_prefix === '##' &&
@@ -105,15 +125,20 @@ export class AsciiWordPiece {
       (continuation ? continuations : wordStarts).set(piece, id);
       maxPieceChars = Math.max(maxPieceChars, piece.length);
     }
-    return new AsciiWordPiece(
+    const raw = (token: AddedToken) =>
+      token.normalized !== true &&
+      token.lstrip !== true &&
+      token.rstrip !== true &&
+      token.single_word !== true;
+    return new BertWordPiece(
       wordStarts,
       continuations,
       model.vocab![model.unk_token!]!,
       model.max_input_chars_per_word ?? 100,
       maxPieceChars,
-      normalizer.lowercase !== false,
-      added.map((token) => token.content),
-      added.some((token) => token.normalized === true),
+      normalizer,
+      added.filter(raw),
+      added.filter((token) => !raw(token)),
     );
   }
 
@@ -121,38 +146,61 @@ export class AsciiWordPiece {
    * The content token ids of `text` (no [CLS]/[SEP]), stopping once `budget` ids are found, or
    * undefined when tokenizers.js must take the whole text. Stopping early is exact: words are
    * tokenized left to right, each on its own, so the first ids never depend on the text after them.
-   *
-   * Plain ASCII text is tokenized here. Given `tokenizeSegment`, so is text with other characters: it
-   * is cut at ASCII whitespace, where BERT's normalizer and pre-tokenizer always split and which no
-   * normalization crosses, so each stretch tokenizes as it would in the whole text; stretches of plain
-   * ASCII are tokenized here, the others by `tokenizeSegment`.
    */
-  tryEncode(text: string, budget: number, tokenizeSegment?: SegmentTokenizer): number[] | undefined {
-    const lowered = this.lowercase ? text.toLowerCase() : text;
-    // tokenizers.js matches added tokens (such as "[SEP]") before normalizing, or after it for those
-    // marked `normalized`: any of them in either form sends the text to tokenizers.js.
-    if (this.addedTokens.some((token) => text.includes(token) || lowered.includes(token))) return undefined;
+  tryEncode(text: string, budget: number): number[] | undefined {
+    if (this.needsLibrary(text)) return undefined;
     const ids: number[] = [];
-    if (isPlainAscii(text)) {
-      this.pushAsciiWords(lowered, budget, ids);
-    } else if (tokenizeSegment === undefined || this.normalizedAddedTokens) {
-      return undefined;
-    } else if (!this.pushSegments(text, budget, ids, tokenizeSegment)) {
-      return undefined;
+    let at = 0;
+    while (at < text.length && ids.length < budget) {
+      const added = this.nextAddedToken(text, at);
+      const end = added?.index ?? text.length;
+      if (end > at) this.pushText(text.slice(at, end), budget, ids);
+      if (added === undefined) break;
+      ids.push(added.token.id);
+      at = end + added.token.content.length;
     }
     return ids.length > budget ? ids.slice(0, budget) : ids;
   }
 
   /**
-   * Text with other characters than plain ASCII, stretch by stretch between ASCII whitespace; false
-   * when a stretch to leave to tokenizers.js is longer than MAX_SEGMENT_CHARS.
+   * A text with an added token this does not model goes to tokenizers.js, in any case (matched after
+   * normalizing, it may be written in capitals), and with any non-ASCII character (accent stripping
+   * may make one appear).
    */
-  private pushSegments(
-    text: string,
-    budget: number,
-    ids: number[],
-    tokenizeSegment: SegmentTokenizer,
-  ): boolean {
+  private needsLibrary(text: string): boolean {
+    if (this.otherAddedTokens.length === 0) return false;
+    if (this.otherAddedTokens.some((token) => token.normalized === true) && !isPlainAscii(text)) return true;
+    const lowered = text.toLowerCase();
+    return this.otherAddedTokens.some(
+      (token) => text.includes(token.content) || lowered.includes(token.content),
+    );
+  }
+
+  /** The leftmost added token from `from`, the longest of those starting there (as the Rust library matches them). */
+  private nextAddedToken(text: string, from: number): { index: number; token: AddedToken } | undefined {
+    let best: { index: number; token: AddedToken } | undefined;
+    for (const token of this.rawAddedTokens) {
+      if (token.content === '') continue;
+      const index = text.indexOf(token.content, from);
+      if (index < 0 || (best !== undefined && index > best.index)) continue;
+      if (best === undefined || index < best.index || token.content.length > best.token.content.length) {
+        best = { index, token };
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Text between added tokens. Plain ASCII takes the fast path whole; other text is cut at ASCII
+   * whitespace, where BERT's normalizer and pre-tokenizer always split and which no normalization
+   * crosses, so each stretch tokenizes as it would in the whole text: plain ASCII stretches here,
+   * the others character by character.
+   */
+  private pushText(text: string, budget: number, ids: number[]): void {
+    if (isPlainAscii(text)) {
+      this.pushAsciiWords(this.lowercase ? text.toLowerCase() : text, budget, ids);
+      return;
+    }
     let start = 0;
     while (start < text.length && ids.length < budget) {
       if (CHAR_KINDS[text.charCodeAt(start)] === CharKind.Whitespace) {
@@ -164,14 +212,36 @@ export class AsciiWordPiece {
       const segment = text.slice(start, end);
       if (isPlainAscii(segment)) {
         this.pushAsciiWords(this.lowercase ? segment.toLowerCase() : segment, budget, ids);
-      } else if (segment.length > MAX_SEGMENT_CHARS) {
-        return false;
       } else {
-        for (const id of tokenizeSegment(segment)) ids.push(id);
+        this.pushUnicodeWords(segment, budget, ids);
       }
       start = end;
     }
-    return true;
+  }
+
+  /** BERT's normalizer and pre-tokenizer character by character, then WordPiece on each word. */
+  private pushUnicodeWords(segment: string, budget: number, ids: number[]): void {
+    const cap = wordCap(this.maxWordChars);
+    let word = '';
+    const endWord = () => {
+      if (word !== '') this.pushWord(word, 0, word.length, ids);
+      word = '';
+    };
+    for (const char of segment) {
+      if (ids.length >= budget) return;
+      for (const normalized of this.normalizer.normalize(char)) {
+        const cp = normalized.codePointAt(0)!;
+        if (isBertWhitespace(cp)) {
+          endWord();
+        } else if (isBertPunctuation(cp)) {
+          endWord();
+          this.pushWord(normalized, 0, normalized.length, ids);
+        } else if (word.length < cap) {
+          word += normalized;
+        }
+      }
+    }
+    endWord();
   }
 
   /** BERT's pre-tokenizer and WordPiece over plain ASCII, already lower-cased where the model wants it. */
@@ -193,7 +263,7 @@ export class AsciiWordPiece {
 
   /** WordPiece: the longest vocabulary piece at each position; a word with an unknown rest is [UNK]. */
   private pushWord(source: string, start: number, end: number, ids: number[]): void {
-    if (end - start > this.maxWordChars) {
+    if (end - start > this.maxWordChars && codePointCount(source, start, end) > this.maxWordChars) {
       ids.push(this.unknownId);
       return;
     }
@@ -221,6 +291,20 @@ export class AsciiWordPiece {
       at = to;
     }
   }
+}
+
+/** Characters as the Rust library counts them (max_input_chars_per_word): code points, not UTF-16 units. */
+function codePointCount(text: string, start: number, end: number): number {
+  let count = 0;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0xdc00 || code > 0xdfff || i === start || !isHighSurrogate(text.charCodeAt(i - 1))) count++;
+  }
+  return count;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /** Whether every character is one the fast path handles (printable ASCII, tab, LF, CR). */

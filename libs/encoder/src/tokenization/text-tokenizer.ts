@@ -1,11 +1,12 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { ModelSpec } from '../model/model-spec.ts';
-import { AsciiWordPiece } from './ascii-wordpiece.ts';
+import { BertWordPiece } from './bert-wordpiece.ts';
 
 /**
- * Tokenizes text exactly as sentence-transformers feeds it to the model: Hugging Face's tokenizer
- * pipeline (the same tokenizers.js that transformers.js uses, which mirrors the Rust `tokenizers`
- * crate), then truncation to `maxSeqLength` tokens including the template's [CLS] and [SEP].
+ * Tokenizes text exactly as sentence-transformers feeds it to the model: BERT's pipeline as the Rust
+ * `tokenizers` library runs it (bert-wordpiece.ts), or for other pipelines Hugging Face's tokenizers.js
+ * (the one transformers.js uses), then truncation to `maxSeqLength` tokens including the template's
+ * [CLS] and [SEP].
  *
  * Input that is not well-formed UTF-16 (a lone surrogate) is made well-formed first, with U+FFFD,
  * which BERT's normalizer then drops, as it drops NUL and other control characters: no text is
@@ -14,8 +15,8 @@ import { AsciiWordPiece } from './ascii-wordpiece.ts';
 export class TextTokenizer {
   readonly maxSeqLength: number;
   private readonly tokenizer: Tokenizer;
-  /** Plain ASCII skips tokenizers.js (same ids, ~7x faster), in whole texts or between spaces: see ascii-wordpiece.ts. */
-  private readonly asciiFastPath: AsciiWordPiece | undefined;
+  /** BERT's pipeline without tokenizers.js: the Rust library's ids, and faster; see bert-wordpiece.ts. */
+  private readonly bert: BertWordPiece | undefined;
   private readonly lowerCaseInput: boolean;
   private readonly prefixIds: readonly number[];
   private readonly suffixIds: readonly number[];
@@ -24,7 +25,7 @@ export class TextTokenizer {
 
   constructor(spec: Pick<ModelSpec, 'tokenizerJson' | 'tokenizerConfig' | 'maxSeqLength' | 'lowerCaseInput'>) {
     this.tokenizer = new Tokenizer(spec.tokenizerJson, spec.tokenizerConfig);
-    this.asciiFastPath = AsciiWordPiece.fromTokenizerJson(spec.tokenizerJson);
+    this.bert = BertWordPiece.fromTokenizerJson(spec.tokenizerJson);
     this.maxSeqLength = spec.maxSeqLength;
     this.lowerCaseInput = spec.lowerCaseInput;
     // The template's special tokens around a text: [CLS] before and [SEP] after, for BERT-like models.
@@ -41,14 +42,9 @@ export class TextTokenizer {
     const budget = this.maxSeqLength - this.prefixIds.length - this.suffixIds.length;
     const prepared = this.prepare(text);
     const content =
-      this.asciiFastPath?.tryEncode(prepared, budget, this.segmentIds) ??
-      this.contentIds(prepared, budget).slice(0, budget);
+      this.bert?.tryEncode(prepared, budget) ?? this.contentIds(prepared, budget).slice(0, budget);
     return [...this.prefixIds, ...content, ...this.suffixIds];
   }
-
-  /** tokenizers.js on one stretch of text that the ASCII fast path leaves to it. */
-  private readonly segmentIds = (segment: string): number[] =>
-    this.tokenizer.encode(segment, { add_special_tokens: false }).ids;
 
   tokenToId(token: string): number | undefined {
     return this.tokenizer.token_to_id(token);
