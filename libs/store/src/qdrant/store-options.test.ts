@@ -46,6 +46,26 @@ describe('credentials in the store options', () => {
     assert.deepEqual(fake.violations, []);
   });
 
+  test('a URL that does not parse, or is not http(s), is a TypeError naming QDRANT_URL and the form expected', () => {
+    const expected = /expected http\(s\):\/\/host\[:port\]\[\/path\], e\.g\. http:\/\/qdrant:6333$/;
+    for (const url of ['qdrant', 'http://', 'http://qdrant:99999']) {
+      refused(
+        () => new QdrantStore({ url }),
+        new RegExp(`^QdrantStore url \\(QDRANT_URL\\) is not a URL: "${url}"`),
+        [],
+      );
+      refused(() => new QdrantStore({ url }), expected, []);
+    }
+    refused(
+      () => new QdrantStore({ url: 'qdrant:6333' }),
+      /^QdrantStore url \(QDRANT_URL\) must be http\(s\): "qdrant:6333" \(qdrant: is read as its scheme\); expected/,
+      [],
+    );
+    refused(() => new QdrantStore({ url: 'ftp://admin:hunter2@qdrant' }), /must be http\(s\): \(not shown/, [
+      'hunter2',
+    ]);
+  });
+
   test('a URL with a query string or fragment is refused (the client drops it), naming the parameters only', () => {
     refused(
       () => new QdrantStore({ url: 'https://qdrant.example.com:6333/?api-key=hunter2' }),

@@ -95,9 +95,7 @@ export interface ResolvedStoreOptions {
 /** Fills in the defaults; throws (TypeError for the url, RangeError otherwise) on the first bad value. */
 export function resolveStoreOptions(options: QdrantStoreOptions): ResolvedStoreOptions {
   // The checks run in this order, so which error a config with several bad values gets stays stable.
-  const url = new URL(options.url);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new TypeError(`QdrantStore url must be http(s): ${options.url}`);
+  const url = parseUrl(options.url);
   if (url.username !== '' || url.password !== '')
     throw new TypeError(
       'QdrantStore url holds credentials (user:password@), which the store would not send: Qdrant takes its ' +
@@ -161,6 +159,27 @@ function writtenPort(raw: string): number | undefined {
   if (authority === undefined) return undefined;
   const match = /:(\d+)$/.exec(authority.slice(authority.lastIndexOf('@') + 1));
   return match === null ? undefined : Number(match[1]);
+}
+
+/** An http(s) URL, or a TypeError naming QDRANT_URL (Node's own says only "Invalid URL"). */
+function parseUrl(raw: string): URL {
+  const expected = 'expected http(s)://host[:port][/path], e.g. http://qdrant:6333';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new TypeError(`QdrantStore url (QDRANT_URL) is not a URL: ${shownUrl(raw)}; ${expected}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new TypeError(
+      `QdrantStore url (QDRANT_URL) must be http(s): ${shownUrl(raw)} (${url.protocol} is read as its scheme); ${expected}`,
+    );
+  return url;
+}
+
+/** The URL as given, for an error, unless it may carry a secret (user:password@, ?api-key=). */
+function shownUrl(raw: string): string {
+  return /[@?#]/.test(raw) ? '(not shown: it may hold a key)' : JSON.stringify(raw);
 }
 
 /**
