@@ -62,31 +62,35 @@ describe('query API serving', { timeout: 300_000 }, () => {
     await fx.dispose();
   });
 
-  test('while draining, a request on an open keep-alive connection gets our 503: code, Retry-After, Connection: close', async () => {
-    const gated = gatedEncoder(fx);
-    const server = await fx.server({}, { encoder: gated.model });
-    await server.listen({ host: '127.0.0.1', port: 0 });
-    const port = (server.server.address() as { port: number }).port;
-    const connection = pipelined(port);
-    connection.send('POST', '/v1/search', JSON.stringify({ query: 'held in flight while draining' }));
-    await gated.started;
-    const closing = server.close();
-    connection.send('GET', '/v1/collections');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    gated.release();
-    const [raw] = await Promise.all([connection.closed, closing]);
-    const answers = raw.split(/(?=HTTP\/1\.1 )/);
-    assert.equal(answers.length, 2, raw);
-    assert.match(answers[0]!, /^HTTP\/1\.1 200 /, 'the request in flight is answered');
-    const refused = answers[1]!;
-    assert.match(refused, /^HTTP\/1\.1 503 /);
-    assert.match(refused, /\r\nretry-after: 1\r\n/i);
-    assert.match(refused, /\r\nconnection: close\r\n/i);
-    const body = JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4));
-    assert.equal(body.code, 'shutting_down');
-    assert.equal(body.statusCode, 503);
-    assert.match(body.message, /shutting down/);
-  });
+  for (const path of ['/v1/collections', '/readyz', '/healthz', '/metrics']) {
+    test(`while draining, GET ${path} on an open keep-alive connection gets our 503: code, Retry-After, Connection: close`, async () => {
+      const gated = gatedEncoder(fx);
+      const server = await fx.server({}, { encoder: gated.model });
+      await server.listen({ host: '127.0.0.1', port: 0 });
+      const port = (server.server.address() as { port: number }).port;
+      const connection = pipelined(port);
+      connection.send('POST', '/v1/search', JSON.stringify({ query: 'held in flight while draining' }));
+      await gated.started;
+      const closing = server.close();
+      connection.send('GET', path);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      gated.release();
+      const [raw] = await Promise.all([connection.closed, closing]);
+      const answers = raw.split(/(?=HTTP\/1\.1 )/);
+      assert.equal(answers.length, 2, raw);
+      assert.match(answers[0]!, /^HTTP\/1\.1 200 /, 'the request in flight is answered');
+      const refused = answers[1]!;
+      assert.match(refused, /^HTTP\/1\.1 503 /);
+      assert.match(refused, /\r\nretry-after: 1\r\n/i);
+      assert.match(refused, /\r\nconnection: close\r\n/i);
+      const body = JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4));
+      assert.equal(body.code, 'shutting_down');
+      assert.equal(body.statusCode, 503);
+      assert.match(body.message, /shutting down/);
+      const doc = (await app.inject('/openapi.json')).json();
+      assert.ok(doc.paths[path].get.responses['503'], `${path} documents its 503`);
+    });
+  }
 
   test('/readyz (open) and /v1/embed name the model, never its folder; a store error shows no path', async () => {
     const modelDir = fx.encoder.describe().modelDir;

@@ -20,9 +20,11 @@ export function answerWhileDraining(app: FastifyInstance): void {
     if (!draining) return;
     const message = `the server is shutting down: retry after ${DRAIN_RETRY_AFTER_S} s (another replica will answer)`;
     request.log.info('refused while draining');
+    // Serialized as it is: a route's own 503 schema (/readyz's report) would fail on an error body (a 500).
     return reply
       .code(503)
       .headers({ 'retry-after': String(DRAIN_RETRY_AFTER_S), connection: 'close' })
+      .serializer(JSON.stringify)
       .send(errorBody(503, message, 'shutting_down'));
   });
 }

@@ -29,6 +29,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: RouteContext): Pro
         security: [], // open: no key
         response: {
           200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] },
+          503: { $ref: 'ErrorBody#' }, // shutting down (draining.ts)
         },
       },
     },
@@ -42,7 +43,8 @@ export async function healthRoutes(app: FastifyInstance, ctx: RouteContext): Pro
         summary: 'Readiness: model loaded and store reachable (Redis reported, not required)',
         tags: ['operations'],
         security: [], // open: no key
-        response: { 200: readySchema, 503: readySchema },
+        // 503: not ready (the report), or shutting down (an ErrorBody, code shutting_down: draining.ts).
+        response: { 200: readySchema, 503: { anyOf: [readySchema, { $ref: 'ErrorBody#' }] } },
       },
     },
     async (_request, reply) => {

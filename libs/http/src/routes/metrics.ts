@@ -13,7 +13,7 @@ export async function metricsRoutes(app: FastifyInstance, ctx: RouteContext): Pr
         tags: ['operations'],
         security: [], // open: no key
         produces: ['text/plain'],
-        response: { 200: { type: 'string' } },
+        response: { 200: { type: 'string' }, 503: { $ref: 'ErrorBody#' } },
       },
     },
     async (_request, reply) => {
