@@ -242,4 +242,11 @@ describe('query API serving', { timeout: 300_000 }, () => {
       await server.close();
     }
   });
+
+  test('the OpenAPI document names the shared error schema ErrorBody (not def-0) for generated clients', async () => {
+    const doc = (await app.inject('/openapi.json')).json();
+    assert.deepEqual(Object.keys(doc.components.schemas), ['ErrorBody']);
+    const searchErrors = doc.paths['/v1/search'].post.responses['400'].content['application/json'].schema;
+    assert.deepEqual(searchErrors, { $ref: '#/components/schemas/ErrorBody' });
+  });
 });

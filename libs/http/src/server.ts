@@ -186,6 +186,12 @@ async function registerCompression(app: FastifyInstance): Promise<void> {
 /** The OpenAPI document, built from the routes' schemas (served by registerRoutes), and its docs at /docs. */
 async function registerOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
+    // Shared schemas under their own names (components/schemas/ErrorBody), not def-0: clients generated
+    // from the document get an `ErrorBody` type.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
     openapi: {
       openapi: '3.1.0',
       info: {
