@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -248,5 +248,28 @@ describe('query API serving', { timeout: 300_000 }, () => {
     assert.deepEqual(Object.keys(doc.components.schemas), ['ErrorBody']);
     const searchErrors = doc.paths['/v1/search'].post.responses['400'].content['application/json'].schema;
     assert.deepEqual(searchErrors, { $ref: '#/components/schemas/ErrorBody' });
+  });
+
+  test('a compressed request body is a 415 naming its content-encoding, not a baffling JSON error', async () => {
+    const body = gzipSync(JSON.stringify({ query: 'memory' }));
+    const sent = await app.inject({
+      method: 'POST',
+      url: '/v1/search',
+      headers: { ...json, 'content-encoding': 'gzip' },
+      payload: body,
+    });
+    assert.equal(sent.statusCode, 415, sent.body);
+    assert.equal(sent.json().code, 'unsupported_content_encoding');
+    assert.match(
+      sent.json().message,
+      /content-encoding "gzip" is not accepted: send the request body uncompressed/,
+    );
+    const identity = await app.inject({
+      method: 'POST',
+      url: '/v1/search',
+      headers: { ...json, 'content-encoding': 'identity' },
+      payload: { query: 'memory' },
+    });
+    assert.equal(identity.statusCode, 200);
   });
 });

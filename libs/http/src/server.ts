@@ -24,6 +24,7 @@ import { answerFrameworkError, errorBodySchema, installErrorHandling } from './e
 import { answerWhileDraining } from './draining.ts';
 import { ApiError } from './errors/api-error.ts';
 import { ApiMetrics, type QueueDepths } from './metrics.ts';
+import { refuseEncodedBodies } from './request-encoding.ts';
 import { QueryEncoder, type EmbeddingModel } from './query-encoder.ts';
 import { adminQueueRoutes, pipelineQueues } from './routes/admin-queues.ts';
 import { collectionRoutes, REDIS_TIMEOUT_MS } from './routes/collections.ts';
@@ -140,6 +141,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
   });
   const ctx = buildContext(deps, options, keyring, queues, memory, await registerAccessControl(app, options));
   answerWhileDraining(app);
+  refuseEncodedBodies(app);
   app.addHook('onClose', async () => {
     await memory.close();
     await Promise.all(queues.map((queue) => queue.close()));
