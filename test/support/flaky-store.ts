@@ -21,6 +21,10 @@ export class FlakyStore implements VectorStore, ShardLedger {
     private readonly outage: OutageRule,
   ) {}
 
+  get location(): string {
+    return this.inner.location;
+  }
+
   heal(): void {
     this.healed = true;
   }

@@ -1,7 +1,6 @@
-import { resolve } from 'node:path';
 import type { Query } from '@embedline/corpus';
 import { createMatrix, type Matrix, type Qrels } from '@embedline/scoring';
-import { LanceDbStore, type CollectionInfo, type VectorStore } from '@embedline/store';
+import type { CollectionInfo, VectorStore } from '@embedline/store';
 import { exactNeighbours, recallAgainstExact, type ExactVia, type Neighbour } from './ann-recall.ts';
 import { encodeQueries, type QueryEncoder } from './encode-queries.ts';
 import { EvaluationInputError } from './errors/evaluation-input-error.ts';
@@ -238,7 +237,7 @@ async function describeCollection(store: VectorStore, collection: string): Promi
   const info = await store.describe(collection);
   if (info === undefined) {
     const names = await store.listCollections();
-    const where = storeLocation(store);
+    const where = store.location;
     const there = names.length === 0 ? ' no collections' : `: ${names.join(', ')}`;
     throw new EvaluationInputError(
       `collection "${collection}"`,
@@ -259,15 +258,6 @@ function countJudgedHits(run: ReadonlyMap<string, ReadonlyMap<string, number>>, 
     for (const doc of docs.keys()) if (judgements.has(doc)) judged++;
   }
   return judged;
-}
-
-/**
- * The store, for a message: LanceDB's folder in full, since its default (.embedline/lancedb) is relative to
- * the current folder, and eval run from elsewhere finds no collections there.
- */
-function storeLocation(store: VectorStore): string {
-  if (!(store instanceof LanceDbStore)) return 'the store';
-  return `the LanceDB store at ${store.uri.includes('://') ? store.uri : resolve(store.uri)} (EMBEDLINE_LANCEDB_DIR)`;
 }
 
 function firstRows(matrix: Matrix, rows: number): Matrix {

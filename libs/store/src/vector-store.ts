@@ -10,6 +10,11 @@ import type { EmbeddedRows } from './embedded-batch.ts';
  * `text` (Utf8) and `payload` (Utf8 holding a JSON object of the record's other fields, or null).
  */
 export interface VectorStore {
+  /**
+   * Where the collections live, for messages to a person: "the LanceDB store at /abs/folder
+   * (EMBEDLINE_LANCEDB_DIR)", "Qdrant at https://host:6333". Never credentials.
+   */
+  readonly location: string;
   /** Creates the collection if it does not exist; an existing one with another dimension is an error. */
   createCollection(name: string, options: CreateCollectionOptions): Promise<void>;
   /**

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { AddResult, MergeResult, Table } from '@lancedb/lancedb';
 import type { RecordBatch } from 'apache-arrow';
 import { CollectionNotFoundError } from '../errors/collection-not-found-error.ts';
@@ -56,6 +57,8 @@ const TABLE_NAMES_PAGE = 1000;
  */
 export class LanceDbStore implements VectorStore, ShardLedger {
   readonly uri: string;
+  /** The folder in full: the default (.embedline/lancedb) is relative to the current folder. */
+  readonly location: string;
   readonly #options: ResolvedLanceDbStoreOptions;
   readonly #handles: TableHandles;
   readonly #ledger: LanceShardLedger;
@@ -63,6 +66,8 @@ export class LanceDbStore implements VectorStore, ShardLedger {
   constructor(options: LanceDbStoreOptions) {
     this.#options = resolveStoreOptions(options);
     this.uri = this.#options.uri;
+    const where = this.uri.includes('://') ? this.uri : resolve(this.uri);
+    this.location = `the LanceDB store at ${where} (EMBEDLINE_LANCEDB_DIR)`;
     this.#handles = new TableHandles(this.#options);
     this.#ledger = new LanceShardLedger(this.#handles, {
       retry: this.#options.retry,

@@ -36,9 +36,13 @@ export class QdrantStore implements VectorStore, ShardLedger {
   readonly #upload: UploadSettings;
   readonly #finalizer: Finalizer;
   readonly #ledger: QdrantShardLedger;
+  readonly location: string;
 
   constructor(options: QdrantStoreOptions) {
     const resolved = resolveStoreOptions(options);
+    const prefix =
+      resolved.collectionPrefix === '' ? '' : ` (collection prefix "${resolved.collectionPrefix}")`;
+    this.location = `Qdrant at ${resolved.endpoint}${prefix}`;
     this.#connection = new QdrantConnection(resolved);
     this.#creator = new CollectionCreator(this.#connection, resolved.bulkLoad, resolved.ordering);
     this.#upload = resolved;

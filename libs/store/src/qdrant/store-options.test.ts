@@ -46,6 +46,17 @@ describe('credentials in the store options', () => {
     assert.deepEqual(fake.violations, []);
   });
 
+  test('location names the server and the collection prefix, never the key', async () => {
+    const store = new QdrantStore({
+      url: 'https://q.example:443/base',
+      apiKey: 'k'.repeat(24),
+      collectionPrefix: 't_',
+    });
+    assert.equal(store.location, 'Qdrant at https://q.example:443/base (collection prefix "t_")');
+    assert.equal(new QdrantStore({ url: 'http://qdrant:6333' }).location, 'Qdrant at http://qdrant:6333');
+    await store.close();
+  });
+
   test('a URL that does not parse, or is not http(s), is a TypeError naming QDRANT_URL and the form expected', () => {
     const expected = /expected http\(s\):\/\/host\[:port\]\[\/path\], e\.g\. http:\/\/qdrant:6333$/;
     for (const url of ['qdrant', 'http://', 'http://qdrant:99999']) {
