@@ -88,7 +88,8 @@ describe('query API serving', { timeout: 300_000 }, () => {
       assert.equal(body.statusCode, 503);
       assert.match(body.message, /shutting down/);
       const doc = (await app.inject('/openapi.json')).json();
-      assert.ok(doc.paths[path].get.responses['503'], `${path} documents its 503`);
+      const documented = doc.paths[path].get.responses['503'];
+      assert.equal(documented?.headers['retry-after'].schema.type, 'integer', `${path} documents its 503`);
     });
   }
 
@@ -248,6 +249,17 @@ describe('query API serving', { timeout: 300_000 }, () => {
     assert.deepEqual(Object.keys(doc.components.schemas), ['ErrorBody']);
     const searchErrors = doc.paths['/v1/search'].post.responses['400'].content['application/json'].schema;
     assert.deepEqual(searchErrors, { $ref: '#/components/schemas/ErrorBody' });
+    for (const [path, method] of [
+      ['/v1/search', 'post'],
+      ['/v1/embed', 'post'],
+      ['/v1/collections', 'get'],
+      ['/v1/collections/{name}', 'get'],
+    ] as const) {
+      for (const status of ['429', '503']) {
+        const header = doc.paths[path][method].responses[status].headers?.['retry-after'];
+        assert.equal(header?.schema.type, 'integer', `${method} ${path} ${status} documents Retry-After`);
+      }
+    }
   });
 
   test('a compressed request body is a 415 naming its content-encoding, not a baffling JSON error', async () => {

@@ -42,12 +42,17 @@ export function textList(value: string | string[], field: string): string[] {
   return texts;
 }
 
+/** The header of the answers a client should retry, documented on them (OpenAPI response headers). */
+export const retryAfter = {
+  'retry-after': { type: 'integer', description: 'seconds to wait before retrying' },
+} as const;
+
 export const errorResponses = {
   400: { $ref: 'ErrorBody#' },
   401: { $ref: 'ErrorBody#' },
   403: { $ref: 'ErrorBody#' },
-  429: { $ref: 'ErrorBody#' },
-  503: { $ref: 'ErrorBody#' },
+  429: { $ref: 'ErrorBody#', headers: retryAfter },
+  503: { $ref: 'ErrorBody#', headers: retryAfter },
 } as const;
 
 /** The error answers of a route that takes a JSON body: those of every route, a body too large, not JSON. */

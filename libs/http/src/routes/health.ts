@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../context.ts';
 import { checkResultSchema, runReadinessChecks, type CheckResult } from '@embedline/ops';
 import { modelName, withoutPaths } from '../public-detail.ts';
+import { retryAfter } from '../schemas.ts';
 
 const readySchema = {
   type: 'object',
@@ -29,7 +30,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: RouteContext): Pro
         security: [], // open: no key
         response: {
           200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] },
-          503: { $ref: 'ErrorBody#' }, // shutting down (draining.ts)
+          503: { $ref: 'ErrorBody#', headers: retryAfter }, // shutting down (draining.ts)
         },
       },
     },
@@ -44,7 +45,10 @@ export async function healthRoutes(app: FastifyInstance, ctx: RouteContext): Pro
         tags: ['operations'],
         security: [], // open: no key
         // 503: not ready (the report), or shutting down (an ErrorBody, code shutting_down: draining.ts).
-        response: { 200: readySchema, 503: { anyOf: [readySchema, { $ref: 'ErrorBody#' }] } },
+        response: {
+          200: readySchema,
+          503: { anyOf: [readySchema, { $ref: 'ErrorBody#' }], headers: retryAfter },
+        },
       },
     },
     async (_request, reply) => {

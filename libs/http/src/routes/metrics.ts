@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../context.ts';
+import { retryAfter } from '../schemas.ts';
 
 /** GET /metrics: Prometheus text format. Open, like /healthz: scrapers run inside the cluster. */
 export async function metricsRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
@@ -13,7 +14,7 @@ export async function metricsRoutes(app: FastifyInstance, ctx: RouteContext): Pr
         tags: ['operations'],
         security: [], // open: no key
         produces: ['text/plain'],
-        response: { 200: { type: 'string' }, 503: { $ref: 'ErrorBody#' } },
+        response: { 200: { type: 'string' }, 503: { $ref: 'ErrorBody#', headers: retryAfter } },
       },
     },
     async (_request, reply) => {
