@@ -218,6 +218,8 @@ describe('query API serving', { timeout: 300_000 }, () => {
       const asArrow = await embed(ARROW_STREAM);
       assert.equal(asArrow.headers['content-type'], ARROW_STREAM);
       assert.equal(asArrow.headers[TRUNCATED_INPUTS_HEADER], '1', 'the Arrow answer says it in a header');
+      const metrics = (await server.inject('/metrics')).body;
+      assert.match(metrics, /^embedline_api_truncated_texts_total 3$/m, 'one search query, two embed inputs');
       const whole = await server.inject({
         method: 'POST',
         url: '/v1/embed',

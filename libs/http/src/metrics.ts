@@ -47,6 +47,12 @@ export class ApiMetrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  /** How often callers send texts longer than the model reads (cut to max_seq_length): a sign to tell them. */
+  readonly truncatedTexts = new Counter({
+    name: 'embedline_api_truncated_texts_total',
+    help: 'Queries and embed inputs longer than the model reads (only their first max_seq_length tokens embedded)',
+    registers: [this.registry],
+  });
   readonly storeSeconds = new Histogram({
     name: 'embedline_api_store_duration_seconds',
     help: 'Vector store call latency by operation and outcome',

@@ -69,7 +69,9 @@ export class QueryEncoder {
 
   /** Per text, whether the model embeds only its first max_seq_length tokens (a longer text is cut). */
   truncated(texts: readonly string[]): boolean[] {
-    return texts.map(this.truncation);
+    const truncated = texts.map(this.truncation);
+    this.metrics.truncatedTexts.inc(truncated.filter(Boolean).length);
+    return truncated;
   }
 
   describe() {
