@@ -732,7 +732,7 @@ describe('query API routes', { timeout: 300_000 }, () => {
         assert.equal(listed.headers['access-control-allow-origin'], 'https://app.example');
         assert.equal(
           listed.headers['access-control-expose-headers'],
-          'retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, x-truncated-inputs',
+          'retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, x-truncated-inputs, x-request-id',
         );
         const other = await open.inject({
           method: 'GET',

@@ -286,4 +286,45 @@ describe('query API serving', { timeout: 300_000 }, () => {
     });
     assert.equal(identity.statusCode, 200);
   });
+
+  test("every answer carries its request id (a proxy's, when well formed), and a 500 names it", async () => {
+    const fresh = await app.inject({ url: '/healthz' });
+    assert.match(
+      String(fresh.headers['x-request-id']),
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    const proxied = await app.inject({
+      url: '/v1/collections',
+      headers: { ...auth, 'x-request-id': 'ingress-42.a:b' },
+    });
+    assert.equal(proxied.headers['x-request-id'], 'ingress-42.a:b');
+    const forged = await app.inject({ url: '/nope', headers: { 'x-request-id': 'a b" level=error' } });
+    assert.equal(forged.statusCode, 404);
+    assert.notEqual(forged.headers['x-request-id'], 'a b" level=error');
+    assert.match(String(forged.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+
+    const failing: EmbeddingModel = {
+      encode: async () => {
+        throw new Error('inference blew up');
+      },
+      describe: () => fx.encoder.describe(),
+    };
+    const broken = await fx.server({}, { encoder: failing });
+    try {
+      const answer = await broken.inject({
+        method: 'POST',
+        url: '/v1/search',
+        headers: json,
+        payload: { query: 'x' },
+      });
+      assert.equal(answer.statusCode, 500);
+      assert.equal(answer.json().code, 'internal_error');
+      assert.equal(
+        answer.json().message,
+        `internal error (logged on the server as request ${answer.headers['x-request-id']})`,
+      );
+    } finally {
+      await broken.close();
+    }
+  });
 });

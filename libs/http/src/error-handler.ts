@@ -67,12 +67,18 @@ export function installErrorHandling(app: FastifyInstance): void {
         .code(405)
         .header('allow', allowed.join(', '))
         .send(
-          body(405, 'method_not_allowed', `${request.method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`),
+          body(
+            405,
+            'method_not_allowed',
+            `${request.method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`,
+          ),
         );
     }
     const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : undefined;
     const hint =
-      trimmed !== undefined && routes.methodsOf(trimmed).length > 0 ? `; did you mean ${trimmed}?` : ' (see /docs)';
+      trimmed !== undefined && routes.methodsOf(trimmed).length > 0
+        ? `; did you mean ${trimmed}?`
+        : ' (see /docs)';
     return reply.code(404).send(body(404, 'not_found', `no route ${request.method} ${path}${hint}`));
   });
 }
@@ -81,7 +87,11 @@ export function installErrorHandling(app: FastifyInstance): void {
  * Fastify's `frameworkErrors` option (errors met before routing: a path with a bad percent-encoding, a path
  * parameter over the router's length limit), answered like every other error.
  */
-export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+export function answerFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   const answer = describe(error, request);
   void reply.code(answer.statusCode).send(answer);
 }
@@ -92,14 +102,22 @@ function describe(error: FastifyError | ApiError, request: FastifyRequest): Erro
     const filter = filterValidationMessage(error.validation, error.validationContext ?? 'body');
     if (filter !== undefined) return body(400, 'invalid_request', filter);
     // Ajv's "must NOT have additional properties" does not say which: name it (a typo like `topK` for `top_k`).
-    const extra = error.validation.find((v) => v.keyword === 'additionalProperties')?.params.additionalProperty;
-    const message = typeof extra === 'string' ? `${error.message} ("${extra}" is not a field of this request)` : error.message;
+    const extra = error.validation.find((v) => v.keyword === 'additionalProperties')?.params
+      .additionalProperty;
+    const message =
+      typeof extra === 'string'
+        ? `${error.message} ("${extra}" is not a field of this request)`
+        : error.message;
     return body(400, 'invalid_request', message);
   }
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     const type = request.headers['content-type'];
     const sent = type === undefined ? 'no content type' : `content type "${type}"`;
-    return body(415, 'unsupported_media_type', `${sent} is not accepted: send a JSON body with content-type: application/json`);
+    return body(
+      415,
+      'unsupported_media_type',
+      `${sent} is not accepted: send a JSON body with content-type: application/json`,
+    );
   }
   const framework = frameworkError(error, request);
   if (framework !== undefined) return framework;
@@ -112,7 +130,7 @@ function describe(error: FastifyError | ApiError, request: FastifyRequest): Erro
     }
     return fastifysOwn ? errorBody(status, error.message) : body(status, error.code, error.message);
   }
-  return body(500, 'internal_error', 'internal error (logged on the server)');
+  return body(500, 'internal_error', `internal error (logged on the server as request ${request.id})`);
 }
 
 /** The client mistakes Fastify finds before a route runs, in this API's words (codes and messages). */
@@ -127,7 +145,11 @@ function frameworkError(error: FastifyError, request: FastifyRequest): ErrorBody
         `the body is larger than this server's limit of ${request.routeOptions.bodyLimit} bytes (EMBEDLINE_API_BODY_LIMIT)`,
       );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return body(400, 'malformed_json', 'the body is empty: send a JSON object with content-type: application/json');
+      return body(
+        400,
+        'malformed_json',
+        'the body is empty: send a JSON object with content-type: application/json',
+      );
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return body(
         400,
@@ -148,7 +170,11 @@ function frameworkError(error: FastifyError, request: FastifyRequest): ErrorBody
  * (`service_unavailable`). For answers sent outside the error handler (the queue dashboard's).
  */
 export function errorBody(statusCode: number, message: string, code?: string): ErrorBody {
-  return body(statusCode, code ?? (REASONS[statusCode] ?? 'error').toLowerCase().replaceAll(' ', '_'), message);
+  return body(
+    statusCode,
+    code ?? (REASONS[statusCode] ?? 'error').toLowerCase().replaceAll(' ', '_'),
+    message,
+  );
 }
 
 function body(statusCode: number, code: string, message: string): ErrorBody {

@@ -25,6 +25,7 @@ import { answerWhileDraining } from './draining.ts';
 import { ApiError } from './errors/api-error.ts';
 import { ApiMetrics, type QueueDepths } from './metrics.ts';
 import { refuseEncodedBodies } from './request-encoding.ts';
+import { echoRequestId, REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 import { QueryEncoder, type EmbeddingModel } from './query-encoder.ts';
 import { adminQueueRoutes, pipelineQueues } from './routes/admin-queues.ts';
 import { collectionRoutes, REDIS_TIMEOUT_MS } from './routes/collections.ts';
@@ -128,6 +129,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
     // Off: answerWhileDraining answers requests that arrive while closing, in this API's error body.
     return503OnClosing: false,
     frameworkErrors: answerFrameworkError,
+    genReqId: (request) => requestIdOf(request.headers[REQUEST_ID_HEADER]),
   });
   const keyring = new ApiKeyring({ read: options.readKeys, admin: options.adminKeys });
   if (!keyring.enabled)
@@ -140,6 +142,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
     logger: deps.logger,
   });
   const ctx = buildContext(deps, options, keyring, queues, memory, await registerAccessControl(app, options));
+  echoRequestId(app);
   answerWhileDraining(app);
   refuseEncodedBodies(app);
   app.addHook('onClose', async () => {
@@ -235,6 +238,7 @@ async function registerAccessControl(
         'x-ratelimit-remaining',
         'x-ratelimit-reset',
         TRUNCATED_INPUTS_HEADER,
+        REQUEST_ID_HEADER,
       ],
     });
   }
