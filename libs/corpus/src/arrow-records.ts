@@ -3,9 +3,10 @@ import { DataType, RecordBatchReader, type RecordBatch, type Schema, type Vector
 import type { ReadResult } from './corpus-record.ts';
 import { rejected } from './corpus-record.ts';
 import { checkDuplicate } from './duplicates.ts';
+import { inspectIpc, uncompressedIpcStream } from './arrow-ipc.ts';
+import { arrowPayloadGetter } from './arrow-payload.ts';
 import { CorpusError } from './errors/corpus-error.ts';
 import { IdRegistry } from './id-registry.ts';
-import { toJsonValue } from './json-value.ts';
 import { corpusColumns, type CorpusColumns } from './field-names.ts';
 import { decodeUtf8, rowResult } from './table-rows.ts';
 import { checkTitle } from './title-field.ts';
@@ -65,7 +66,7 @@ export async function* readArrowRecords(
       // Read from its bytes as the text is, so a title that is not UTF-8 is rejected rather than embedded lossy.
       const title = titleField === undefined ? undefined : stringOrValue(batch.getChild(titleField)!);
       const others = batch.schema.fields
-        .map((field, i) => [field.name, payloadValue(batch.getChildAt(i)!)] as const)
+        .map((field, i) => [field.name, arrowPayloadGetter(batch.getChildAt(i)!)] as const)
         .filter(([name]) => name !== columns.id && name !== columns.text);
       for (let i = 0; i < batch.numRows; i++) {
         let payload: Record<string, unknown> | null = null;
@@ -96,9 +97,14 @@ async function openHandle(path: string): Promise<FileHandle> {
  * memory, while from a handle it seeks batch by batch through the footer (and reads a stream in order).
  */
 async function openReader(path: string, handle: FileHandle, titleField: string | undefined) {
+  // apache-arrow 18 cannot decompress record batches: a compressed file is read as an uncompressed stream.
+  const layout = await inspectIpc(path, handle);
   let reader;
   try {
-    reader = await RecordBatchReader.from(handle);
+    reader =
+      layout?.compression === undefined
+        ? await RecordBatchReader.from(handle)
+        : await RecordBatchReader.from(uncompressedIpcStream(handle, layout));
     await reader.open();
   } catch (error) {
     throw new CorpusError(path, `not a readable Arrow IPC file or stream (${(error as Error).message})`, {
@@ -146,17 +152,6 @@ function checkColumns(path: string, schema: Schema, titleField: string | undefin
 function isString(type: DataType): boolean {
   const valueType = DataType.isDictionary(type) ? type.dictionary : type;
   return DataType.isUtf8(valueType) || DataType.isLargeUtf8(valueType);
-}
-
-/** A payload column's values, JSON-safe; Arrow hands dates and timestamps out as epoch milliseconds. */
-function payloadValue(vector: Vector): Getter {
-  if (DataType.isDate(vector.type) || DataType.isTimestamp(vector.type)) {
-    return (i) => {
-      const value: unknown = vector.get(i);
-      return typeof value === 'number' ? toJsonValue(new Date(value)) : toJsonValue(value);
-    };
-  }
-  return (i) => toJsonValue(vector.get(i));
 }
 
 /**

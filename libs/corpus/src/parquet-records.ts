@@ -13,9 +13,10 @@ import { rejected } from './corpus-record.ts';
 import { checkDuplicate } from './duplicates.ts';
 import { CorpusError } from './errors/corpus-error.ts';
 import { IdRegistry } from './id-registry.ts';
-import { toJsonValue } from './json-value.ts';
 import { corpusColumns, type CorpusColumns } from './field-names.ts';
-import { decodeUtf8, rowResult } from './table-rows.ts';
+import { toJsonValue } from './json-value.ts';
+import { PARQUET_PARSERS, parquetDecoding, parquetPayloadValue, textValue } from './parquet-payload.ts';
+import { rowResult } from './table-rows.ts';
 import { checkTitle } from './title-field.ts';
 
 interface ParquetFile {
@@ -47,6 +48,7 @@ export async function* readParquetRecords(
   const { file, metadata, columns } = await openParquet(path, titleField);
   const names = parquetSchema(metadata).children.map((c) => c.element.name);
   const others = names.filter((name) => name !== columns.id && name !== columns.text);
+  const decoding = parquetDecoding(metadata);
   let row = 0;
   for (const [index, group] of metadata.row_groups.entries()) {
     const count = Number(group.num_rows);
@@ -55,12 +57,12 @@ export async function* readParquetRecords(
     try {
       rows = await parquetReadObjects({
         file,
-        metadata,
+        metadata: decoding.metadata,
         rowStart: row,
         rowEnd: row + count,
         compressors,
-        // Strings through our decoder, which keeps invalid UTF-8 visible instead of replacing it.
-        parsers: { stringFromBytes: (bytes: Uint8Array | undefined) => (bytes ? decodeUtf8(bytes) : bytes) },
+        parsers: PARQUET_PARSERS,
+        utf8: false, // binary stays bytes (parquet-payload.ts)
       });
     } catch (error) {
       failure = `row group ${index} could not be decoded (${error instanceof Error ? error.message : String(error)})`;
@@ -69,11 +71,19 @@ export async function* readParquetRecords(
       let payload: Record<string, unknown> | null = null;
       if (others.length > 0) {
         payload = {};
-        for (const name of others) payload[name] = toJsonValue(values[name]);
+        for (const name of others) {
+          // The title column is text even when written as a byte array without a string annotation.
+          const value = values[name];
+          payload[name] =
+            name === titleField
+              ? toJsonValue(textValue(value))
+              : parquetPayloadValue(value, decoding.decimals.get(name));
+        }
       }
-      const result = rowResult(row + i + 1, index, values[columns.id], values[columns.text], payload);
+      const id = textValue(values[columns.id]);
+      const result = rowResult(row + i + 1, index, id, textValue(values[columns.text]), payload);
       // The raw value, before toJsonValue: a title that is not UTF-8 is rejected rather than embedded lossy.
-      const title = titleField === undefined ? undefined : values[titleField];
+      const title = titleField === undefined ? undefined : textValue(values[titleField]);
       yield checkDuplicate(registry, checkTitle(result, titleField, title), 'row');
     }
     failure ??=
