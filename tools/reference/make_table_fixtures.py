@@ -241,16 +241,22 @@ def main() -> None:
     feather.write_feather(view.slice(0, 3), OUT / "string-view.arrow", compression="uncompressed")
     errors["string-view.arrow"] = 'column "text" is string_view: cast it to string or large_string'
 
+    # One LZ4 frame of two linked 64 KiB blocks (matches reach into the block before), as Arrow's codec writes
+    # them, for lz4-frame.test.ts; the input is rebuilt there from the same formula.
+    lz4_input = "".join(f"row {i} {(i * 7919) % 1000}\n" for i in range(8000)).encode()
+    (OUT / "lz4-frame.bin").write_bytes(pa.compress(lz4_input, codec="lz4", asbytes=True))
+
     expected = {
         "generator": "tools/reference/make_table_fixtures.py",
         "pyarrow": pa.__version__,
         "files": dict(sorted(files.items())),
         "errors": errors,
+        "lz4_frame": {"file": "lz4-frame.bin", "input": "row {i} {(i * 7919) % 1000}\\n for i in range(8000)"},
         "tables": {name: expected_records(tables[name]) for name in sorted(set(files.values()))},
     }
     (OUT / "expected.json").write_text(compact_json(expected), encoding="utf-8")
     total = sum(p.stat().st_size for p in OUT.iterdir())
-    print(f"wrote {len(files) + len(errors) + 1} files to {OUT} ({total:,} bytes)")
+    print(f"wrote {len(files) + len(errors) + 2} files to {OUT} ({total:,} bytes)")
 
 
 if __name__ == "__main__":

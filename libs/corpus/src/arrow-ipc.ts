@@ -66,9 +66,13 @@ export async function inspectIpc(path: string, handle: FileHandle): Promise<IpcL
   const head = await readAt(handle, 0, Math.min(8, size));
   let layout: { kind: 'file' | 'stream'; start: number; end: number };
   if (head.length >= 6 && Buffer.from(head.subarray(0, 6)).equals(FILE_MAGIC)) {
-    if (size < 8 + 10) return undefined;
-    const tail = await readAt(handle, size - 10, 10);
-    if (!Buffer.from(tail.subarray(4)).equals(FILE_MAGIC)) return undefined;
+    const tail = await readAt(handle, Math.max(0, size - 10), 10);
+    if (size < 8 + 10 || !Buffer.from(tail.subarray(4)).equals(FILE_MAGIC)) {
+      throw new CorpusError(
+        path,
+        `an Arrow IPC file (it starts with "ARROW1") whose end is missing: no footer, so it was cut short or not completely written (${size} bytes)`,
+      );
+    }
     const footerLength = new DataView(tail.buffer, tail.byteOffset).getInt32(0, true);
     const end = size - 10 - footerLength;
     if (footerLength <= 0 || end < 8) return undefined;
@@ -105,16 +109,31 @@ export async function inspectIpc(path: string, handle: FileHandle): Promise<IpcL
   }
 }
 
+/** Where uncompressedIpcStream leaves the error that ended it early. */
+export interface StreamFailure {
+  error?: Error;
+}
+
 /**
  * The IPC stream of `layout` with every compressed dictionary and record batch body decompressed and its
  * header re-encoded without compression, for apache-arrow's stream reader. One message is read, and
- * yielded, at a time: memory is one batch. A message that cannot be read or decompressed throws, naming
- * the batch; apache-arrow passes that on from the batch it was reading.
+ * yielded, at a time: memory is one batch. A message that cannot be read or decompressed ends the stream
+ * there, its error (naming the batch) left in `failure`: apache-arrow pulls the next chunk before it
+ * hands out the batch it has read, so an error thrown would lose that batch too.
  */
 export async function* uncompressedIpcStream(
   handle: FileHandle,
   layout: IpcLayout,
+  failure: StreamFailure,
 ): AsyncGenerator<Uint8Array> {
+  try {
+    yield* messagesOf(handle, layout);
+  } catch (error) {
+    failure.error = error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+async function* messagesOf(handle: FileHandle, layout: IpcLayout): AsyncGenerator<Uint8Array> {
   const messages = new MessageReader(handle, layout.start, layout.end);
   let batchIndex = 0;
   for (;;) {
@@ -124,8 +143,7 @@ export async function* uncompressedIpcStream(
     const batch = recordBatchOf(next.message);
     const compression = batch?.compression() ?? null;
     if (batch === undefined || compression === null) {
-      yield frame(next.metadata);
-      if (body.length > 0) yield body;
+      yield concat(frame(next.metadata), body);
     } else {
       const what =
         next.message.headerType() === MessageHeader.DictionaryBatch
@@ -147,8 +165,7 @@ export async function* uncompressedIpcStream(
               uncompressed.body.length,
             )
           : Message.from(header, uncompressed.body.length);
-      yield frame(Message.encode(message));
-      yield uncompressed.body;
+      yield concat(frame(Message.encode(message)), uncompressed.body);
     }
     if (next.message.headerType() === MessageHeader.RecordBatch) batchIndex++;
   }
@@ -179,14 +196,14 @@ class MessageReader {
     if (length === 0) return undefined;
     if (length < 0 || length > this.end - this.position)
       throw new Error(
-        `message ${this.count} at byte ${at} declares ${length} bytes of metadata, past the data`,
+        `message ${this.count} at byte ${at} declares ${length} bytes of metadata, past the end of the data at byte ${this.end}: it is cut short or damaged`,
       );
     const metadata = await this.bytes(length, `message ${this.count}'s metadata`);
     const message = FbMessage.getRootAsMessage(new ByteBuffer(metadata));
     const bodyLength = Number(message.bodyLength());
     if (!(bodyLength >= 0 && bodyLength <= this.end - this.position))
       throw new Error(
-        `message ${this.count} at byte ${at} declares a body of ${bodyLength} bytes, past the data`,
+        `message ${this.count} at byte ${at} declares a body of ${bodyLength} bytes, past the end of the data at byte ${this.end}: it is cut short or damaged`,
       );
     this.count++;
     return { metadata, message, bodyLength };
@@ -323,6 +340,13 @@ function frame(metadata: Uint8Array): Uint8Array {
 }
 
 const align8 = (n: number) => (n + 7) & ~7;
+
+function concat(head: Uint8Array, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
 
 /** Each column (or nested field, as "a.b") whose type apache-arrow 18 cannot decode, with what to cast it to. */
 function unreadableColumns(schema: FbSchema): string[] {

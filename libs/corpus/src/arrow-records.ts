@@ -3,7 +3,7 @@ import { DataType, RecordBatchReader, type RecordBatch, type Schema, type Vector
 import type { ReadResult } from './corpus-record.ts';
 import { rejected } from './corpus-record.ts';
 import { checkDuplicate } from './duplicates.ts';
-import { inspectIpc, uncompressedIpcStream } from './arrow-ipc.ts';
+import { inspectIpc, uncompressedIpcStream, type StreamFailure } from './arrow-ipc.ts';
 import { arrowPayloadGetter } from './arrow-payload.ts';
 import { CorpusError } from './errors/corpus-error.ts';
 import { IdRegistry } from './id-registry.ts';
@@ -42,7 +42,7 @@ export async function* readArrowRecords(
   const { titleField } = options;
   const handle = await openHandle(path);
   try {
-    const { reader, columns } = await openReader(path, handle, titleField);
+    const { reader, columns, failure } = await openReader(path, handle, titleField);
     const batches = reader[Symbol.asyncIterator]();
     let row = 0;
     for (let index = 0; ; index++) {
@@ -59,7 +59,18 @@ export async function* readArrowRecords(
         );
         return;
       }
-      if (next.done) return;
+      if (next.done) {
+        // A compressed file's batch that could not be read or decompressed ends its stream early.
+        const error = failure.error;
+        if (error !== undefined)
+          yield rejected(
+            row + 1,
+            index,
+            'bad-batch',
+            `record batch ${index} could not be read (${error.message}); the rest of the file is lost`,
+          );
+        return;
+      }
       const batch = next.value;
       const id = stringOrValue(batch.getChild(columns.id)!);
       const text = stringOrValue(batch.getChild(columns.text)!);
@@ -99,12 +110,13 @@ async function openHandle(path: string): Promise<FileHandle> {
 async function openReader(path: string, handle: FileHandle, titleField: string | undefined) {
   // apache-arrow 18 cannot decompress record batches: a compressed file is read as an uncompressed stream.
   const layout = await inspectIpc(path, handle);
+  const failure: StreamFailure = {};
   let reader;
   try {
     reader =
       layout?.compression === undefined
         ? await RecordBatchReader.from(handle)
-        : await RecordBatchReader.from(uncompressedIpcStream(handle, layout));
+        : await RecordBatchReader.from(uncompressedIpcStream(handle, layout, failure));
     await reader.open();
   } catch (error) {
     throw new CorpusError(path, `not a readable Arrow IPC file or stream (${(error as Error).message})`, {
@@ -115,7 +127,7 @@ async function openReader(path: string, handle: FileHandle, titleField: string |
   const schema = reader.schema as Schema | undefined;
   if (!schema)
     throw new CorpusError(path, 'not a readable Arrow IPC file or stream (no schema: empty, or not Arrow)');
-  return { reader, columns: checkColumns(path, schema, titleField) };
+  return { reader, columns: checkColumns(path, schema, titleField), failure };
 }
 
 function checkColumns(path: string, schema: Schema, titleField: string | undefined): CorpusColumns {
