@@ -1,4 +1,4 @@
-import type { RejectedRecord } from '@embedline/corpus';
+import { embeddingText, type RejectedRecord } from '@embedline/corpus';
 import type { Encoder } from '@embedline/encoder';
 import { shardKey, type IngestManifest, type ShardJobData } from '@embedline/queue';
 import { toRecordBatch, type ShardLedger, type VectorStore } from '@embedline/store';
@@ -40,14 +40,24 @@ export interface EmbedShardResult {
  */
 export async function embedShard(job: ShardJobData, deps: EmbedShardDeps): Promise<EmbedShardResult> {
   const rejects: RejectedRecord[] = [];
-  const passages = await loadShardPassages(job, { fetch: deps.fetch, onReject: (rejected) => rejects.push(rejected) });
-  const key = shardKey(job.fingerprint, job.shardIndex);
+  const passages = await loadShardPassages(job, {
+    fetch: deps.fetch,
+    onReject: (rejected) => rejects.push(rejected),
+  });
+  const key = shardKey(job.fingerprint, job.shardIndex, job.titleField);
+  // What is embedded: the text, or (the ingest's --title-field) BEIR's title + " " + text; what is stored
+  // (text and payload, the title among it) is the passage as read either way.
+  const { titleField } = job;
+  const embedded =
+    titleField === undefined
+      ? passages.map((p) => p.text)
+      : passages.map((p) => embeddingText(p.text, p.payload?.[titleField]));
   const size = deps.batchPassages ?? Math.max(1, passages.length);
   const pieces: { vectors: Float32Array; dimension: number }[] = [];
   let realTokens = 0;
   let paddedTokens = 0;
   for (let start = 0; start < passages.length; start += size) {
-    const embeddings = await deps.encoder.encode(passages.slice(start, start + size).map((p) => p.text));
+    const embeddings = await deps.encoder.encode(embedded.slice(start, start + size));
     realTokens += embeddings.stats.realTokens;
     paddedTokens += embeddings.stats.paddedTokens;
     pieces.push(embeddings);
@@ -62,7 +72,8 @@ export async function embedShard(job: ShardJobData, deps: EmbedShardDeps): Promi
     // A shard's first write into a collection that was empty when the ingest began appends (cheap at any
     // table size); every other write merges on id. See IngestManifest.claimFirstWrite.
     const firstWrite =
-      job.appendFirstWrites === true && ((await deps.manifest?.claimFirstWrite(job.collection, key)) ?? false);
+      job.appendFirstWrites === true &&
+      ((await deps.manifest?.claimFirstWrite(job.collection, key)) ?? false);
     await deps.store.upsert(job.collection, batch, { firstWrite });
     if (deps.exportDir !== undefined) await exportShard(deps.exportDir, job.collection, key, [batch]);
   }

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import { Queue } from 'bullmq';
+import { after, before, describe, test } from 'node:test';
+import { Queue, QueueEvents, Worker } from 'bullmq';
 import { CorpusError } from '@embedline/corpus';
 import {
   IngestManifest,
   QUEUES,
   createRedisConnection,
+  finalizeJobId,
   queueOptions,
   sealJobId,
   shardKey,
@@ -193,5 +194,139 @@ describe('ingestCorpus re-run with another shard size', { timeout: 60_000 }, () 
       await redis.dispose();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('ingestCorpus re-run with another title field', { timeout: 60_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'embedline-ingest-titles-'));
+  let redis: PrivateRedis;
+  let connection: RedisClient;
+  const corpus = join(dir, 'corpus.jsonl');
+  writeFileSync(
+    corpus,
+    Array.from({ length: 30 }, (_, i) =>
+      JSON.stringify({ _id: `d${i}`, title: `Title ${i}`, text: `passage ${i}` }),
+    ).join('\n'),
+  );
+  before(async () => {
+    redis = await PrivateRedis.start();
+    connection = createRedisConnection(redis.url);
+  });
+  after(async () => {
+    await connection.quit();
+    await redis.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const run = (prefix: string, titleField: string | undefined, ledger = new Map<string, number>()) =>
+    ingestCorpus({
+      corpus,
+      collection: 'titled',
+      titleField,
+      shardSize: 10,
+      inline: false,
+      highWaterMark: 100,
+      addChunk: 10,
+      connection,
+      prefix,
+      store: {
+        completedShards: async () => ledger,
+        recordShard: async () => undefined,
+        describe: async () => undefined,
+      },
+    });
+  const TITLE = 'title \\+ " " \\+ text \\(title field "title"\\)';
+
+  test('an ingest begun with a title field: a re-run without one, or with another, is refused; the manifest shows it', async () => {
+    const first = await run('begun', 'title');
+    assert.equal(first.enqueuedShards, 3);
+    assert.equal(first.untitledRecords, 0);
+    const shards = new Queue(QUEUES.shards, queueOptions(connection, 'begun'));
+    try {
+      const jobs = (await shards.getWaiting()).filter((job) => job.name === 'shard');
+      assert.deepEqual(
+        jobs.map((job) => (job.data as { titleField?: string }).titleField),
+        ['title', 'title', 'title'],
+        'every shard job carries the title field',
+      );
+    } finally {
+      await shards.close();
+    }
+    const manifest = new IngestManifest(connection, 'begun');
+    assert.equal((await manifest.read('titled'))?.titleField, 'title');
+    await assert.rejects(
+      run('begun', undefined),
+      new RegExp(
+        `corpus\\.jsonl: the ingest of this corpus into titled began embedding ${TITLE}, but this run embeds the text alone: ` +
+          'the title setting is part of what defines an ingest \\(every shard is embedded the same way\\); ' +
+          're-run it with --title-field title, or ingest into another collection$',
+      ),
+    );
+    await assert.rejects(
+      run('begun', 'heading'),
+      /began embedding title .*, but this run embeds title \+ " " \+ text \(title field "heading"\)/,
+    );
+    // The same setting resumes.
+    const again = await run('begun', 'title');
+    assert.equal(again.alreadyFinalized, false);
+    assert.equal((await manifest.read('titled'))?.titleField, 'title');
+  });
+
+  test('an ingest finalized embedding the text alone: a re-run with a title field is refused, not "already finalized"', async () => {
+    const fingerprint = await fingerprintCorpus(corpus);
+    const finalize = new Queue(QUEUES.finalize, queueOptions(connection, 'final'));
+    const workerConnection = createRedisConnection(redis.url);
+    const eventsConnection = createRedisConnection(redis.url);
+    const worker = new Worker(
+      QUEUES.finalize,
+      async () => undefined,
+      queueOptions(workerConnection, 'final'),
+    );
+    const events = new QueueEvents(QUEUES.finalize, queueOptions(eventsConnection, 'final'));
+    try {
+      // A finalize job of this corpus, completed, as a run that embedded the text alone leaves it.
+      const data = { collection: 'titled', fingerprint, acceptedRecords: 30, totalShards: 3 };
+      await events.waitUntilReady();
+      const job = await finalize.add('finalize', data, { jobId: finalizeJobId('titled', fingerprint) });
+      await job.waitUntilFinished(events);
+      await assert.rejects(
+        run('final', 'title'),
+        new RegExp(
+          'corpus\\.jsonl: the ingest of this corpus into titled is finalized embedding the text alone, ' +
+            `but this run embeds ${TITLE}: .*; to embed it as ${TITLE}, ingest it into another collection$`,
+        ),
+      );
+      assert.equal((await run('final', undefined)).alreadyFinalized, true);
+    } finally {
+      await Promise.all([worker.close(), events.close(), finalize.close()]);
+      workerConnection.disconnect();
+      eventsConnection.disconnect();
+    }
+  });
+
+  test("after Redis lost the ingest, the store's ledger tells how its shards were embedded; nothing is written to Redis", async () => {
+    const fingerprint = await fingerprintCorpus(corpus);
+    const textAlone = new Map([[shardKey(fingerprint, 0), 10]]);
+    await assert.rejects(
+      run('lost', 'title', textAlone),
+      new RegExp(
+        `corpus\\.jsonl: shard ${shardKey(fingerprint, 0)} of this corpus is stored in titled embedding the text alone, ` +
+          `but this run embeds ${TITLE}: .*; re-run it with no --title-field, or ingest into another collection$`,
+      ),
+    );
+    const titled = new Map([[shardKey(fingerprint, 0, 'title'), 10]]);
+    await assert.rejects(
+      run('lost', undefined, titled),
+      /stored in titled embedding title \+ " " \+ text from another title field, but this run embeds the text alone: .*; re-run it with the first run's --title-field, or ingest into another collection$/,
+    );
+    await assert.rejects(
+      run('lost', 'heading', titled),
+      /from another title field, but this run embeds title \+ " " \+ text \(title field "heading"\)/,
+    );
+    const keys = (await connection.keys('lost:*')).filter((key) => !key.endsWith(':meta'));
+    assert.deepEqual(keys, [], 'no ingest recorded, no job added');
+    // With the first run's field it resumes: shard 0 is skipped.
+    const summary = await run('lost', 'title', titled);
+    assert.equal(summary.skippedShards, 1);
+    assert.equal(summary.enqueuedShards, 2);
   });
 });

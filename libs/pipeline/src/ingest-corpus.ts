@@ -11,6 +11,7 @@ import {
   shardJobId,
   isShardOf,
   shardKey,
+  isEmbeddedWith,
   type FinalizeJobData,
   type RedisClient,
   type ShardJobData,
@@ -48,6 +49,12 @@ export interface IngestOptions {
   readonly corpusUrl?: string;
   readonly collection: string;
   readonly format?: string;
+  /**
+   * Embed each passage's title with its text, as BEIR does (`embeddingText`): the field (JSONL key,
+   * Arrow/Parquet column) holding the title. It travels in every shard job; it is part of what defines the
+   * ingest, so a re-run with another one (or none, after one) is refused. Not for TSV or TREC corpora.
+   */
+  readonly titleField?: string;
   readonly shardSize: number;
   readonly inline: boolean;
   /** Stop adding while this many shard jobs are waiting (bounds Redis memory). */
@@ -81,6 +88,8 @@ export const PRODUCER_HEARTBEAT_MS = 5000;
 
 export interface IngestProgress {
   readonly acceptedRecords: number;
+  /** With a title field: accepted records with no title (missing, null or blank), embedded as their text alone. */
+  readonly untitledRecords: number;
   readonly rejectedRecords: number;
   readonly shards: number;
   readonly enqueuedShards: number;
@@ -111,7 +120,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
   // Whole-file problems (no such file, a folder, an unknown format, a bad gzip, Arrow or Parquet file) are a
   // CorpusError naming the path, thrown before anything is written to Redis: a failed start leaves no
   // ingest that `status` would show as "enqueuing" forever.
-  const corpus = await openCorpus(options.corpus, { format: options.format });
+  const corpus = await openCorpus(options.corpus, { format: options.format, titleField: options.titleField });
   const fingerprint = await fingerprintCorpus(options.corpus);
   const { size } = await stat(options.corpus);
   const retry = shardRetryPolicy(options.retry);
@@ -127,6 +136,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     shardSize: options.shardSize,
     inline: options.inline,
     format: options.format,
+    titleField: options.titleField,
     uri: options.corpusUrl,
     onReject: async (rejected) => {
       progress.rejectedRecords += 1;
@@ -137,6 +147,15 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     const parentId = finalizeJobId(options.collection, fingerprint);
     const existing = await finalizeQueue.getJob(parentId);
     const existingState = await existing?.getState();
+    // Before anything is read or written: a re-run must embed as the ingest it continues did (Redis's record of it).
+    if (existing)
+      checkTitleField(
+        options,
+        existing.data.titleField,
+        existingState === 'completed' ? 'finalized' : 'begun',
+      );
+    const recorded = await manifest.read(options.collection);
+    if (recorded?.fingerprint === fingerprint) checkTitleField(options, recorded.titleField, 'begun');
     if (existingState === 'completed') {
       return { ...progress, fingerprint, alreadyFinalized: true };
     }
@@ -147,6 +166,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     // The store's record of finished shards; a re-run with another shard size is refused before anything is written.
     const ledger = await options.store.completedShards(options.collection);
     checkShardSize(options, ledger, fingerprint, first.value);
+    checkLedgerTitleField(options, ledger, fingerprint);
     const sealId = sealJobId(options.collection, fingerprint);
     if (existing && existingState === 'failed') {
       // Finalize failed: a new parent runs it again. The old seal goes too: completed, it would release the new
@@ -154,7 +174,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
       await existing.remove({ removeChildren: false });
       await shards.remove(sealId);
     }
-    await manifest.begin(options.collection, fingerprint, options.corpus);
+    await manifest.begin(options.collection, fingerprint, options.corpus, options.titleField);
     heartbeat = startHeartbeat(manifest, options, progress);
     const appendFirstWrites = await manifest.appendFirstWrites(options.collection, async () => {
       const info = await options.store.describe(options.collection);
@@ -183,6 +203,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
       fingerprint,
       acceptedRecords: progress.acceptedRecords,
       totalShards: progress.shards,
+      ...titleFieldData(options),
     });
     options.onProgress?.({ ...progress });
     return { ...progress, fingerprint, alreadyFinalized: false };
@@ -197,10 +218,16 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
  * Records now and every `heartbeatMs` that this producer is enqueuing, with its counts so far; a failed write
  * is tried again next time.
  */
-function startHeartbeat(manifest: IngestManifest, options: IngestOptions, progress: IngestProgress): NodeJS.Timeout {
+function startHeartbeat(
+  manifest: IngestManifest,
+  options: IngestOptions,
+  progress: IngestProgress,
+): NodeJS.Timeout {
   const beat = () => {
     const { acceptedRecords, rejectedRecords, shards: totalShards } = progress;
-    manifest.markProducerAlive(options.collection, { acceptedRecords, rejectedRecords, totalShards }).catch(() => undefined);
+    manifest
+      .markProducerAlive(options.collection, { acceptedRecords, rejectedRecords, totalShards })
+      .catch(() => undefined);
   };
   beat();
   return setInterval(beat, options.heartbeatMs ?? PRODUCER_HEARTBEAT_MS).unref();
@@ -255,7 +282,7 @@ async function enqueueShards(
     // them again, possibly after finalize.
     const finished = await context.manifest.areShardsDone(
       options.collection,
-      pending.map((shard) => shardKey(context.fingerprint, shard.index)),
+      pending.map((shard) => shardKey(context.fingerprint, shard.index, options.titleField)),
     );
     const fresh = pending.filter((_, i) => !finished[i]);
     if (fresh.length > 0) await shards.addBulk(fresh.map((shard) => shardJob(options, context, shard)));
@@ -268,8 +295,10 @@ async function enqueueShards(
     checkShardSize(options, context.ledger, context.fingerprint, shard);
     progress.shards += 1;
     progress.acceptedRecords += shard.records;
+    progress.untitledRecords += shard.untitled;
     progress.position = shard.position;
-    if (context.done.has(shardKey(context.fingerprint, shard.index))) progress.skippedShards += 1;
+    if (context.done.has(shardKey(context.fingerprint, shard.index, options.titleField)))
+      progress.skippedShards += 1;
     else pending.push(shard);
     if (pending.length >= options.addChunk) await flush();
     else if (progress.shards % 50 === 0) report();
@@ -283,6 +312,7 @@ type MutableProgress = { -readonly [K in keyof IngestProgress]: IngestProgress[K
 function emptyProgress(size: number): MutableProgress {
   return {
     acceptedRecords: 0,
+    untitledRecords: 0,
     rejectedRecords: 0,
     shards: 0,
     enqueuedShards: 0,
@@ -319,13 +349,73 @@ function checkShardSize(
   fingerprint: string,
   shard: PlannedShard,
 ): void {
-  const stored = ledger.get(shardKey(fingerprint, shard.index));
+  const stored = ledger.get(shardKey(fingerprint, shard.index, options.titleField));
   if (stored === undefined || stored === shard.records) return;
   throw new Error(
     `${options.corpus}: shard ${shard.index} of this corpus is stored in ${options.collection} with ${stored} passages, ` +
       `but a shard size of ${options.shardSize} makes it ${shard.records}: this ingest began with another shard size ` +
       `(the first run's --shard-size, or EMBEDLINE_SHARD_SIZE); re-run it with that one`,
   );
+}
+
+/** How an ingest embeds, in words: `the text alone`, `title + " " + text (title field "title")`. */
+function embedsWhat(titleField: string | undefined): string {
+  return titleField === undefined ? 'the text alone' : `title + " " + text (title field "${titleField}")`;
+}
+
+/** The flag that asks for `titleField`. */
+function titleFlag(titleField: string | undefined): string {
+  return titleField === undefined ? 'no --title-field' : `--title-field ${titleField}`;
+}
+
+/**
+ * The title field is part of what defines an ingest, as the shard size is: every shard must be embedded the
+ * same way, and shards already done are skipped, so a re-run with another title field (or none after one, or
+ * one after none) would leave a collection embedded two ways, and one finalized would stay as it is. Refused,
+ * naming how the ingest embeds; `recorded` is the field its finalize job or manifest recorded.
+ */
+function checkTitleField(
+  options: IngestOptions,
+  recorded: string | undefined,
+  state: 'begun' | 'finalized',
+): void {
+  if (recorded === options.titleField) return;
+  const fix =
+    state === 'finalized'
+      ? `to embed it as ${embedsWhat(options.titleField)}, ingest it into another collection`
+      : `re-run it with ${titleFlag(recorded)}, or ingest into another collection`;
+  throw new Error(
+    `${options.corpus}: the ingest of this corpus into ${options.collection} ${state === 'finalized' ? 'is finalized' : 'began'} ` +
+      `embedding ${embedsWhat(recorded)}, but this run embeds ${embedsWhat(options.titleField)}: ` +
+      `the title setting is part of what defines an ingest (every shard is embedded the same way); ${fix}`,
+  );
+}
+
+/**
+ * The same check against the store's ledger, which outlives Redis: shard keys say how each shard was embedded
+ * (shardKey), so a stored shard of this corpus embedded otherwise means the ingest began with another setting.
+ */
+function checkLedgerTitleField(
+  options: IngestOptions,
+  ledger: ReadonlyMap<string, number>,
+  fingerprint: string,
+): void {
+  for (const key of ledger.keys()) {
+    if (!isShardOf(key, fingerprint) || isEmbeddedWith(key, fingerprint, options.titleField)) continue;
+    const first = isEmbeddedWith(key, fingerprint, undefined)
+      ? { what: embedsWhat(undefined), flag: titleFlag(undefined) }
+      : { what: 'title + " " + text from another title field', flag: "the first run's --title-field" };
+    throw new Error(
+      `${options.corpus}: shard ${key} of this corpus is stored in ${options.collection} embedding ${first.what}, ` +
+        `but this run embeds ${embedsWhat(options.titleField)}: the title setting is part of what defines an ingest ` +
+        `(every shard is embedded the same way); re-run it with ${first.flag}, or ingest into another collection`,
+    );
+  }
+}
+
+/** The title field for job data: absent when there is none, as in every job from before it existed. */
+function titleFieldData(options: IngestOptions): { titleField?: string } {
+  return options.titleField === undefined ? {} : { titleField: options.titleField };
 }
 
 /** Creates the finalize parent with its seal child, unless this ingest's parent already waits. */
@@ -336,7 +426,13 @@ async function ensureFlowParent(
   parentId: string,
   sealId: string,
 ): Promise<void> {
-  const data: FinalizeJobData = { collection: options.collection, fingerprint, acceptedRecords: 0, totalShards: 0 };
+  const data: FinalizeJobData = {
+    collection: options.collection,
+    fingerprint,
+    acceptedRecords: 0,
+    totalShards: 0,
+    ...titleFieldData(options),
+  };
   // With an existing parent id BullMQ keeps the existing job; the add is then a no-op.
   await flows.add({
     name: 'finalize',
@@ -358,9 +454,14 @@ async function ensureFlowParent(
 async function checkCorpusUrl(options: IngestOptions, corpus: Corpus, size: number): Promise<void> {
   const url = options.corpusUrl!;
   if (!isRemoteCorpus(url)) throw new TypeError(`corpus URL "${url}": need an http:// or https:// URL`);
-  if (options.inline) throw new TypeError(`corpus URL "${url}": --inline carries the passages in the jobs; give one or the other`);
+  if (options.inline)
+    throw new TypeError(
+      `corpus URL "${url}": --inline carries the passages in the jobs; give one or the other`,
+    );
   if (!corpus.seekable) {
-    throw new TypeError(`corpus URL "${url}": a ${corpus.format} corpus cannot be read by byte range (only tsv, jsonl and trec can); use --inline`);
+    throw new TypeError(
+      `corpus URL "${url}": a ${corpus.format} corpus cannot be read by byte range (only tsv, jsonl and trec can); use --inline`,
+    );
   }
   await checkRemoteCorpus(url, size, options.fetch);
 }
@@ -371,7 +472,9 @@ function shardRetryPolicy(overrides: Partial<ShardRetryPolicy> = {}): ShardRetry
     throw new RangeError(`shard retry: attempts must be a whole number >= 1, got ${retry.attempts}`);
   }
   if (!Number.isSafeInteger(retry.backoffMs) || retry.backoffMs < 0) {
-    throw new RangeError(`shard retry: backoff must be a whole number of milliseconds >= 0, got ${retry.backoffMs}`);
+    throw new RangeError(
+      `shard retry: backoff must be a whole number of milliseconds >= 0, got ${retry.backoffMs}`,
+    );
   }
   return retry;
 }
@@ -389,12 +492,13 @@ function shardJob(
     records: shard.records,
     source: shard.source,
     ...(appendFirstWrites ? { appendFirstWrites } : {}),
+    ...titleFieldData(options),
   };
   return {
     name: 'shard',
     data,
     opts: {
-      jobId: shardJobId(options.collection, fingerprint, shard.index),
+      jobId: shardJobId(options.collection, fingerprint, shard.index, options.titleField),
       parent,
       attempts: retry.attempts,
       backoff: { type: 'exponential', delay: retry.backoffMs },
@@ -404,7 +508,11 @@ function shardJob(
   };
 }
 
-async function waitBelowHighWaterMark(queue: Queue, options: IngestOptions, onWait: () => void): Promise<void> {
+async function waitBelowHighWaterMark(
+  queue: Queue,
+  options: IngestOptions,
+  onWait: () => void,
+): Promise<void> {
   for (;;) {
     const counts = await queue.getJobCounts('wait', 'prioritized');
     const waiting = (counts.wait ?? 0) + (counts.prioritized ?? 0);

@@ -1,12 +1,14 @@
 import { stat } from 'node:fs/promises';
 import type { RejectedRecord } from '@embedline/corpus';
-import { openCorpus } from '@embedline/corpus';
+import { hasTitle, openCorpus } from '@embedline/corpus';
 import type { Passage, ShardSource } from '@embedline/queue';
 
 /** One shard of a corpus, ready to become a job. */
 export interface PlannedShard {
   readonly index: number;
   readonly records: number;
+  /** With a title field: of `records`, those with no title (missing, null or blank), embedded as their text alone. */
+  readonly untitled: number;
   readonly source: ShardSource;
   /** How far into the corpus (bytes, or decompressed bytes) reading had got: for progress and ETA. */
   readonly position: number;
@@ -17,6 +19,8 @@ export interface PlanOptions {
   /** Carry the passages in the job instead of a byte range (workers cannot read the corpus). */
   readonly inline: boolean;
   readonly format?: string;
+  /** Read with this title field (openCorpus): records whose title is not a string are rejected. */
+  readonly titleField?: string;
   /**
    * What range jobs name as the corpus (default: `path`): an http(s) URL serving the same file, when
    * workers fetch it instead of opening a shared path.
@@ -34,11 +38,13 @@ export interface PlanOptions {
  * the shard as byte offsets to skip.
  */
 export async function* planShards(path: string, options: PlanOptions): AsyncGenerator<PlannedShard> {
-  const corpus = await openCorpus(path, { format: options.format, dedupe: true });
+  const { titleField } = options;
+  const corpus = await openCorpus(path, { format: options.format, dedupe: true, titleField });
   const byRange = !options.inline && corpus.seekable;
   let index = 0;
   let passages: Passage[] = [];
   let count = 0;
+  let untitled = 0;
   let start = -1;
   let firstLine = 0;
   let skip: number[] = [];
@@ -56,9 +62,10 @@ export async function* planShards(path: string, options: PlanOptions): AsyncGene
           ...(skip.length > 0 ? { skipOffsets: skip } : {}),
         }
       : { kind: 'inline', passages };
-    const shard = { index: index++, records: count, source, position };
+    const shard = { index: index++, records: count, untitled, source, position };
     passages = [];
     count = 0;
+    untitled = 0;
     skip = [];
     start = -1;
     firstLine = 0;
@@ -67,7 +74,8 @@ export async function* planShards(path: string, options: PlanOptions): AsyncGene
   for await (const result of corpus.read()) {
     if (!result.ok) {
       await options.onReject?.(result.rejected);
-      if (byRange && result.rejected.kind === 'duplicate-id' && start >= 0) skip.push(result.rejected.byteOffset);
+      if (byRange && result.rejected.kind === 'duplicate-id' && start >= 0)
+        skip.push(result.rejected.byteOffset);
       continue;
     }
     const { record } = result;
@@ -78,6 +86,7 @@ export async function* planShards(path: string, options: PlanOptions): AsyncGene
       firstLine = record.line;
     }
     count += 1;
+    if (titleField !== undefined && !hasTitle(record.payload?.[titleField])) untitled += 1;
     if (!byRange) passages.push({ id: record.id, text: record.text, payload: record.payload ?? null });
   }
   if (count > 0) yield cut(byRange ? (await stat(path)).size : 0);

@@ -23,7 +23,10 @@ const QUOTED_REJECTS = 5;
  * path, or an http(s) URL fetched with one Range request). The count must match what the producer
  * accepted; anything else means the corpus changed under us.
  */
-export async function loadShardPassages(job: ShardJobData, options: LoadShardOptions = {}): Promise<Passage[]> {
+export async function loadShardPassages(
+  job: ShardJobData,
+  options: LoadShardOptions = {},
+): Promise<Passage[]> {
   const source = job.source;
   if (source.kind === 'inline') return source.passages;
   const range = { start: source.start, end: source.end, firstLine: source.firstLine };
@@ -33,8 +36,15 @@ export async function loadShardPassages(job: ShardJobData, options: LoadShardOpt
     options.onReject?.(rejected);
   };
   const records = isRemoteCorpus(source.uri)
-    ? await readRemoteRange(source.uri, source.format, range, onReject, options.fetch ?? fetch)
-    : await readRange(source.uri, source.format, range, onReject);
+    ? await readRemoteRange(
+        source.uri,
+        source.format,
+        job.titleField,
+        range,
+        onReject,
+        options.fetch ?? fetch,
+      )
+    : await readRange(source.uri, source.format, job.titleField, range, onReject);
   const skip = new Set(source.skipOffsets ?? []);
   const kept = skip.size === 0 ? records : records.filter((r) => !skip.has(r.byteOffset));
   if (kept.length !== job.records) {
@@ -49,14 +59,18 @@ export async function loadShardPassages(job: ShardJobData, options: LoadShardOpt
   return kept.map(({ id, text, payload }) => ({ id, text, payload: payload ?? null }));
 }
 
-/** Reads the records of a range of a local corpus. Rejects go to `onReject`; the producer counted them already. */
+/**
+ * Reads the records of a range of a local corpus, with the ingest's title field (so the records the producer
+ * rejected for their title are rejected here too). Rejects go to `onReject`; the producer counted them already.
+ */
 async function readRange(
   path: string,
   format: string,
+  titleField: string | undefined,
   range: ByteRange,
   onReject: (rejected: RejectedRecord) => void,
 ): Promise<CorpusRecord[]> {
-  const corpus = await openCorpus(path, { format, dedupe: false });
+  const corpus = await openCorpus(path, { format, dedupe: false, titleField });
   const records: CorpusRecord[] = [];
   for await (const result of corpus.read(range)) {
     if (result.ok) records.push(result.record);
@@ -72,6 +86,7 @@ async function readRange(
 async function readRemoteRange(
   url: string,
   format: string,
+  titleField: string | undefined,
   range: ByteRange,
   onReject: (rejected: RejectedRecord) => void,
   fetchImpl: typeof fetch,
@@ -82,7 +97,7 @@ async function readRemoteRange(
   try {
     const path = join(dir, `shard.${format}`);
     await writeFile(path, bytes);
-    const records = await readRange(path, format, { start: 0, end: bytes.length }, (rejected) =>
+    const records = await readRange(path, format, titleField, { start: 0, end: bytes.length }, (rejected) =>
       onReject({ ...rejected, line: moveLine(rejected.line), byteOffset: rejected.byteOffset + range.start }),
     );
     return records.map((r) => ({ ...r, line: moveLine(r.line), byteOffset: r.byteOffset + range.start }));

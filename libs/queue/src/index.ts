@@ -1,6 +1,14 @@
 export { QUEUES, DEFAULT_PREFIX, qualifiedQueueName } from './queue-names.ts';
 export { collectionNameSchema, parseCollectionName } from './collection-name.ts';
-export { isShardOf, shardKey, shardJobId, finalizeJobId, sealJobId, deadLetterJobId } from './job-ids.ts';
+export {
+  isShardOf,
+  isEmbeddedWith,
+  shardKey,
+  shardJobId,
+  finalizeJobId,
+  sealJobId,
+  deadLetterJobId,
+} from './job-ids.ts';
 export {
   passageSchema,
   shardSourceSchema,
@@ -34,6 +42,11 @@ export {
   type RedisSettings,
   type RedisSettingNames,
 } from './redis-settings.ts';
-export { isRedisConnectionError, logRedisOutages, type OutageLog, type OutageLogOptions } from './redis-outage-log.ts';
+export {
+  isRedisConnectionError,
+  logRedisOutages,
+  type OutageLog,
+  type OutageLogOptions,
+} from './redis-outage-log.ts';
 export { scanKeys } from './scan-keys.ts';
 export { IngestManifest, type IngestSnapshot } from './ingest-manifest.ts';

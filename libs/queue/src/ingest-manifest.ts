@@ -6,6 +6,8 @@ export interface IngestSnapshot {
   readonly collection: string;
   readonly fingerprint: string;
   readonly corpus: string;
+  /** The field whose value is embedded as a title with the text (ingest --title-field); undefined: the text alone. */
+  readonly titleField?: string;
   readonly acceptedRecords: number;
   readonly rejectedRecords: number;
   readonly totalShards: number;
@@ -53,14 +55,23 @@ export class IngestManifest {
     return `${this.key(collection)}:writes`;
   }
 
-  /** Starts (or, for the same fingerprint, continues) an ingest; a new fingerprint resets it. */
-  async begin(collection: string, fingerprint: string, corpus: string): Promise<void> {
+  /**
+   * Starts (or, for the same fingerprint, continues) an ingest; a new fingerprint resets it. The title field
+   * is recorded with it (the producer refuses a re-run with another one before it gets here).
+   */
+  async begin(collection: string, fingerprint: string, corpus: string, titleField?: string): Promise<void> {
     const current = await this.redis.hget(this.key(collection), 'fingerprint');
     if (current === fingerprint) return;
     await this.redis
       .multi()
       .del(this.key(collection), this.doneKey(collection), this.writesKey(collection))
-      .hset(this.key(collection), { fingerprint, corpus, startedAt: Date.now(), sealed: 0 })
+      .hset(this.key(collection), {
+        fingerprint,
+        corpus,
+        startedAt: Date.now(),
+        sealed: 0,
+        ...(titleField === undefined ? {} : { titleField }),
+      })
       .exec();
   }
 
@@ -186,6 +197,7 @@ export class IngestManifest {
       collection,
       fingerprint: fields.fingerprint,
       corpus: fields.corpus ?? '',
+      ...(fields.titleField === undefined ? {} : { titleField: fields.titleField }),
       acceptedRecords: num('acceptedRecords') ?? 0,
       rejectedRecords: num('rejectedRecords') ?? 0,
       totalShards: num('totalShards') ?? 0,
@@ -206,6 +218,9 @@ export class IngestManifest {
   async list(): Promise<string[]> {
     const head = `${this.prefix}:ingest:`;
     const keys = await scanKeys(this.redis, `${head}*`);
-    return keys.filter((k) => !k.endsWith(':done') && !k.endsWith(':writes')).map((k) => k.slice(head.length)).sort();
+    return keys
+      .filter((k) => !k.endsWith(':done') && !k.endsWith(':writes'))
+      .map((k) => k.slice(head.length))
+      .sort();
   }
 }

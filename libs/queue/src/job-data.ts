@@ -40,6 +40,12 @@ export const shardJobSchema = z.object({
   source: shardSourceSchema,
   /** The collection was empty when the ingest began: the shard's first write may append (IngestManifest.claimFirstWrite). */
   appendFirstWrites: z.boolean().optional(),
+  /**
+   * Embed each passage's title with its text, BEIR's way (`embeddingText`): the title is the payload's value of
+   * this field (a JSONL key, an Arrow/Parquet column); the worker reads a range with it too, so it rejects the
+   * records the producer rejected for their title. Absent: the text alone, as every job before it existed.
+   */
+  titleField: z.string().min(1).optional(),
 });
 export type ShardJobData = z.infer<typeof shardJobSchema>;
 
@@ -56,6 +62,8 @@ export const finalizeJobSchema = z.object({
   /** Records the producer accepted from the corpus; finalize checks the store holds exactly this many. */
   acceptedRecords: z.number().int().min(0),
   totalShards: z.number().int().min(0),
+  /** The ingest's title field (shardJobSchema), so a re-run with another one is refused even once finalized. */
+  titleField: z.string().min(1).optional(),
 });
 export type FinalizeJobData = z.infer<typeof finalizeJobSchema>;
 

@@ -1,19 +1,43 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Deterministic job ids: the same corpus (same fingerprint) split the same way gives the same ids,
  * so running `ingest` again after a crash adds nothing BullMQ already holds. Ids use "-" because
  * BullMQ refuses ":" in custom ids, and never consist of digits only.
  */
-export function shardKey(fingerprint: string, shardIndex: number): string {
-  return `${fingerprint.slice(0, 16)}-${String(shardIndex).padStart(7, '0')}`;
+export function shardKey(fingerprint: string, shardIndex: number, titleField?: string): string {
+  return `${fingerprint.slice(0, 16)}-${titleTag(titleField)}${String(shardIndex).padStart(7, '0')}`;
 }
 
-/** Whether `key` (a shardKey) names a shard of the corpus with this fingerprint. */
+/**
+ * How the shards were embedded is part of their key, so the store's ledger (which outlives Redis) tells a
+ * re-run how the shards it holds were embedded: nothing for the text alone (the keys of every ingest made
+ * before titles could be embedded), `t<8 hex>-` (a hash of the field's name) for title + text.
+ */
+function titleTag(titleField: string | undefined): string {
+  if (titleField === undefined) return '';
+  return `t${createHash('sha256').update(titleField).digest('hex').slice(0, 8)}-`;
+}
+
+/** Whether `key` (a shardKey) names a shard of the corpus with this fingerprint, however it was embedded. */
 export function isShardOf(key: string, fingerprint: string): boolean {
   return key.startsWith(`${fingerprint.slice(0, 16)}-`);
 }
 
-export function shardJobId(collection: string, fingerprint: string, shardIndex: number): string {
-  return `shard-${collection}-${shardKey(fingerprint, shardIndex)}`;
+/** Whether `key` (a shard of this corpus: isShardOf) was embedded with this title field (undefined: the text alone). */
+export function isEmbeddedWith(key: string, fingerprint: string, titleField: string | undefined): boolean {
+  const rest = key.slice(fingerprint.slice(0, 16).length + 1);
+  const tag = titleTag(titleField);
+  return rest.startsWith(tag) && /^\d+$/.test(rest.slice(tag.length));
+}
+
+export function shardJobId(
+  collection: string,
+  fingerprint: string,
+  shardIndex: number,
+  titleField?: string,
+): string {
+  return `shard-${collection}-${shardKey(fingerprint, shardIndex, titleField)}`;
 }
 
 export function finalizeJobId(collection: string, fingerprint: string): string {
