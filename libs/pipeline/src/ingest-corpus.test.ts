@@ -217,8 +217,11 @@ describe('ingestCorpus re-run with another title field', { timeout: 60_000 }, ()
     await redis.dispose();
     rmSync(dir, { recursive: true, force: true });
   });
+  /** Runs that reached the point where the rejects file is opened (a refused run leaves it as it was). */
+  let readsBegun = 0;
   const run = (prefix: string, titleField: string | undefined, ledger = new Map<string, number>()) =>
     ingestCorpus({
+      beforeRead: async () => void (readsBegun += 1),
       corpus,
       collection: 'titled',
       titleField,
@@ -305,6 +308,7 @@ describe('ingestCorpus re-run with another title field', { timeout: 60_000 }, ()
 
   test("after Redis lost the ingest, the store's ledger tells how its shards were embedded; nothing is written to Redis", async () => {
     const fingerprint = await fingerprintCorpus(corpus);
+    const readsBefore = readsBegun;
     const textAlone = new Map([[shardKey(fingerprint, 0), 10]]);
     await assert.rejects(
       run('lost', 'title', textAlone),
@@ -324,6 +328,7 @@ describe('ingestCorpus re-run with another title field', { timeout: 60_000 }, ()
     );
     const keys = (await connection.keys('lost:*')).filter((key) => !key.endsWith(':meta'));
     assert.deepEqual(keys, [], 'no ingest recorded, no job added');
+    assert.equal(readsBegun, readsBefore, 'the rejects file is not opened');
     // With the first run's field it resumes: shard 0 is skipped.
     const summary = await run('lost', 'title', titled);
     assert.equal(summary.skippedShards, 1);

@@ -159,14 +159,15 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     if (existingState === 'completed') {
       return { ...progress, fingerprint, alreadyFinalized: true };
     }
+    // The store's record of finished shards: one of this corpus embedded otherwise refuses the run before the
+    // rejects file is opened; with another shard size, before anything is written.
+    const ledger = await options.store.completedShards(options.collection);
+    checkLedgerTitleField(options, ledger, fingerprint);
     await options.beforeRead?.();
     // Read up to the first shard before writing anything: a corpus that yields none leaves no ingest behind.
     const first = await plan.next();
     if (first.done) return { ...progress, position: size, fingerprint, alreadyFinalized: false };
-    // The store's record of finished shards; a re-run with another shard size is refused before anything is written.
-    const ledger = await options.store.completedShards(options.collection);
     checkShardSize(options, ledger, fingerprint, first.value);
-    checkLedgerTitleField(options, ledger, fingerprint);
     const sealId = sealJobId(options.collection, fingerprint);
     if (existing && existingState === 'failed') {
       // Finalize failed: a new parent runs it again. The old seal goes too: completed, it would release the new
