@@ -61,6 +61,10 @@ describe('embedline-producer: bad input', { timeout: 120_000 }, () => {
         /^embedline-producer: .*corpus\.csv: cannot tell the format from the file name .*; name one with the format option$/,
       ],
       [[csv, '--format', 'csv'], /^embedline-producer: .*corpus\.csv: unknown format "csv" \(known: tsv, /],
+      [
+        [csv, '--format', 'tsv', '--title-field', 'title'],
+        /^embedline-producer: .*corpus\.csv: a tsv corpus has no fields, so it has no title field "title" \(TSV lines are id<TAB>text\); a title field needs a JSONL, Arrow or Parquet corpus$/,
+      ],
     ];
     for (const [args, expected] of cases) {
       assertOneLineError(
