@@ -1,4 +1,4 @@
-import { parquetSchema, type FileMetaData, type ParquetParsers } from 'hyparquet';
+import { parquetSchema, type FileMetaData, type ParquetParsers, type SchemaElement } from 'hyparquet';
 import { toJsonValue } from './json-value.ts';
 import { bigEndianSigned, decimalValue, floorMillis } from './payload-values.ts';
 import { decodeUtf8 } from './table-rows.ts';
@@ -9,7 +9,7 @@ import { decodeUtf8 } from './table-rows.ts';
  *
  * - byte arrays without a string annotation stay bytes (base64 in payloads, like Arrow's binary), where
  *   hyparquet would decode them as UTF-8 text, mangling arbitrary bytes; the id, text and title columns
- *   are decoded from them as strings all the same (textValue);
+ *   are decoded from them as strings all the same (textValue), and enums are strings;
  * - top-level decimal columns are read as their unscaled integers and converted here exactly, where
  *   hyparquet divides them in floating point (lossy past 2^53); decimals nested in lists or structs keep
  *   hyparquet's number;
@@ -33,10 +33,15 @@ export function parquetDecoding(metadata: FileMetaData): ParquetDecoding {
     decimals.set(element.name, logical?.scale ?? element.scale ?? 0);
     stripped.add(element);
   }
-  if (decimals.size === 0) return { metadata, decimals };
-  const schema = metadata.schema.map((element) =>
-    stripped.has(element) ? { ...element, converted_type: undefined, logical_type: undefined } : element,
-  );
+  // An enum is text: with `utf8: false` hyparquet would leave it bytes.
+  const isEnum = (element: SchemaElement) =>
+    element.converted_type === 'ENUM' || element.logical_type?.type === 'ENUM';
+  if (decimals.size === 0 && !metadata.schema.some(isEnum)) return { metadata, decimals };
+  const schema = metadata.schema.map((element): SchemaElement => {
+    if (stripped.has(element)) return { ...element, converted_type: undefined, logical_type: undefined };
+    if (isEnum(element)) return { ...element, converted_type: 'UTF8', logical_type: { type: 'STRING' } };
+    return element;
+  });
   return { metadata: { ...metadata, schema }, decimals };
 }
 
