@@ -38,7 +38,7 @@ function breakLast(bytes: Buffer, magic: string): Buffer {
  * that do not shrink: even buffers stored as they are (length prefix -1), odd ones as an LZ4 frame of one stored
  * (uncompressed) block. pyarrow always compresses, so the fixtures have neither.
  */
-function storedCompressed(stream: Uint8Array): Uint8Array {
+function storedCompressed(stream: Uint8Array, codec: number = CompressionType.LZ4_FRAME): Uint8Array {
   const out: Uint8Array[] = [];
   const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
   let pos = 0;
@@ -81,11 +81,7 @@ function storedCompressed(stream: Uint8Array): Uint8Array {
     const newBody = new Uint8Array(size);
     parts.forEach((part, i) => newBody.set(part, regions[i]![0]));
     const builder = new Builder(256);
-    const compression = BodyCompression.createBodyCompression(
-      builder,
-      CompressionType.LZ4_FRAME,
-      BodyCompressionMethod.BUFFER,
-    );
+    const compression = BodyCompression.createBodyCompression(builder, codec, BodyCompressionMethod.BUFFER);
     RecordBatch.startNodesVector(builder, batch.nodesLength());
     for (let i = batch.nodesLength() - 1; i >= 0; i--)
       FieldNode.createFieldNode(builder, batch.nodes(i)!.length(), batch.nodes(i)!.nullCount());
@@ -143,6 +139,22 @@ describe('compressed Arrow IPC, stored buffers', () => {
       okRecords(results).map((r) => r.payload),
       [{ score: 0.5 }, { score: null }, { score: 4 }],
     );
+  });
+
+  test('a compression codec the reader does not know is refused at open, naming it and the way out', async () => {
+    const plain = tableToIPC(
+      new Table({ id: vectorFromArray([1], new Int32()), text: vectorFromArray(['a'], new Utf8()) }),
+      'stream',
+    );
+    const path = file('codec-7.arrows', storedCompressed(plain, 7));
+    await assert.rejects(openCorpus(path), (error: unknown) => {
+      assert.ok(error instanceof CorpusError);
+      assert.equal(
+        error.message,
+        `${path}: record batches are compressed with codec 7, which this reader does not know (it reads LZ4_FRAME and ZSTD buffers); rewrite it uncompressed (pyarrow: compression='uncompressed') or as Parquet`,
+      );
+      return true;
+    });
   });
 });
 
