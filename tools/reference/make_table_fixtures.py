@@ -240,6 +240,19 @@ def main() -> None:
     view = pa.table({"id": only_id_text["id"], "text": only_id_text["text"].cast(pa.string_view())})
     feather.write_feather(view.slice(0, 3), OUT / "string-view.arrow", compression="uncompressed")
     errors["string-view.arrow"] = 'column "text" is string_view: cast it to string or large_string'
+    nested = pa.table(
+        {
+            "id": only_id_text["id"],
+            "text": only_id_text["text"],
+            "meta": pa.array([{"source": "s"}] * ROWS, pa.struct([("source", pa.string_view())])),
+            "tags": pa.array([["t"]] * ROWS, pa.large_list(pa.string())),
+        }
+    )
+    feather.write_feather(nested.slice(0, 3), OUT / "nested-unreadable.arrow", compression="uncompressed")
+    errors["nested-unreadable.arrow"] = (
+        'column "meta.source" is string_view: cast it to string or large_string; '
+        'column "tags" is large_list: cast it to list: apache-arrow 18'
+    )
 
     # One LZ4 frame of two linked 64 KiB blocks (matches reach into the block before), as Arrow's codec writes
     # them, for lz4-frame.test.ts; the input is rebuilt there from the same formula.
