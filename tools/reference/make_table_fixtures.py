@@ -26,6 +26,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import warnings
 from pathlib import Path
 
 import pyarrow as pa
@@ -249,6 +250,10 @@ def main() -> None:
         }
     )
     feather.write_feather(nested.slice(0, 3), OUT / "nested-unreadable.arrow", compression="uncompressed")
+    with warnings.catch_warnings():  # Feather v1 is deprecated: that is the point
+        warnings.simplefilter("ignore", DeprecationWarning)
+        feather.write_feather(only_id_text.slice(0, 3), OUT / "feather-v1.feather", version=1)
+    errors["feather-v1.feather"] = "a Feather version 1 file, which is not Arrow IPC: rewrite it as Feather version 2"
     errors["nested-unreadable.arrow"] = (
         'column "meta.source" is string_view: cast it to string or large_string; '
         'column "tags" is large_list: cast it to list: apache-arrow 18'

@@ -64,6 +64,12 @@ const UNREADABLE_TYPES: ReadonlyMap<number, readonly [string, string]> = new Map
 export async function inspectIpc(path: string, handle: FileHandle): Promise<IpcLayout | undefined> {
   const size = (await handle.stat()).size;
   const head = await readAt(handle, 0, Math.min(8, size));
+  if (head.length >= 4 && Buffer.from(head.subarray(0, 4)).toString('latin1') === 'FEA1') {
+    throw new CorpusError(
+      path,
+      'a Feather version 1 file, which is not Arrow IPC: rewrite it as Feather version 2 (pyarrow: feather.write_feather(table, path, version=2)) or as Parquet',
+    );
+  }
   let layout: { kind: 'file' | 'stream'; start: number; end: number };
   if (head.length >= 6 && Buffer.from(head.subarray(0, 6)).equals(FILE_MAGIC)) {
     const tail = await readAt(handle, Math.max(0, size - 10), 10);

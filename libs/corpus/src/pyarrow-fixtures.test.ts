@@ -44,7 +44,7 @@ describe('pyarrow-written Arrow IPC and Parquet files', () => {
   }
 
   for (const [name, problem] of Object.entries(expected.errors)) {
-    test(`${name} is refused at open, naming the file, the column and the fix`, async () => {
+    test(`${name} is refused at open: a CorpusError naming the file, the problem and the way out`, async () => {
       const path = join(FIXTURES, name);
       await assert.rejects(openCorpus(path), (error: unknown) => {
         assert.ok(error instanceof CorpusError);
