@@ -95,6 +95,33 @@ describe('embedline demo', () => {
     );
   });
 
+  test('--title-field embeds title + " " + text, as ingest does; a TSV corpus is refused', async () => {
+    const beir = join(dir, 'titled.jsonl');
+    const title = 'Microwave measurements';
+    writeFileSync(
+      beir,
+      DOCS.map(
+        ([id, text]) => `${JSON.stringify({ _id: id, title: id === 'd1' ? title : '', text })}\n`,
+      ).join(''),
+    );
+    const query = `${title} ${DOCS[0]![1]!}`;
+    const titled = await runDemo(query, { corpus: beir, titleField: 'title', topK: 2 }, env, capture());
+    assert.equal(titled[0]!.id, 'd1');
+    assert.ok(
+      Math.abs(titled[0]!.score - 1) < 1e-5,
+      `d1 is embedded as its title + text: ${titled[0]!.score}`,
+    );
+    assert.equal(titled[0]!.text, DOCS[0]![1]!, 'the text shown is the passage text');
+    const plain = await runDemo(query, { corpus: beir, topK: 2 }, env, capture());
+    assert.ok(plain[0]!.score < 0.9999, `without the flag d1 is its text alone: ${plain[0]!.score}`);
+    const tsv = join(dir, 'titles.tsv');
+    writeFileSync(tsv, '1\tone\n');
+    await assert.rejects(
+      runDemo('x', { corpus: tsv, titleField: 'title', topK: 2 }, env, capture()),
+      /titles\.tsv: a tsv corpus has no fields, so it has no title field "title"/,
+    );
+  });
+
   test('a corpus in another format than named: the first 20 rejects are shown, all are counted', async () => {
     const tsv = join(dir, 'many.tsv');
     writeFileSync(tsv, Array.from({ length: 50 }, (_, i) => `${i}\tpassage ${i}\n`).join(''));

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { createLogger, loadEnv, positiveIntFlag, type EmbedlineEnv } from '@embedline/config';
-import { CORPUS_FORMATS, openCorpus, type CorpusRecord } from '@embedline/corpus';
+import { CORPUS_FORMATS, embeddingText, openCorpus, type CorpusRecord } from '@embedline/corpus';
 import { openEncoder, type Encoder } from '@embedline/encoder';
 import { createMatrix, semanticSearch, type Matrix } from '@embedline/scoring';
 import { printReferenceModelWarning } from '../reference-model-warning.ts';
@@ -19,6 +19,8 @@ export interface DemoFlags {
   corpus: string;
   /** One of CORPUS_FORMATS; default: from the file name. */
   format?: string;
+  /** Embed this field's value as a title with the text, as `ingest --title-field` does (BEIR's title + " " + text). */
+  titleField?: string;
   topK: number;
   /** Default: EMBEDLINE_MODEL_DIR, else the Hugging Face cache, else the hub. */
   modelDir?: string;
@@ -57,6 +59,10 @@ export function demoCommand(): Command {
       '--format <format>',
       `the corpus format when its file name does not say: ${CORPUS_FORMATS.join(', ')}`,
     )
+    .option(
+      '--title-field <field>',
+      'embed this field (JSONL key, Arrow/Parquet column) as a title with the text, as ingest --title-field does',
+    )
     .option('--top-k <n>', 'hits to print', positiveIntFlag, 10)
     .option(
       '--model-dir <dir>',
@@ -84,7 +90,7 @@ export async function runDemo(
   env: EmbedlineEnv = loadEnv(),
   output: DemoOutput = CONSOLE,
 ): Promise<DemoHit[]> {
-  const records = await readCorpus(flags.corpus, flags.format, flags.limit, output);
+  const records = await readCorpus(flags.corpus, flags, output);
   let referenceModel = false;
   const encoder = await openEncoder(env, {
     log: createLogger('demo', env.LOG_LEVEL),
@@ -95,7 +101,7 @@ export async function runDemo(
     },
   });
   try {
-    const corpus = await embedAll(encoder, records, output);
+    const corpus = await embedAll(encoder, records, flags.titleField, output);
     const queryVector = (await encoder.encode([query])).vectors;
     const [ranked] = semanticSearch(createMatrix(queryVector, 1, corpus.dim), corpus, { topK: flags.topK });
     const hits = ranked!.map((hit) => {
@@ -122,11 +128,10 @@ export async function runDemo(
  */
 async function readCorpus(
   path: string,
-  format: string | undefined,
-  limit: number | undefined,
+  { format, titleField, limit }: Pick<DemoFlags, 'format' | 'titleField' | 'limit'>,
   output: DemoOutput,
 ): Promise<CorpusRecord[]> {
-  const corpus = await openCorpus(path, { format });
+  const corpus = await openCorpus(path, { format, titleField });
   const records: CorpusRecord[] = [];
   let rejected = 0;
   for await (const result of corpus.read()) {
@@ -147,13 +152,16 @@ async function readCorpus(
 async function embedAll(
   encoder: Encoder,
   records: readonly CorpusRecord[],
+  titleField: string | undefined,
   output: DemoOutput,
 ): Promise<Matrix> {
   const { dimension } = encoder.describe();
   const vectors = new Float32Array(records.length * dimension);
   const started = performance.now();
   for (let start = 0; start < records.length; start += ENCODE_CHUNK) {
-    const chunk = records.slice(start, start + ENCODE_CHUNK).map((r) => r.text);
+    const chunk = records
+      .slice(start, start + ENCODE_CHUNK)
+      .map((r) => (titleField === undefined ? r.text : embeddingText(r.text, r.payload?.[titleField])));
     vectors.set((await encoder.encode(chunk)).vectors, start * dimension);
     const done = start + chunk.length;
     const seconds = (performance.now() - started) / 1000;
