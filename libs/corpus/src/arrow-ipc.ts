@@ -22,7 +22,7 @@ import { decompressLz4Frame } from './lz4-frame.ts';
 /**
  * Arrow IPC at the message level, for what apache-arrow 18 (pinned by LanceDB's peer range) cannot read:
  * record batches with compressed buffers (LZ4_FRAME, ZSTD; arrow-js decompresses only from 21 on), and
- * the view types (string_view and friends, Arrow 16+) it does not know at all.
+ * the types it does not know at all (large_list, run_end_encoded, and the view types such as string_view).
  *
  * An IPC stream is a sequence of messages: a continuation marker 0xFFFFFFFF, an int32 metadata length,
  * a flatbuffer Message (Schema, DictionaryBatch or RecordBatch header), then the message body. An IPC
@@ -51,15 +51,16 @@ const UNREADABLE_TYPES: ReadonlyMap<number, readonly [string, string]> = new Map
   [22, ['run_end_encoded', 'its value type (pyarrow: pc.run_end_decode)']],
   [23, ['binary_view', 'binary or large_binary']],
   [24, ['string_view', 'string or large_string']],
-  [25, ['list_view', 'list or large_list']],
-  [26, ['large_list_view', 'list or large_list']],
+  [25, ['list_view', 'list']],
+  [26, ['large_list_view', 'list']],
 ]);
 
 /**
  * Reads the start of an Arrow IPC file or stream: the schema, and the header of the first dictionary or
  * record batch (compressed or not). A schema with a column of a type apache-arrow 18 cannot read is a
- * CorpusError naming the column, its type and what to cast it to. Anything that does not parse as IPC
- * gives undefined, and is left to apache-arrow to report in its words.
+ * CorpusError naming the column, its type and what to cast it to; so are a Feather version 1 file and an
+ * IPC file without its footer. Anything else that does not parse as IPC gives undefined, and is left to
+ * apache-arrow to report in its words.
  */
 export async function inspectIpc(path: string, handle: FileHandle): Promise<IpcLayout | undefined> {
   const size = (await handle.stat()).size;
