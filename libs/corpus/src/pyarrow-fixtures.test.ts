@@ -43,6 +43,24 @@ describe('pyarrow-written Arrow IPC and Parquet files', () => {
     });
   }
 
+  test('with the title field, compressed Arrow and Parquet give the same records (titles are strings or null)', async () => {
+    for (const name of [
+      'file-lz4.feather',
+      'stream-zstd.arrows',
+      'codec-zstd.parquet',
+      'large-string-zstd.arrow',
+    ]) {
+      const corpus = await openCorpus(join(FIXTURES, name), { titleField: 'title' });
+      const results = await collect(corpus.read());
+      assert.ok(
+        results.every((r) => r.ok),
+        name,
+      );
+      const records = results.flatMap((r) => (r.ok ? [[r.record.id, r.record.text, r.record.payload]] : []));
+      assert.deepEqual(records, expected.tables[expected.files[name]!], name);
+    }
+  });
+
   for (const [name, problem] of Object.entries(expected.errors)) {
     test(`${name} is refused at open: a CorpusError naming the file, the problem and the way out`, async () => {
       const path = join(FIXTURES, name);
