@@ -203,6 +203,55 @@ describe(
 );
 
 describe('loadShardPassages with a title field', () => {
+  test('a shard fetched over http(s) (--corpus-url) is read with the title field too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'embedline-title-remote-'));
+    try {
+      const corpus = join(dir, 'corpus.jsonl');
+      const bytes = Buffer.from(DOCS.map((d) => JSON.stringify(d)).join('\n') + '\n');
+      writeFileSync(corpus, bytes);
+      const url = 'http://corpus.example/corpus.jsonl';
+      /** Answers each Range request with exactly those bytes of the corpus. */
+      const rangeFetch = (async (_url: string, init?: RequestInit) => {
+        const range = new Headers(init?.headers).get('range')!;
+        const [, from, to] = /^bytes=(\d+)-(\d+)$/.exec(range)!;
+        return new Response(bytes.subarray(Number(from), Number(to) + 1), {
+          status: 206,
+          headers: { 'content-range': `bytes ${from}-${to}/${bytes.length}` },
+        });
+      }) as typeof fetch;
+      const passages: string[] = [];
+      const rejects: RejectedRecord[] = [];
+      for await (const shard of planShards(corpus, {
+        shardSize: 3,
+        inline: false,
+        titleField: 'title',
+        uri: url,
+      })) {
+        const job: ShardJobData = {
+          kind: 'shard',
+          collection: 'c',
+          fingerprint: FINGERPRINT,
+          shardIndex: shard.index,
+          records: shard.records,
+          source: shard.source,
+          titleField: 'title',
+        };
+        for (const p of await loadShardPassages(job, {
+          fetch: rangeFetch,
+          onReject: (r) => void rejects.push(r),
+        }))
+          passages.push(p.id);
+      }
+      assert.deepEqual(passages, ACCEPTED);
+      assert.deepEqual(
+        rejects.map((r) => `${r.kind} @${r.line}`),
+        ['bad-title @5'],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a worker re-reading a range rejects the records the producer rejected for their title (counts match)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'embedline-title-range-'));
     try {
