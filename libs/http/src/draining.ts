@@ -9,7 +9,8 @@ export const DRAIN_RETRY_AFTER_S = 1;
  * or pipelined) get a 503 in this API's error body, with Retry-After and `Connection: close` so that the
  * client reconnects, through the load balancer, to a replica that is not stopping. Fastify's own
  * `return503OnClosing` answers a body of its own, without a code or Retry-After (hence it is turned off).
- * Registered after CORS, so that a browser script can read the answer too.
+ * Requests in flight finish, and their answers close the connection. Registered after CORS, so that a
+ * browser script can read the answer too.
  */
 export function answerWhileDraining(app: FastifyInstance): void {
   let draining = false;
@@ -26,5 +27,10 @@ export function answerWhileDraining(app: FastifyInstance): void {
       .headers({ 'retry-after': String(DRAIN_RETRY_AFTER_S), connection: 'close' })
       .serializer(JSON.stringify)
       .send(errorBody(503, message, 'shutting_down'));
+  });
+  // The answers of requests in flight close their connection too: the client's next request goes to
+  // another replica at once, instead of arriving here to be refused.
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) reply.header('connection', 'close');
   });
 }
