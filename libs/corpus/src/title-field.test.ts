@@ -57,8 +57,8 @@ describe('title field: JSONL', () => {
       rejects(results).map((r) => r.reason),
       [
         'title "title" is a number, not a string: "42" (id d5)',
-        'title "title" is a array, not a string (id d6)',
-        'title "title" is a object, not a string (id d7)',
+        'title "title" is an array, not a string (id d6)',
+        'title "title" is an object, not a string (id d7)',
         'title "title" is a boolean, not a string: "true" (id d8)',
       ],
     );

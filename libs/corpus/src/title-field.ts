@@ -70,5 +70,7 @@ function titleProblem(field: string, value: unknown): Problem | undefined {
   if (value instanceof InvalidUtf8)
     return { kind: 'invalid-utf8', reason: `title "${field}" is not valid UTF-8: ${quote(value.lossy)}` };
   const shown = typeof value === 'object' ? '' : `: ${quote(String(value))}`;
-  return { kind: 'bad-title', reason: `title "${field}" is a ${typeName(value)}, not a string${shown}` };
+  const type = typeName(value);
+  const article = /^[aeiou]/.test(type) ? 'an' : 'a';
+  return { kind: 'bad-title', reason: `title "${field}" is ${article} ${type}, not a string${shown}` };
 }

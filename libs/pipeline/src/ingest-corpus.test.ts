@@ -320,11 +320,11 @@ describe('ingestCorpus re-run with another title field', { timeout: 60_000 }, ()
     const titled = new Map([[shardKey(fingerprint, 0, 'title'), 10]]);
     await assert.rejects(
       run('lost', undefined, titled),
-      /stored in titled embedding title \+ " " \+ text from another title field, but this run embeds the text alone: .*; re-run it with the first run's --title-field, or ingest into another collection$/,
+      /stored in titled embedding title \+ " " \+ text \(a --title-field\), but this run embeds the text alone: .*; re-run it with the first run's --title-field, or ingest into another collection$/,
     );
     await assert.rejects(
       run('lost', 'heading', titled),
-      /from another title field, but this run embeds title \+ " " \+ text \(title field "heading"\)/,
+      /from another title field than "heading", but this run embeds title \+ " " \+ text \(title field "heading"\)/,
     );
     const keys = (await connection.keys('lost:*')).filter((key) => !key.endsWith(':meta'));
     assert.deepEqual(keys, [], 'no ingest recorded, no job added');

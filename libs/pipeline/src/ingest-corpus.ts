@@ -405,7 +405,13 @@ function checkLedgerTitleField(
     if (!isShardOf(key, fingerprint) || isEmbeddedWith(key, fingerprint, options.titleField)) continue;
     const first = isEmbeddedWith(key, fingerprint, undefined)
       ? { what: embedsWhat(undefined), flag: titleFlag(undefined) }
-      : { what: 'title + " " + text from another title field', flag: "the first run's --title-field" };
+      : {
+          what:
+            options.titleField === undefined
+              ? 'title + " " + text (a --title-field)'
+              : `title + " " + text from another title field than "${options.titleField}"`,
+          flag: "the first run's --title-field",
+        };
     throw new Error(
       `${options.corpus}: shard ${key} of this corpus is stored in ${options.collection} embedding ${first.what}, ` +
         `but this run embeds ${embedsWhat(options.titleField)}: the title setting is part of what defines an ingest ` +
