@@ -197,6 +197,49 @@ describe('ingestCorpus re-run with another shard size', { timeout: 60_000 }, () 
   });
 });
 
+describe('ingestCorpus re-run of a begun ingest with another shard size', { timeout: 60_000 }, () => {
+  test('is refused from Redis before the corpus is read, so the rejects file is left as it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'embedline-ingest-resized-begun-'));
+    const redis = await PrivateRedis.start();
+    const connection = createRedisConnection(redis.url);
+    try {
+      const corpus = join(dir, 'corpus.tsv');
+      writeFileSync(corpus, Array.from({ length: 50 }, (_, i) => `${i}\tpassage ${i}\n`).join(''));
+      let readsBegun = 0;
+      const run = (shardSize: number) =>
+        ingestCorpus({
+          beforeRead: async () => void (readsBegun += 1),
+          corpus,
+          collection: 'resized',
+          shardSize,
+          inline: false,
+          highWaterMark: 100,
+          addChunk: 10,
+          connection,
+          prefix: 'ingest-resized-begun',
+          store: {
+            completedShards: async () => new Map(),
+            recordShard: async () => undefined,
+            describe: async () => undefined,
+          },
+        });
+      assert.equal((await run(10)).enqueuedShards, 5);
+      const manifest = new IngestManifest(connection, 'ingest-resized-begun');
+      assert.equal((await manifest.read('resized'))?.shardSize, 10);
+      await assert.rejects(
+        run(20),
+        /corpus\.tsv: the ingest of this corpus into resized began with a shard size of 10, but this run asks for 20 .*; re-run it with 10$/,
+      );
+      assert.equal(readsBegun, 1, 'the refused run never opened the rejects file');
+      assert.equal((await run(10)).skippedShards, 0, 'the same size resumes (nothing is done yet)');
+    } finally {
+      await connection.quit();
+      await redis.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('ingestCorpus re-run with another title field', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'embedline-ingest-titles-'));
   let redis: PrivateRedis;

@@ -159,6 +159,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     if (existingState === 'completed') {
       return { ...progress, fingerprint, alreadyFinalized: true };
     }
+    if (recorded?.fingerprint === fingerprint) checkRecordedShardSize(options, recorded.shardSize);
     // The store's record of finished shards: one of this corpus embedded otherwise refuses the run before the
     // rejects file is opened; with another shard size, before anything is written.
     const ledger = await options.store.completedShards(options.collection);
@@ -175,7 +176,10 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
       await existing.remove({ removeChildren: false });
       await shards.remove(sealId);
     }
-    await manifest.begin(options.collection, fingerprint, options.corpus, options.titleField);
+    await manifest.begin(options.collection, fingerprint, options.corpus, {
+      titleField: options.titleField,
+      shardSize: options.shardSize,
+    });
     heartbeat = startHeartbeat(manifest, options, progress);
     const appendFirstWrites = await manifest.appendFirstWrites(options.collection, async () => {
       const info = await options.store.describe(options.collection);
@@ -356,6 +360,19 @@ function checkShardSize(
     `${options.corpus}: shard ${shard.index} of this corpus is stored in ${options.collection} with ${stored} passages, ` +
       `but a shard size of ${options.shardSize} makes it ${shard.records}: this ingest began with another shard size ` +
       `(the first run's --shard-size, or EMBEDLINE_SHARD_SIZE); re-run it with that one`,
+  );
+}
+
+/**
+ * The same rule against Redis's record of the ingest, before the corpus is read: a refused re-run then leaves
+ * the first run's rejects file as it was (checkShardSize, from the store's ledger, needs the first shard read).
+ */
+function checkRecordedShardSize(options: IngestOptions, recorded: number | undefined): void {
+  if (recorded === undefined || recorded === options.shardSize) return;
+  throw new Error(
+    `${options.corpus}: the ingest of this corpus into ${options.collection} began with a shard size of ${recorded}, ` +
+      `but this run asks for ${options.shardSize} (--shard-size, or EMBEDLINE_SHARD_SIZE): shards are counted by ` +
+      `index, so a re-run must cut the corpus the same way; re-run it with ${recorded}`,
   );
 }
 

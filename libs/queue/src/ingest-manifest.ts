@@ -8,6 +8,8 @@ export interface IngestSnapshot {
   readonly corpus: string;
   /** The field whose value is embedded as a title with the text (ingest --title-field); undefined: the text alone. */
   readonly titleField?: string;
+  /** Passages per shard the ingest began with (a re-run must cut the corpus the same way). */
+  readonly shardSize?: number;
   readonly acceptedRecords: number;
   readonly rejectedRecords: number;
   readonly totalShards: number;
@@ -57,9 +59,14 @@ export class IngestManifest {
 
   /**
    * Starts (or, for the same fingerprint, continues) an ingest; a new fingerprint resets it. The title field
-   * is recorded with it (the producer refuses a re-run with another one before it gets here).
+   * and shard size are recorded with it (the producer refuses a re-run with others before it gets here).
    */
-  async begin(collection: string, fingerprint: string, corpus: string, titleField?: string): Promise<void> {
+  async begin(
+    collection: string,
+    fingerprint: string,
+    corpus: string,
+    { titleField, shardSize }: { readonly titleField?: string; readonly shardSize?: number } = {},
+  ): Promise<void> {
     const current = await this.redis.hget(this.key(collection), 'fingerprint');
     if (current === fingerprint) return;
     await this.redis
@@ -71,6 +78,7 @@ export class IngestManifest {
         startedAt: Date.now(),
         sealed: 0,
         ...(titleField === undefined ? {} : { titleField }),
+        ...(shardSize === undefined ? {} : { shardSize }),
       })
       .exec();
   }
@@ -198,6 +206,7 @@ export class IngestManifest {
       fingerprint: fields.fingerprint,
       corpus: fields.corpus ?? '',
       ...(fields.titleField === undefined ? {} : { titleField: fields.titleField }),
+      ...(fields.shardSize === undefined ? {} : { shardSize: Number(fields.shardSize) }),
       acceptedRecords: num('acceptedRecords') ?? 0,
       rejectedRecords: num('rejectedRecords') ?? 0,
       totalShards: num('totalShards') ?? 0,
