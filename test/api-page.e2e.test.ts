@@ -274,4 +274,19 @@ describe('search page in headless Chromium', { timeout: 600_000 }, () => {
     assert.equal(await page.locator('#results > li').count(), 0);
     await page.close();
   });
+
+  test('a query longer than the model reads: the hits, and a note that only its beginning was searched', async () => {
+    const url = await listen({ maxQueryChars: 5000 });
+    const page = await openPage(url);
+    const long = 'memory '.repeat(400).trim(); // 400 tokens: past the model's 384
+    await page.getByRole('searchbox', { name: 'Query' }).fill(long);
+    await page.getByRole('button', { name: 'Search' }).click();
+    const status = page.getByRole('status');
+    await status.getByText('only its beginning was searched').waitFor();
+    assert.equal(await page.locator('#results > li').count(), 10);
+    await page.getByRole('searchbox', { name: 'Query' }).fill('memory');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await status.getByText('10 results for “memory”.', { exact: true }).waitFor();
+    await page.close();
+  });
 });

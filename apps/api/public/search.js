@@ -40,7 +40,8 @@ async function search() {
   try {
     const answer = await postSearch(query, Number(topKSelect.value), controller.signal);
     if (controller.signal.aborted) return;
-    showHits(query, answer.results?.[0]?.hits ?? []);
+    const result = answer.results?.[0];
+    showHits(query, result?.hits ?? [], result?.truncated === true);
   } catch (error) {
     if (controller.signal.aborted) return;
     resultsList.replaceChildren();
@@ -89,12 +90,14 @@ async function postSearch(query, topK, signal) {
   return body;
 }
 
-function showHits(query, hits) {
+function showHits(query, hits, truncated) {
   resultsList.replaceChildren(...hits.map((hit, index) => hitItem(hit, index + 1)));
   statusLine.textContent =
-    hits.length === 0
+    (hits.length === 0
       ? `No results for “${query}”.`
-      : `${hits.length} result${hits.length === 1 ? '' : 's'} for “${query}”.`;
+      : `${hits.length} result${hits.length === 1 ? '' : 's'} for “${query}”.`) +
+    // The API cuts a query past what the model reads (as sentence-transformers does) and says so.
+    (truncated ? ' The query is longer than the model reads: only its beginning was searched.' : '');
 }
 
 function hitItem(hit, rank) {
