@@ -191,6 +191,26 @@ describe('query API serving', { timeout: 300_000 }, () => {
     }
   });
 
+  test('a client that takes longer than the request timeout to send its request gets a 408 and is closed', async () => {
+    const server = await fx.server({ requestTimeoutMs: 300 });
+    try {
+      await server.listen({ host: '127.0.0.1', port: 0 });
+      const slow = rawConnection((server.server.address() as { port: number }).port);
+      slow.socket.write(
+        slow.head('POST', '/v1/search') + 'content-type: application/json\r\ncontent-length: 100\r\n\r\n{"q',
+      );
+      const started = Date.now();
+      const answer = await slow.closed;
+      assert.match(answer, /^HTTP\/1\.1 408 /, answer);
+      assert.ok(
+        Date.now() - started < 10_000,
+        "closed within the bound, not after Node's 30 s check interval",
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a query longer than the model reads (384 tokens) is still cut, and the answer says so', async () => {
     const long = Array.from({ length: 400 }, () => 'memory').join(' ');
     const server = await fx.server({ maxQueryChars: 5000 });

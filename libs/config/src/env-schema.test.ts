@@ -64,6 +64,14 @@ describe('loadEnv', () => {
     assert.throws(() => loadEnv({ EMBEDLINE_API_DEFAULT_COLLECTION: 'a:b' }), /EMBEDLINE_API_DEFAULT_COLLECTION/);
   });
 
+  test('API bounds: search hits and request timeout have defaults and take integers only', () => {
+    const env = loadEnv({});
+    assert.equal(env.EMBEDLINE_API_MAX_SEARCH_HITS, 10_000);
+    assert.equal(env.EMBEDLINE_API_REQUEST_TIMEOUT_MS, 30_000);
+    assert.equal(loadEnv({ EMBEDLINE_API_REQUEST_TIMEOUT_MS: '0' }).EMBEDLINE_API_REQUEST_TIMEOUT_MS, 0);
+    assert.throws(() => loadEnv({ EMBEDLINE_API_MAX_SEARCH_HITS: '0' }), /EMBEDLINE_API_MAX_SEARCH_HITS/);
+  });
+
   test('API behind a proxy: EMBEDLINE_API_TRUST_PROXY is false, true, a hop count or proxy addresses; anything else is named', () => {
     const trust = (value?: string) => loadEnv(value === undefined ? {} : { EMBEDLINE_API_TRUST_PROXY: value }).EMBEDLINE_API_TRUST_PROXY;
     assert.equal(trust(), false);

@@ -162,6 +162,13 @@ export const envSchema = z.object({
   EMBEDLINE_API_MAX_QUERY_CHARS: int(1).default(2048),
   /** Most queries (or embed inputs) in one request. */
   EMBEDLINE_API_MAX_BATCH_QUERIES: int(1).default(64),
+  /** Most hits one search may ask for, queries x top_k: a bound on the answer's size (libs/http's default). */
+  EMBEDLINE_API_MAX_SEARCH_HITS: int(1).default(10_000),
+  /**
+   * How long a client may take to send a whole request (ms; 0 = no bound). Fastify's default is none, so a
+   * client sending its body a byte at a time held a socket open for as long as it liked.
+   */
+  EMBEDLINE_API_REQUEST_TIMEOUT_MS: int(0).default(30_000),
   /** Largest request body, in bytes. */
   EMBEDLINE_API_BODY_LIMIT: int(1024).default(1_048_576),
   /**

@@ -23,6 +23,8 @@ export function apiOptionsFromEnv(env: EmbedlineEnv, publicDir?: string): ApiOpt
     defaultCollection: env.EMBEDLINE_API_DEFAULT_COLLECTION,
     maxQueryChars: env.EMBEDLINE_API_MAX_QUERY_CHARS,
     maxBatchQueries: env.EMBEDLINE_API_MAX_BATCH_QUERIES,
+    maxSearchHits: env.EMBEDLINE_API_MAX_SEARCH_HITS,
+    requestTimeoutMs: env.EMBEDLINE_API_REQUEST_TIMEOUT_MS,
     bodyLimit: env.EMBEDLINE_API_BODY_LIMIT,
     batchWaitMs: env.EMBEDLINE_API_BATCH_WAIT_MS,
     batchMaxTexts: env.EMBEDLINE_API_BATCH_MAX_TEXTS,

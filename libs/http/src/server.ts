@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import { existsSync } from 'node:fs';
 import compress from '@fastify/compress';
 import cors from '@fastify/cors';
@@ -71,6 +72,8 @@ export interface ApiOptions {
   /** Hits one search may ask for, queries x top_k (a bound on the answer's size); default 10,000. */
   readonly maxSearchHits?: number;
   readonly bodyLimit: number;
+  /** How long a client may take to send a whole request (ms; 0 = no bound); default 30 s. Answered 408. */
+  readonly requestTimeoutMs?: number;
   readonly batchWaitMs: number;
   readonly batchMaxTexts: number;
   readonly queryCacheSize: number;
@@ -83,6 +86,24 @@ export interface ApiOptions {
   readonly memoryIndexRefreshMs?: number;
   /** Static files served at `/` (the search page) when the folder exists. */
   readonly publicDir?: string;
+}
+
+/** EMBEDLINE_API_REQUEST_TIMEOUT_MS's default. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Node's server options for a request timeout. Fastify sets the server's requestTimeout after creating it, when
+ * Node has already set headersTimeout to its 60 s default, which then wins (measured: a 300 ms bound answered
+ * after 60 s); so both go to Node at creation, headersTimeout no longer than the request's. Node checks them
+ * every connectionsCheckingInterval (30 s by default): at a tenth of the bound here, between 100 ms and 30 s.
+ */
+function requestTimeouts(requestTimeoutMs: number): http.ServerOptions {
+  if (requestTimeoutMs === 0) return { requestTimeout: 0 };
+  return {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(60_000, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.round(requestTimeoutMs / 10))),
+  };
 }
 
 /** The memory index's budget when the options name none (EMBEDLINE_API_MEMORY_INDEX_MIB's default). */
@@ -115,12 +136,15 @@ export const REDACTED_LOG_PATHS = [
  * Ready to `listen` or `inject`; `close()` drains in-flight requests first.
  */
 export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promise<FastifyInstance> {
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     loggerInstance: deps.logger.child(
       {},
       { serializers: { req: requestForLog }, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } },
     ) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit,
+    requestTimeout: requestTimeoutMs,
+    http: requestTimeouts(requestTimeoutMs),
     trustProxy: fastifyTrustProxy(options.trustProxy),
     // Strict validation: "10" is not a number and an unknown property is an error, never silently dropped.
     ajv: {
