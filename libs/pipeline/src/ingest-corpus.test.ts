@@ -150,93 +150,70 @@ describe('ingestCorpus beside another run of the same ingest', { timeout: 60_000
 });
 
 describe('ingestCorpus re-run with another shard size', { timeout: 60_000 }, () => {
-  test('is refused, naming the shard and both sizes, before anything is written to Redis', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'embedline-ingest-resized-'));
-    const redis = await PrivateRedis.start();
-    const connection = createRedisConnection(redis.url);
-    try {
-      const corpus = join(dir, 'corpus.tsv');
-      writeFileSync(corpus, Array.from({ length: 50 }, (_, i) => `${i}\tpassage ${i}\n`).join(''));
-      const fingerprint = await fingerprintCorpus(corpus);
-      // A first run with shards of 10 stored shards 0 and 1 (passages 0-19).
-      const ledger = new Map([
-        [shardKey(fingerprint, 0), 10],
-        [shardKey(fingerprint, 1), 10],
-      ]);
-      const rerun = (shardSize: number) =>
-        ingestCorpus({
-          corpus,
-          collection: 'resized',
-          shardSize,
-          inline: false,
-          highWaterMark: 100,
-          addChunk: 10,
-          connection,
-          prefix: 'ingest-resized',
-          store: {
-            completedShards: async () => ledger,
-            recordShard: async () => undefined,
-            describe: async () => undefined,
-          },
-        });
-      await assert.rejects(
-        rerun(20),
-        /corpus\.tsv: shard 0 of this corpus is stored in resized with 10 passages, but a shard size of 20 makes it 20: this ingest began with another shard size .*; re-run it with that one$/,
-      );
-      const keys = (await connection.keys('ingest-resized:*')).filter((key) => !key.endsWith(':meta'));
-      assert.deepEqual(keys, [], 'no ingest recorded, no job added');
-      // With the first run's size it resumes: shards 0 and 1 are skipped.
-      const summary = await rerun(10);
-      assert.equal(summary.skippedShards, 2);
-      assert.equal(summary.enqueuedShards, 3);
-    } finally {
-      await connection.quit();
-      await redis.dispose();
-      rmSync(dir, { recursive: true, force: true });
-    }
+  const dir = mkdtempSync(join(tmpdir(), 'embedline-ingest-resized-'));
+  const corpus = join(dir, 'corpus.tsv');
+  writeFileSync(corpus, Array.from({ length: 50 }, (_, i) => `${i}\tpassage ${i}\n`).join(''));
+  let redis: PrivateRedis;
+  let connection: RedisClient;
+  before(async () => {
+    redis = await PrivateRedis.start();
+    connection = createRedisConnection(redis.url);
   });
-});
+  after(async () => {
+    await connection.quit();
+    await redis.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  /** Runs that reached the point where the rejects file is opened (a refused run leaves it as it was). */
+  let readsBegun = 0;
+  const run = (prefix: string, shardSize: number, ledger = new Map<string, number>()) =>
+    ingestCorpus({
+      beforeRead: async () => void (readsBegun += 1),
+      corpus,
+      collection: 'resized',
+      shardSize,
+      inline: false,
+      highWaterMark: 100,
+      addChunk: 10,
+      connection,
+      prefix,
+      store: {
+        completedShards: async () => ledger,
+        recordShard: async () => undefined,
+        describe: async () => undefined,
+      },
+    });
 
-describe('ingestCorpus re-run of a begun ingest with another shard size', { timeout: 60_000 }, () => {
-  test('is refused from Redis before the corpus is read, so the rejects file is left as it was', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'embedline-ingest-resized-begun-'));
-    const redis = await PrivateRedis.start();
-    const connection = createRedisConnection(redis.url);
-    try {
-      const corpus = join(dir, 'corpus.tsv');
-      writeFileSync(corpus, Array.from({ length: 50 }, (_, i) => `${i}\tpassage ${i}\n`).join(''));
-      let readsBegun = 0;
-      const run = (shardSize: number) =>
-        ingestCorpus({
-          beforeRead: async () => void (readsBegun += 1),
-          corpus,
-          collection: 'resized',
-          shardSize,
-          inline: false,
-          highWaterMark: 100,
-          addChunk: 10,
-          connection,
-          prefix: 'ingest-resized-begun',
-          store: {
-            completedShards: async () => new Map(),
-            recordShard: async () => undefined,
-            describe: async () => undefined,
-          },
-        });
-      assert.equal((await run(10)).enqueuedShards, 5);
-      const manifest = new IngestManifest(connection, 'ingest-resized-begun');
-      assert.equal((await manifest.read('resized'))?.shardSize, 10);
-      await assert.rejects(
-        run(20),
-        /corpus\.tsv: the ingest of this corpus into resized began with a shard size of 10, but this run asks for 20 .*; re-run it with 10$/,
-      );
-      assert.equal(readsBegun, 1, 'the refused run never opened the rejects file');
-      assert.equal((await run(10)).skippedShards, 0, 'the same size resumes (nothing is done yet)');
-    } finally {
-      await connection.quit();
-      await redis.dispose();
-      rmSync(dir, { recursive: true, force: true });
-    }
+  test('is refused, naming the shard and both sizes, before anything is written to Redis (from the store)', async () => {
+    const fingerprint = await fingerprintCorpus(corpus);
+    // A first run with shards of 10 stored shards 0 and 1 (passages 0-19); Redis lost its record of it.
+    const ledger = new Map([
+      [shardKey(fingerprint, 0), 10],
+      [shardKey(fingerprint, 1), 10],
+    ]);
+    await assert.rejects(
+      run('ledger', 20, ledger),
+      /corpus\.tsv: shard 0 of this corpus is stored in resized with 10 passages, but a shard size of 20 makes it 20: this ingest began with another shard size .*; re-run it with that one$/,
+    );
+    const keys = (await connection.keys('ledger:*')).filter((key) => !key.endsWith(':meta'));
+    assert.deepEqual(keys, [], 'no ingest recorded, no job added');
+    // With the first run's size it resumes: shards 0 and 1 are skipped.
+    const summary = await run('ledger', 10, ledger);
+    assert.equal(summary.skippedShards, 2);
+    assert.equal(summary.enqueuedShards, 3);
+  });
+
+  test('of a begun ingest is refused from Redis before the corpus is read, so the rejects file is left as it was', async () => {
+    assert.equal((await run('begun', 10)).enqueuedShards, 5);
+    const manifest = new IngestManifest(connection, 'begun');
+    assert.equal((await manifest.read('resized'))?.shardSize, 10);
+    const reads = readsBegun;
+    await assert.rejects(
+      run('begun', 20),
+      /corpus\.tsv: the ingest of this corpus into resized began with a shard size of 10, but this run asks for 20 .*; re-run it with 10$/,
+    );
+    assert.equal(readsBegun, reads, 'the refused run never opened the rejects file');
+    assert.equal((await run('begun', 10)).skippedShards, 0, 'the same size resumes (nothing is done yet)');
   });
 });
 

@@ -10,11 +10,24 @@ import { BUNDLED_REFERENCE_MODEL_DIR, Encoder } from '@embedline/encoder';
 import { isEmbeddedWith, type ShardJobData } from '@embedline/queue';
 import { LanceDbStore } from '@embedline/store';
 import { embedShard } from './embed-shard.ts';
-import { planShards } from './plan-shards.ts';
+import { planShards, type PlannedShard } from './plan-shards.ts';
 import { loadShardPassages } from './shard-passages.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 const FINGERPRINT = 'ef'.repeat(32);
+
+/** The job the producer enqueues for a planned shard, with the ingest's title field (if any). */
+function shardJob(shard: PlannedShard, collection: string, titleField?: string): ShardJobData {
+  return {
+    kind: 'shard',
+    collection,
+    fingerprint: FINGERPRINT,
+    shardIndex: shard.index,
+    records: shard.records,
+    source: shard.source,
+    ...(titleField === undefined ? {} : { titleField }),
+  };
+}
 
 /** A BEIR-like corpus: titles, an empty one, a null one, one absent, and one that is not a string. */
 const DOCS = [
@@ -101,15 +114,7 @@ describe(
         titleField,
         onReject: (r) => void producerRejects.push(r),
       })) {
-        jobs.push({
-          kind: 'shard',
-          collection,
-          fingerprint: FINGERPRINT,
-          shardIndex: shard.index,
-          records: shard.records,
-          source: shard.source,
-          ...(titleField === undefined ? {} : { titleField }),
-        });
+        jobs.push(shardJob(shard, collection, titleField));
       }
       // Each shard's title field comes with its job; the worker reads ranges with it (counts must match).
       for (const job of jobs) await embedShard(job, { encoder, store });
@@ -227,15 +232,7 @@ describe('loadShardPassages with a title field', () => {
         titleField: 'title',
         uri: url,
       })) {
-        const job: ShardJobData = {
-          kind: 'shard',
-          collection: 'c',
-          fingerprint: FINGERPRINT,
-          shardIndex: shard.index,
-          records: shard.records,
-          source: shard.source,
-          titleField: 'title',
-        };
+        const job = shardJob(shard, 'c', 'title');
         for (const p of await loadShardPassages(job, {
           fetch: rangeFetch,
           onReject: (r) => void rejects.push(r),
@@ -259,15 +256,7 @@ describe('loadShardPassages with a title field', () => {
       writeFileSync(corpus, DOCS.map((d) => JSON.stringify(d)).join('\n') + '\n');
       const jobs: ShardJobData[] = [];
       for await (const shard of planShards(corpus, { shardSize: 10, inline: false, titleField: 'title' })) {
-        const job = {
-          kind: 'shard',
-          collection: 'c',
-          fingerprint: FINGERPRINT,
-          shardIndex: shard.index,
-          records: shard.records,
-          source: shard.source,
-        } as const;
-        jobs.push({ ...job, titleField: 'title' });
+        jobs.push(shardJob(shard, 'c', 'title'));
         assert.equal(shard.untitled, 3, 'd2, d4 and d6 have no title');
       }
       const rejects: RejectedRecord[] = [];
