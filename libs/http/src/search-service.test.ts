@@ -8,7 +8,7 @@ import { MemoryIndex } from '@embedline/memory-index';
 import { LanceDbStore, toRecordBatch, type SearchHit } from '@embedline/store';
 import { ApiMetrics } from './metrics.ts';
 import { QueryEncoder, type EmbeddingModel } from './query-encoder.ts';
-import { SearchService } from './search-service.ts';
+import { FILTERED_QUERIES_AT_ONCE, SearchService } from './search-service.ts';
 
 const DIMENSION = 8;
 const POINTS = 200;
@@ -142,6 +142,52 @@ describe('SearchService', () => {
       filtered.results[0]!.hits.map((hit) => hit.id),
       expected.map((hit) => hit.id),
     );
+  });
+
+  test("a request's filtered queries are searched a few at a time (each may fetch 10,000 candidates)", async () => {
+    const metrics = new ApiMetrics();
+    let inFlight = 0;
+    let most = 0;
+    // The store itself (no memory index), counting searches in flight.
+    const counting = new Proxy(store, {
+      get(target, property) {
+        // Methods run on the store itself: its private fields are not the proxy's.
+        const value: unknown = Reflect.get(target, property, target);
+        if (property !== 'search') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: Parameters<LanceDbStore['search']>) => {
+          most = Math.max(most, ++inFlight);
+          try {
+            return await target.search(...args);
+          } finally {
+            inFlight -= 1;
+          }
+        };
+      },
+    });
+    const encoder = new QueryEncoder(fakeModel, { batchWaitMs: 0, batchMaxTexts: 64, cacheSize: 0 }, metrics);
+    const search = new SearchService(counting, encoder, metrics, { batchMaxQueries: 64 });
+    const queries = Array.from({ length: 16 }, (_, i) => String(i * 7));
+    const answer = await search.search({
+      collection: 'docs',
+      queries,
+      topK: 3,
+      withPayload: false,
+      filter: { lang: 'en' },
+    });
+    assert.ok(most <= FILTERED_QUERIES_AT_ONCE, `${most} filtered searches at once`);
+    for (const [i, result] of answer.results.entries()) {
+      const expected = (await exact(Number(queries[i]), POINTS, true)).filter(
+        (hit) => hit.payload?.['lang'] === 'en',
+      );
+      assert.equal(result.query, queries[i]);
+      assert.deepEqual(
+        result.hits.map((hit) => hit.id),
+        expected.slice(0, 3).map((hit) => hit.id),
+      );
+    }
+    most = 0;
+    await search.search({ collection: 'docs', queries, topK: 3, withPayload: false });
+    assert.equal(most, queries.length, 'unfiltered queries still go all at once');
   });
 
   test('a collection dropped from memory between request and search is answered by the store', async () => {
