@@ -63,6 +63,27 @@ function api(env: Record<string, string>) {
 }
 
 describe('embedline-api: bad settings at start', { timeout: 120_000 }, () => {
+  test('--help prints the usage and exits; any other argument is refused (it was ignored, and the API started)', async () => {
+    // The model folder does not exist: had the API started, it would have failed on that instead.
+    const env = apiEnv({ EMBEDLINE_MODEL_DIR: '/nonexistent-model' });
+    const help = await runNode(['--import', 'tsx', 'apps/api/src/main.ts', '--help'], {
+      cwd: REPO_ROOT,
+      env,
+    });
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /^Usage: embedline-api\n/);
+    assert.match(help.stdout, /EMBEDLINE_API_PORT \(8080\)/);
+    const bad = await runNode(['--import', 'tsx', 'apps/api/src/main.ts', '--port', '9000'], {
+      cwd: REPO_ROOT,
+      env,
+    });
+    assert.equal(bad.code, 1, bad.stderr);
+    assert.equal(
+      bad.stderr.trim(),
+      'embedline-api: takes no arguments (got "--port" "9000"): settings are environment variables; --help lists the main ones',
+    );
+  });
+
   test('a key too short is named by its variable before the model loads', async () => {
     // The model folder does not exist either: were the keys checked after the load, that would be the error.
     const { code, stderr } = await api({

@@ -15,7 +15,30 @@ import { openStore, type VectorStore } from '@embedline/store';
 /** The search page and other static files (added by the search-page work; served when present). */
 const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
 
+/** `--help`: the API takes no arguments, only environment variables (it used to ignore them and start). */
+const USAGE = `Usage: embedline-api
+
+The query API: loads the encoder, opens the store and Redis, and serves search (libs/http/README.md).
+It takes no arguments: every setting is an environment variable (libs/config/src/env-schema.ts), e.g.
+  EMBEDLINE_API_HOST (0.0.0.0), EMBEDLINE_API_PORT (8080), EMBEDLINE_API_DEFAULT_COLLECTION,
+  EMBEDLINE_API_READ_KEYS, EMBEDLINE_API_ADMIN_KEYS, EMBEDLINE_STORE (lancedb), EMBEDLINE_LANCEDB_DIR,
+  QDRANT_URL, EMBEDLINE_REDIS_URL, EMBEDLINE_MODEL_DIR, EMBEDLINE_PROVIDER (auto).
+`;
+
+/** Answers --help, and refuses any other argument, before anything is loaded or listened on. */
+function checkArguments(args: readonly string[]): void {
+  if (args.length === 0) return;
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  throw new Error(
+    `takes no arguments (got ${args.map((arg) => `"${arg}"`).join(' ')}): settings are environment variables; --help lists the main ones`,
+  );
+}
+
 async function main(): Promise<void> {
+  checkArguments(process.argv.slice(2));
   const env = loadEnv();
   const redisSettings = {
     url: env.EMBEDLINE_REDIS_URL,
