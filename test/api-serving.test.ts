@@ -206,6 +206,19 @@ describe('query API serving', { timeout: 300_000 }, () => {
         Date.now() - started < 10_000,
         "closed within the bound, not after Node's 30 s check interval",
       );
+      // This API's error body (Fastify's own has no code), naming the bound and its setting.
+      assert.deepEqual(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), {
+        statusCode: 408,
+        code: 'request_timeout',
+        error: 'Request Timeout',
+        message: 'the request was not received whole within 300 ms (EMBEDLINE_API_REQUEST_TIMEOUT_MS)',
+      });
+      // Bytes that are not HTTP get the same kind of body.
+      const garbage = rawConnection((server.server.address() as { port: number }).port);
+      garbage.socket.write('NOT HTTP AT ALL\r\n\r\n');
+      const refused = await garbage.closed;
+      assert.match(refused, /^HTTP\/1\.1 400 /, refused);
+      assert.equal(JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4)).code, 'bad_request');
     } finally {
       await server.close();
     }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './errors/api-error.ts';
 import { filterValidationMessage } from './filter.ts';
@@ -31,6 +32,7 @@ const REASONS: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
   414: 'URI Too Long',
@@ -175,6 +177,35 @@ export function errorBody(statusCode: number, message: string, code?: string): E
     code ?? (REASONS[statusCode] ?? 'error').toLowerCase().replaceAll(' ', '_'),
     message,
   );
+}
+
+/**
+ * What Node's HTTP server refuses before any route runs (a request not received whole within the request
+ * timeout, headers too large, bytes that are not HTTP), answered in this API's error body, then the connection
+ * closed: Fastify's default handler answers these with a body of its own, without `code`.
+ */
+export function answerClientError(requestTimeoutMs: number) {
+  return (error: Error & { code?: string }, socket: Socket): void => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const answer =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? errorBody(
+            408,
+            `the request was not received whole within ${requestTimeoutMs} ms (EMBEDLINE_API_REQUEST_TIMEOUT_MS)`,
+            'request_timeout',
+          )
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? errorBody(431, 'the request headers are larger than this server accepts', 'headers_too_large')
+          : errorBody(400, 'the request is not well-formed HTTP', 'bad_request');
+    if (socket.writable) {
+      const text = JSON.stringify(answer);
+      socket.write(
+        `HTTP/1.1 ${answer.statusCode} ${answer.error}\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+          `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${text}`,
+      );
+    }
+    socket.destroy(error);
+  };
 }
 
 function body(statusCode: number, code: string, message: string): ErrorBody {

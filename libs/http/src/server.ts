@@ -21,7 +21,12 @@ import type { VectorStore } from '@embedline/store';
 import { API_KEY_HEADER } from './auth.ts';
 import { ApiKeyring } from './api-keys.ts';
 import type { RouteContext } from './context.ts';
-import { answerFrameworkError, errorBodySchema, installErrorHandling } from './error-handler.ts';
+import {
+  answerClientError,
+  answerFrameworkError,
+  errorBodySchema,
+  installErrorHandling,
+} from './error-handler.ts';
 import { answerWhileDraining } from './draining.ts';
 import { ApiError } from './errors/api-error.ts';
 import { ApiMetrics, type QueueDepths } from './metrics.ts';
@@ -153,6 +158,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
     // Off: answerWhileDraining answers requests that arrive while closing, in this API's error body.
     return503OnClosing: false,
     frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError(requestTimeoutMs),
     genReqId: (request) => requestIdOf(request.headers[REQUEST_ID_HEADER]),
   });
   const keyring = new ApiKeyring({ read: options.readKeys, admin: options.adminKeys });
