@@ -133,7 +133,7 @@ export const envSchema = z.object({
    */
   EMBEDLINE_WORKER_METRICS_PORT: int(0, 65535).optional(),
   EMBEDLINE_WORKER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
-  /** Also write each shard as an Arrow IPC file under this folder. */
+  /** Also write each shard as Arrow IPC and Parquet files under this folder: <collection>/<shard>.{arrow,parquet}. */
   EMBEDLINE_EXPORT_DIR: z.string().optional(),
   EMBEDLINE_SHARD_SIZE: int(1).default(1000),
   EMBEDLINE_HIGH_WATER_MARK: int(1).default(200),
