@@ -264,7 +264,7 @@ const FOLLOW_FORMAT =
   'embed   {bar} {percentage}% | {value}/{total} passages | {rate} passages/s | ETA {eta_formatted}';
 
 /**
- * With --title-field: ` (title + text; 12 with no title: text alone)`, so a field name that matches nothing
+ * With --title-field: ` (embedded as "title" + " " + text; 12 with no title: text alone)`, so a field name that matches nothing
  * (every passage without a title) is seen, not silently embedded as text alone.
  */
 function describeTitles(titleField: string | undefined, summary: IngestProgress): string {
