@@ -4,11 +4,9 @@ import {
   IngestManifest,
   QUEUES,
   deadLetterJobId,
-  finalizeJobSchema,
   isRedisConnectionError,
   logRedisOutages,
   queueOptions,
-  shardQueueJobSchema,
   type DeadLetterData,
   type FinalizeJobData,
   type RedisClient,
@@ -16,6 +14,7 @@ import {
 } from '@embedline/queue';
 import type { ShardLedger, VectorStore } from '@embedline/store';
 import { embedShard, type EmbedShardResult } from './embed-shard.ts';
+import { parseFinalizeJob, parseShardJob } from './parse-job.ts';
 import { conciseError } from './error-text.ts';
 import { RemoteCorpusError } from './errors/remote-corpus-error.ts';
 import { ShardMismatchError } from './errors/shard-mismatch-error.ts';
@@ -68,7 +67,8 @@ export interface ShardWorkers {
 export function startShardWorkers(options: ShardWorkersOptions): ShardWorkers {
   const queues = new Set(options.queues ?? WORKER_QUEUES);
   if (queues.size === 0) throw new Error('a worker must consume at least one queue (shards, finalize)');
-  if (queues.has('shards') && options.encoder === undefined) throw new Error('the shards queue needs an encoder');
+  if (queues.has('shards') && options.encoder === undefined)
+    throw new Error('the shards queue needs an encoder');
   const bullmqOptions = queueOptions(options.connection, options.prefix);
   const manifest = new IngestManifest(options.connection, options.prefix);
   const deadLetter = new Queue<DeadLetterData>(QUEUES.deadLetter, bullmqOptions);
@@ -137,15 +137,14 @@ function startEmbedding(
   const shardWorker = new Worker(
     QUEUES.shards,
     async (job: Job): Promise<ShardOutcome | { sealed: true }> => {
-      const parsed = shardQueueJobSchema.safeParse(job.data);
-      if (!parsed.success) throw new UnrecoverableError(`job ${job.id}: malformed shard job: ${parsed.error.message}`);
-      if (parsed.data.kind === 'seal') return { sealed: true };
-      await ensureCollection(parsed.data.collection).catch((error: unknown) => {
+      const data = parseShardJob(job.id, job.data);
+      if (data.kind === 'seal') return { sealed: true };
+      await ensureCollection(data.collection).catch((error: unknown) => {
         throw conciseError(error); // a store that cannot be written fails here first
       });
       const shardDone = options.metrics?.startShard();
       try {
-        const result = await embedShard(parsed.data, {
+        const result = await embedShard(data, {
           encoder,
           store: options.store,
           manifest,
@@ -153,9 +152,11 @@ function startEmbedding(
           fetch: options.fetch,
           batchPassages: options.batchPassages,
         });
-        const { shardIndex, collection } = parsed.data;
+        const { shardIndex, collection } = data;
         shardDone?.({ collection, ...result });
-        options.log.info(`shard ${shardIndex} of ${collection}: stored ${result.stored} passages${describeRejects(result)}`);
+        options.log.info(
+          `shard ${shardIndex} of ${collection}: stored ${result.stored} passages${describeRejects(result)}`,
+        );
         // What BullMQ keeps as the job's return value: the counts, not the rejects themselves.
         const { rejects, ...counts } = result;
         return { ...counts, rejected: rejects.length };
@@ -163,7 +164,8 @@ function startEmbedding(
         shardDone?.();
         // Retrying cannot help these: fail the shard at once, so it reaches the dead-letter queue with its error.
         if (error instanceof ShardMismatchError) throw new UnrecoverableError(error.message);
-        if (error instanceof RemoteCorpusError && !error.retryable) throw new UnrecoverableError(error.message);
+        if (error instanceof RemoteCorpusError && !error.retryable)
+          throw new UnrecoverableError(error.message);
         // The message the retry's log line, the dead-letter entry and `status` show.
         throw conciseError(error);
       }
@@ -189,7 +191,7 @@ function startFinalizing(options: ShardWorkersOptions, shared: Shared): Worker {
   const finalizeWorker = new Worker(
     QUEUES.finalize,
     async (job: Job) => {
-      const data = finalizeJobSchema.parse(job.data);
+      const data = parseFinalizeJob(job.id, job.data);
       const stop = options.metrics?.finalizeSeconds.startTimer();
       try {
         const result = await finalizeCollection(data, options.store, shared);

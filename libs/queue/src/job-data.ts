@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { collectionNameSchema } from './collection-name.ts';
 
-export const passageSchema = z.object({
+export const passageSchema = z.strictObject({
   id: z.string().min(1),
   text: z.string(),
   payload: z.record(z.string(), z.unknown()).nullable().optional(),
@@ -10,7 +10,7 @@ export type Passage = z.infer<typeof passageSchema>;
 
 /** Where a worker finds a shard's passages: a byte range of a corpus it can read, or the passages themselves. */
 export const shardSourceSchema = z.discriminatedUnion('kind', [
-  z.object({
+  z.strictObject({
     kind: z.literal('range'),
     /** A path every worker can read (shared volume) or an http(s) URL that answers Range requests. */
     uri: z.string().min(1),
@@ -26,11 +26,11 @@ export const shardSourceSchema = z.discriminatedUnion('kind', [
     /** Byte offsets of records inside the range that the producer rejected as duplicates. */
     skipOffsets: z.array(z.number().int().min(0)).optional(),
   }),
-  z.object({ kind: z.literal('inline'), passages: z.array(passageSchema).min(1) }),
+  z.strictObject({ kind: z.literal('inline'), passages: z.array(passageSchema).min(1) }),
 ]);
 export type ShardSource = z.infer<typeof shardSourceSchema>;
 
-export const shardJobSchema = z.object({
+export const shardJobSchema = z.strictObject({
   kind: z.literal('shard'),
   collection: collectionNameSchema,
   fingerprint: z.string().min(16),
@@ -50,13 +50,13 @@ export const shardJobSchema = z.object({
 export type ShardJobData = z.infer<typeof shardJobSchema>;
 
 /** The seal: a do-nothing job released only when the producer has enqueued every shard. */
-export const sealJobSchema = z.object({ kind: z.literal('seal'), collection: collectionNameSchema });
+export const sealJobSchema = z.strictObject({ kind: z.literal('seal'), collection: collectionNameSchema });
 export type SealJobData = z.infer<typeof sealJobSchema>;
 
 export const shardQueueJobSchema = z.discriminatedUnion('kind', [shardJobSchema, sealJobSchema]);
 export type ShardQueueJobData = z.infer<typeof shardQueueJobSchema>;
 
-export const finalizeJobSchema = z.object({
+export const finalizeJobSchema = z.strictObject({
   collection: collectionNameSchema,
   fingerprint: z.string().min(16),
   /** Records the producer accepted from the corpus; finalize checks the store holds exactly this many. */
