@@ -178,6 +178,8 @@ function stringOrValue(vector: Vector): Getter {
       getValid(index: number): boolean;
     };
     const { values, valueOffsets } = data;
+    if (vector.nullCount === 0)
+      return (i) => decodeUtf8(values.subarray(Number(valueOffsets[i]), Number(valueOffsets[i + 1])));
     return (i) =>
       data.getValid(i)
         ? decodeUtf8(values.subarray(Number(valueOffsets[i]), Number(valueOffsets[i + 1])))

@@ -40,6 +40,8 @@ const BOM_LENGTH = 3;
  */
 const MAX_READ = 256 << 10;
 const MIN_READ = 64 << 10;
+/** zlib output chunk for .gz corpora (its default is 16 KiB): see readLineChunks. */
+const GUNZIP_CHUNK = 64 << 10;
 
 /**
  * Streams the lines of a file (or of the gzip-compressed file), a chunk's worth at a time, in
@@ -73,9 +75,10 @@ export async function* readLineChunks(
   const file = createReadStream(path, { start: fromFileStart ? 0 : start - 1, highWaterMark });
   // pipeline() ties the two streams' lives together: a read error reaches the consumer, and a consumer
   // that stops early closes the file.
-  // zlib's default 16 KiB output chunks: on damaged data zlib drops the chunk it was filling, so a
-  // bigger one would lose more good text before the damage.
-  const stream = options.gzip ? pipeline(file, createGunzip(), () => {}) : file;
+  // 64 KiB output chunks: on damaged data zlib drops the chunk it was filling, so a bigger one loses more
+  // good text before the damage; zlib's default 16 KiB made reading a .tsv.gz ~1.6x slower (one round trip
+  // to the thread pool per 16 KiB: bench/corpus/read.ts, 2026-11-29), and 256 KiB gained little more.
+  const stream = options.gzip ? pipeline(file, createGunzip({ chunkSize: GUNZIP_CHUNK }), () => {}) : file;
   const keep = (line: Line) => line.byteOffset >= start;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {

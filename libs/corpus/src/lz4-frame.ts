@@ -13,6 +13,8 @@
  */
 
 const FRAME_MAGIC = 0x184d2204;
+/** Copies shorter than this are done byte by byte: a subarray plus set() or copyWithin() costs more there. */
+const SHORT_COPY = 32;
 
 /** Decodes the LZ4 frame(s) in `input` into `output`, which they must fill exactly. */
 export function decompressLz4Frame(input: Uint8Array, output: Uint8Array): void {
@@ -76,25 +78,25 @@ function decodeBlock(
   out: number,
   fail: (problem: string) => never,
 ): number {
+  // No closure over `pos` (a length reader was one): a captured variable lives in a context, and every
+  // access to it in this hot loop then goes through that context.
   let pos = start;
-  const length = (initial: number): number => {
-    let value = initial;
-    if (initial === 15) {
+  while (pos < end) {
+    const token = input[pos++]!;
+    let literals = token >> 4;
+    if (literals === 15) {
       let byte;
       do {
         if (pos >= end) fail('block ends inside a length');
         byte = input[pos++]!;
-        value += byte;
+        literals += byte;
       } while (byte === 255);
     }
-    return value;
-  };
-  while (pos < end) {
-    const token = input[pos++]!;
-    const literals = length(token >> 4);
     if (pos + literals > end) fail('literals run past the block');
     if (out + literals > output.length) fail(`output exceeds the expected ${output.length} bytes`);
-    output.set(input.subarray(pos, pos + literals), out);
+    // Most literal runs and matches are a few bytes: a loop beats a subarray plus set / copyWithin there.
+    if (literals < SHORT_COPY) for (let i = 0; i < literals; i++) output[out + i] = input[pos + i]!;
+    else output.set(input.subarray(pos, pos + literals), out);
     pos += literals;
     out += literals;
     if (pos === end) break; // the last sequence has literals only
@@ -102,12 +104,21 @@ function decodeBlock(
     const offset = input[pos]! | (input[pos + 1]! << 8);
     pos += 2;
     if (offset === 0 || offset > out) fail(`match offset ${offset} reaches before the output's start`);
-    const match = length(token & 15) + 4;
+    let match = token & 15;
+    if (match === 15) {
+      let byte;
+      do {
+        if (pos >= end) fail('block ends inside a length');
+        byte = input[pos++]!;
+        match += byte;
+      } while (byte === 255);
+    }
+    match += 4;
     if (out + match > output.length) fail(`output exceeds the expected ${output.length} bytes`);
-    if (offset >= match) {
+    if (offset >= match && match >= SHORT_COPY) {
       output.copyWithin(out, out - offset, out - offset + match);
     } else {
-      // Overlapping: the match repeats the last `offset` bytes.
+      // Short, or overlapping (the match repeats the last `offset` bytes): byte by byte, forwards.
       for (let i = 0; i < match; i++) output[out + i] = output[out - offset + i]!;
     }
     out += match;
