@@ -1,18 +1,19 @@
 /**
- * Corpus reading speed and memory, per format openCorpus reads (bench/README.md, "bench/corpus"):
+ * Corpus reading speed and memory, per format openCorpus reads (bench/README.md, "Outside run-all.ts"):
  *
- *   npx tsx bench/corpus/read.ts                          # 100k and 1M passages, every format, ~15 min on 2 cores
+ *   npx tsx bench/corpus/read.ts                          # 100k and 1M passages, every format: ~5 min on 2 cores (+ ~4 to make the corpora)
  *   npx tsx bench/corpus/read.ts --sizes 100000 --formats tsv,parquet-zstd   # a quick look
  *
  * Corpora: MS MARCO-like passages (numeric ids 0..N-1 in order, 40-80 words drawn with a seeded PRNG from the
- * Vaswani abstracts' vocabulary, ~60 words, ~400 bytes), written once per size under .cache/bench/corpus/
+ * Vaswani abstracts' vocabulary, ~60 words, ~540 bytes), written once per size under .cache/bench/corpus/
  * (gitignored) as TSV and JSONL (and their .gz) here, and as Arrow IPC (uncompressed, LZ4, ZSTD) and Parquet
  * (snappy, zstd) by pyarrow (tools/bench/corpus_tables.py), record batches / row groups of --batch-rows rows.
  *
  * Per format and size, each in a fresh process (bench/corpus/read-child.ts), one at a time: `openCorpus().read()`
  * alone, and `planShards` as the producer runs it (shards of --shard-size, inline, and by byte range where the
  * format is seekable); passages/s and the process's peak RSS (getrusage). The peer: pyarrow reading the same file
- * into a Table (tools/bench/corpus_tables.py read), passages/s and peak RSS; our read rate is printed as a ratio of it.
+ * into a Table, then every id and text to a Python object (tools/bench/corpus_tables.py read), passages/s to each and
+ * peak RSS; our read rate is printed as a ratio of both.
  * The 1-minute load average is kept with every figure: the machine may be shared.
  *
  * Writes bench/results/<--name>.json (default corpus-read) and bench/out/<name>.md, as the pipeline benchmarks do,
