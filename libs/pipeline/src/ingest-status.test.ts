@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { IngestSnapshot } from '@embedline/queue';
-import { producerSilence, throughput } from './ingest-status.ts';
+import { createRedisConnection, type IngestSnapshot } from '@embedline/queue';
+import { PrivateRedis } from '../../../test/support/private-redis.ts';
+import { ingestCorpus } from './ingest-corpus.ts';
+import { producerSilence, readIngestStatus, throughput } from './ingest-status.ts';
 
 const snapshot = (fields: Partial<IngestSnapshot>): IngestSnapshot => ({
   collection: 'c',
@@ -72,5 +77,47 @@ describe('status: a producer that stopped while enqueuing', () => {
       {},
       'a manifest from before heartbeats',
     );
+  });
+});
+
+describe('status queue counts', { timeout: 60_000 }, () => {
+  test("count this ingest's shard jobs only: not another collection's, nor the seal", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'embedline-status-counts-'));
+    const redis = await PrivateRedis.start();
+    const connection = createRedisConnection(redis.url);
+    const store = {
+      completedShards: async () => new Map<string, number>(),
+      recordShard: async () => undefined,
+      describe: async () => undefined,
+    };
+    try {
+      const ingest = async (collection: string, passages: number) => {
+        const corpus = join(dir, `${collection}.tsv`);
+        writeFileSync(corpus, Array.from({ length: passages }, (_, i) => `${i}\tpassage ${i}\n`).join(''));
+        const common = {
+          inline: false,
+          highWaterMark: 100,
+          addChunk: 10,
+          connection,
+          prefix: 'counts',
+          store,
+        };
+        return ingestCorpus({ corpus, collection, shardSize: 10, ...common });
+      };
+      assert.equal((await ingest('docs', 30)).enqueuedShards, 3);
+      assert.equal((await ingest('docs-v2', 50)).enqueuedShards, 5);
+      assert.deepEqual((await readIngestStatus(connection, 'counts', 'docs')).queue, {
+        waiting: 3,
+        active: 0,
+        delayed: 0,
+        failed: 0,
+      });
+      assert.equal((await readIngestStatus(connection, 'counts', 'docs-v2')).queue.waiting, 5);
+      assert.equal((await readIngestStatus(connection, 'counts', 'none')).queue.waiting, 0);
+    } finally {
+      await connection.quit();
+      await redis.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

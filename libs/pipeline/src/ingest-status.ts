@@ -1,9 +1,10 @@
-import { Queue } from 'bullmq';
+import { Queue, type JobType } from 'bullmq';
 import {
   IngestManifest,
   QUEUES,
   deadLetterJobId,
   finalizeJobId,
+  shardJobIdPrefix,
   queueOptions,
   type DeadLetterData,
   type IngestSnapshot,
@@ -13,7 +14,10 @@ import { PRODUCER_HEARTBEAT_MS } from './ingest-corpus.ts';
 
 export interface IngestStatus {
   readonly snapshot?: IngestSnapshot;
-  /** Shard-queue job counts (the queue is shared by all collections of this prefix). */
+  /**
+   * This ingest's shard jobs by state (the shard queue is shared by every collection of the prefix; its seal and
+   * other ingests' jobs are not counted). Delayed: waiting out a retry's backoff.
+   */
   readonly queue: { waiting: number; active: number; delayed: number; failed: number };
   readonly deadLetters: DeadLetterData[];
   /** Passages embedded per second since the ingest began: until now, or until the last shard when all are done. */
@@ -55,19 +59,12 @@ export interface FinalizeStatus {
 export async function readIngestStatus(connection: RedisClient, prefix: string, collection: string): Promise<IngestStatus> {
   const { shards, deadLetter, finalizeQueue } = statusQueues(connection, prefix);
   try {
-    const [snapshot, counts, dead] = await Promise.all([
+    const [snapshot, dead] = await Promise.all([
       new IngestManifest(connection, prefix).read(collection),
-      shards.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed'),
       deadLetter.getJobs(['wait', 'delayed'], 0, -1),
     ]);
     const deadLetters = dead.map((job) => job.data).filter((d) => d.collection === collection);
-    const queue = {
-      waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
-      active: counts.active ?? 0,
-      // The seal waits as a delayed job until the producer releases it.
-      delayed: counts.delayed ?? 0,
-      failed: counts.failed ?? 0,
-    };
+    const queue = await shardJobCounts(shards, collection, snapshot);
     const finalize = snapshot?.finalizedAt === undefined ? await finalizeStatus(finalizeQueue, snapshot) : undefined;
     return {
       snapshot,
@@ -81,6 +78,29 @@ export async function readIngestStatus(connection: RedisClient, prefix: string, 
   } finally {
     await Promise.all([shards.close(), deadLetter.close(), finalizeQueue.close()]);
   }
+}
+
+/**
+ * Counts this ingest's shard jobs by state from their ids alone (`shard-<collection>-<fingerprint>-...`, see
+ * shardJobId): the lists hold at most the producer's high-water mark waiting, the workers' slots active, and the
+ * failed shards, so reading ids is cheap where reading jobs would not be.
+ */
+async function shardJobCounts(
+  shards: Queue,
+  collection: string,
+  snapshot: IngestSnapshot | undefined,
+): Promise<IngestStatus['queue']> {
+  if (snapshot === undefined) return { waiting: 0, active: 0, delayed: 0, failed: 0 };
+  const ours = shardJobIdPrefix(collection, snapshot.fingerprint);
+  const count = async (...types: JobType[]) =>
+    (await shards.getRanges(types, 0, -1)).filter((id) => id.startsWith(ours)).length;
+  const [waiting, active, delayed, failed] = await Promise.all([
+    count('wait', 'prioritized'),
+    count('active'),
+    count('delayed'),
+    count('failed'),
+  ]);
+  return { waiting, active, delayed, failed };
 }
 
 /** The ingest's finalize job, once it has left waiting-children (every shard and the seal are done). */

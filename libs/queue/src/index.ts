@@ -5,6 +5,7 @@ export {
   isEmbeddedWith,
   shardKey,
   shardJobId,
+  shardJobIdPrefix,
   finalizeJobId,
   sealJobId,
   deadLetterJobId,

@@ -37,7 +37,12 @@ export function shardJobId(
   shardIndex: number,
   titleField?: string,
 ): string {
-  return `shard-${collection}-${shardKey(fingerprint, shardIndex, titleField)}`;
+  return `shard-${collection}-${shardKey(fingerprint, shardIndex, titleField)}`; // starts with shardJobIdPrefix
+}
+
+/** What every shard job id of one ingest (collection and corpus) starts with. */
+export function shardJobIdPrefix(collection: string, fingerprint: string): string {
+  return `shard-${collection}-${fingerprint.slice(0, 16)}-`;
 }
 
 export function finalizeJobId(collection: string, fingerprint: string): string {
