@@ -46,7 +46,12 @@ describe('LZ4 frame decoder', () => {
       [good, 39, /output exceeds the expected 39 bytes/],
       [good, 41, /decoded 40 bytes, expected 41/],
       [good.slice(0, 30), 40, /block of 13 bytes runs past the data/],
-      [good.replace('03000d50', 'ffff0d50'), 40, /match offset 65535 reaches before the output's start/],
+      // Inside a block, the byte named is the problem's (the offset's), not the block's first.
+      [
+        good.replace('03000d50', 'ffff0d50'),
+        40,
+        /match offset 65535 reaches before the output's start \(at input byte 15 of 28\)/,
+      ],
       ['04224d18a04082', 1, /unsupported frame version 2/],
       [good.slice(0, -8), 40, /data ends early/],
     ];

@@ -20,8 +20,8 @@ const SHORT_COPY = 32;
 export function decompressLz4Frame(input: Uint8Array, output: Uint8Array): void {
   let pos = 0;
   let out = 0;
-  const fail = (problem: string): never => {
-    throw new Error(`LZ4 frame: ${problem} (at input byte ${pos} of ${input.length})`);
+  const fail = (problem: string, at = pos): never => {
+    throw new Error(`LZ4 frame: ${problem} (at input byte ${at} of ${input.length})`);
   };
   const u32 = (at: number): number => {
     if (at + 4 > input.length) fail('data ends early');
@@ -76,10 +76,10 @@ function decodeBlock(
   end: number,
   output: Uint8Array,
   out: number,
-  fail: (problem: string) => never,
+  fail: (problem: string, at: number) => never,
 ): number {
   // No closure over `pos` (a length reader was one): a captured variable lives in a context, and every
-  // access to it in this hot loop then goes through that context.
+  // access to it in this hot loop then goes through that context. So `fail` is told where the problem is.
   let pos = start;
   while (pos < end) {
     const token = input[pos++]!;
@@ -87,34 +87,34 @@ function decodeBlock(
     if (literals === 15) {
       let byte;
       do {
-        if (pos >= end) fail('block ends inside a length');
+        if (pos >= end) fail('block ends inside a length', pos);
         byte = input[pos++]!;
         literals += byte;
       } while (byte === 255);
     }
-    if (pos + literals > end) fail('literals run past the block');
-    if (out + literals > output.length) fail(`output exceeds the expected ${output.length} bytes`);
+    if (pos + literals > end) fail('literals run past the block', pos);
+    if (out + literals > output.length) fail(`output exceeds the expected ${output.length} bytes`, pos);
     // Most literal runs and matches are a few bytes: a loop beats a subarray plus set / copyWithin there.
     if (literals < SHORT_COPY) for (let i = 0; i < literals; i++) output[out + i] = input[pos + i]!;
     else output.set(input.subarray(pos, pos + literals), out);
     pos += literals;
     out += literals;
     if (pos === end) break; // the last sequence has literals only
-    if (pos + 2 > end) fail('block ends inside a match offset');
+    if (pos + 2 > end) fail('block ends inside a match offset', pos);
     const offset = input[pos]! | (input[pos + 1]! << 8);
+    if (offset === 0 || offset > out) fail(`match offset ${offset} reaches before the output's start`, pos);
     pos += 2;
-    if (offset === 0 || offset > out) fail(`match offset ${offset} reaches before the output's start`);
     let match = token & 15;
     if (match === 15) {
       let byte;
       do {
-        if (pos >= end) fail('block ends inside a length');
+        if (pos >= end) fail('block ends inside a length', pos);
         byte = input[pos++]!;
         match += byte;
       } while (byte === 255);
     }
     match += 4;
-    if (out + match > output.length) fail(`output exceeds the expected ${output.length} bytes`);
+    if (out + match > output.length) fail(`output exceeds the expected ${output.length} bytes`, pos);
     if (offset >= match && match >= SHORT_COPY) {
       output.copyWithin(out, out - offset, out - offset + match);
     } else {
