@@ -13,6 +13,7 @@ import {
   shardKey,
   isEmbeddedWith,
   type FinalizeJobData,
+  type IngestSnapshot,
   type RedisClient,
   type ShardJobData,
 } from '@embedline/queue';
@@ -147,19 +148,15 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     const parentId = finalizeJobId(options.collection, fingerprint);
     const existing = await finalizeQueue.getJob(parentId);
     const existingState = await existing?.getState();
-    // Before anything is read or written: a re-run must embed as the ingest it continues did (Redis's record of it).
-    if (existing)
-      checkTitleField(
-        options,
-        existing.data.titleField,
-        existingState === 'completed' ? 'finalized' : 'begun',
-      );
-    const recorded = await manifest.read(options.collection);
-    if (recorded?.fingerprint === fingerprint) checkTitleField(options, recorded.titleField, 'begun');
-    if (existingState === 'completed') {
-      return { ...progress, fingerprint, alreadyFinalized: true };
-    }
-    if (recorded?.fingerprint === fingerprint) checkRecordedShardSize(options, recorded.shardSize);
+    const finalized = existingState === 'completed';
+    // Before anything is read or written: a re-run must ask for the ingest Redis recorded (title field, shard size).
+    checkSameIngest(
+      options,
+      fingerprint,
+      existing && { titleField: existing.data.titleField, finalized },
+      await manifest.read(options.collection),
+    );
+    if (finalized) return { ...progress, fingerprint, alreadyFinalized: true };
     // The store's record of finished shards: one of this corpus embedded otherwise refuses the run before the
     // rejects file is opened; with another shard size, before anything is written.
     const ledger = await options.store.completedShards(options.collection);
@@ -361,6 +358,23 @@ function checkShardSize(
       `but a shard size of ${options.shardSize} makes it ${shard.records}: this ingest began with another shard size ` +
       `(the first run's --shard-size, or EMBEDLINE_SHARD_SIZE); re-run it with that one`,
   );
+}
+
+/**
+ * A re-run continues the ingest Redis recorded for this corpus only as it began: the same title field (from
+ * its finalize job, even once finalized, and from its manifest) and, while not finalized, the same shard size.
+ */
+function checkSameIngest(
+  options: IngestOptions,
+  fingerprint: string,
+  finalizeJob: { readonly titleField?: string; readonly finalized: boolean } | undefined,
+  recorded: IngestSnapshot | undefined,
+): void {
+  if (finalizeJob !== undefined)
+    checkTitleField(options, finalizeJob.titleField, finalizeJob.finalized ? 'finalized' : 'begun');
+  if (recorded?.fingerprint !== fingerprint) return;
+  checkTitleField(options, recorded.titleField, 'begun');
+  if (finalizeJob?.finalized !== true) checkRecordedShardSize(options, recorded.shardSize);
 }
 
 /**
