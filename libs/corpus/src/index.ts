@@ -24,4 +24,4 @@ export {
 export { parseTrecTopics, TOPIC_FIELDS, type TopicField } from './trec-topics.ts';
 export { QueryFileError } from './errors/query-file-error.ts';
 export { readProblem } from './read-problem.ts';
-export { embeddingText, hasTitle } from './title-field.ts';
+export { embeddingText, hasTitle, textToEmbed } from './title-field.ts';

@@ -6,7 +6,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { CorpusError } from './errors/corpus-error.ts';
 import { openCorpus } from './open-corpus.ts';
 import { brief, collect, okRecords, readAll, rejects, tempFiles } from './testing/temp-corpus.ts';
-import { embeddingText } from './title-field.ts';
+import { embeddingText, textToEmbed } from './title-field.ts';
 
 const { file } = tempFiles();
 
@@ -19,6 +19,16 @@ describe('embeddingText: what BEIR embeds, (title + " " + text).strip(), or text
   test('a missing, null, empty or blank title embeds the stripped text alone', () => {
     for (const title of [undefined, null, '', '   ', '\n\t'])
       assert.equal(embeddingText('  the text \n', title), 'the text', JSON.stringify(title));
+  });
+});
+
+describe('textToEmbed: what the workers and the demo embed for a passage', () => {
+  test("with a title field, the payload's title + text; without one, the text as it is", () => {
+    const passage = { text: ' the text ', payload: { title: 'The Title' } };
+    assert.equal(textToEmbed(passage, 'title'), 'The Title  the text');
+    assert.equal(textToEmbed(passage, 'heading'), 'the text', 'a field the payload lacks: no title');
+    assert.equal(textToEmbed({ text: ' the text ', payload: null }, 'title'), 'the text');
+    assert.equal(textToEmbed(passage, undefined), ' the text ');
   });
 });
 

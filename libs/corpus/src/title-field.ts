@@ -18,6 +18,18 @@ export function embeddingText(text: string, title: unknown): string {
   return `${title} ${text}`.trim();
 }
 
+/**
+ * What the encoder embeds for a passage read with `titleField` (the ingest's, or demo's, --title-field): with
+ * one, embeddingText of its text and the payload's title; without, its text as it is. The producer's workers
+ * and `embedline demo` both embed through this, so a corpus tried in the demo ranks as the pipeline's would.
+ */
+export function textToEmbed(
+  passage: { readonly text: string; readonly payload?: Readonly<Record<string, unknown>> | null },
+  titleField: string | undefined,
+): string {
+  return titleField === undefined ? passage.text : embeddingText(passage.text, passage.payload?.[titleField]);
+}
+
 /** Whether a title value is one that is embedded: a string with something besides whitespace. */
 export function hasTitle(title: unknown): title is string {
   return typeof title === 'string' && /\S/.test(title);

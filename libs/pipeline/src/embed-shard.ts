@@ -1,4 +1,4 @@
-import { embeddingText, type RejectedRecord } from '@embedline/corpus';
+import { textToEmbed, type RejectedRecord } from '@embedline/corpus';
 import type { Encoder } from '@embedline/encoder';
 import { shardKey, type IngestManifest, type ShardJobData } from '@embedline/queue';
 import { toRecordBatch, type ShardLedger, type VectorStore } from '@embedline/store';
@@ -47,11 +47,7 @@ export async function embedShard(job: ShardJobData, deps: EmbedShardDeps): Promi
   const key = shardKey(job.fingerprint, job.shardIndex, job.titleField);
   // What is embedded: the text, or (the ingest's --title-field) BEIR's title + " " + text; what is stored
   // (text and payload, the title among it) is the passage as read either way.
-  const { titleField } = job;
-  const embedded =
-    titleField === undefined
-      ? passages.map((p) => p.text)
-      : passages.map((p) => embeddingText(p.text, p.payload?.[titleField]));
+  const embedded = passages.map((passage) => textToEmbed(passage, job.titleField));
   const size = deps.batchPassages ?? Math.max(1, passages.length);
   const pieces: { vectors: Float32Array; dimension: number }[] = [];
   let realTokens = 0;

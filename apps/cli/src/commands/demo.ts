@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { createLogger, loadEnv, positiveIntFlag, type EmbedlineEnv } from '@embedline/config';
-import { CORPUS_FORMATS, embeddingText, openCorpus, type CorpusRecord } from '@embedline/corpus';
+import { CORPUS_FORMATS, openCorpus, textToEmbed, type CorpusRecord } from '@embedline/corpus';
 import { openEncoder, type Encoder } from '@embedline/encoder';
 import { createMatrix, semanticSearch, type Matrix } from '@embedline/scoring';
 import { printReferenceModelWarning } from '../reference-model-warning.ts';
@@ -159,9 +159,7 @@ async function embedAll(
   const vectors = new Float32Array(records.length * dimension);
   const started = performance.now();
   for (let start = 0; start < records.length; start += ENCODE_CHUNK) {
-    const chunk = records
-      .slice(start, start + ENCODE_CHUNK)
-      .map((r) => (titleField === undefined ? r.text : embeddingText(r.text, r.payload?.[titleField])));
+    const chunk = records.slice(start, start + ENCODE_CHUNK).map((r) => textToEmbed(r, titleField));
     vectors.set((await encoder.encode(chunk)).vectors, start * dimension);
     const done = start + chunk.length;
     const seconds = (performance.now() - started) / 1000;
