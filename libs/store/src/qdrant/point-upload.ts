@@ -54,7 +54,10 @@ async function upsertFitting(
   }
 }
 
-/** One upsert request; one the server finds too large is sent again in halves, down to one point. */
+/**
+ * One upsert request. One over the collection's strict-mode batch limit is sent again in requests of that
+ * limit; one the server finds too large, in halves down to one point. Either way `fits` keeps the smaller size.
+ */
 async function upsertSplitting(
   connection: QdrantConnection,
   name: string,
