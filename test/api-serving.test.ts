@@ -219,6 +219,12 @@ describe('query API serving', { timeout: 300_000 }, () => {
       const refused = await garbage.closed;
       assert.match(refused, /^HTTP\/1\.1 400 /, refused);
       assert.equal(JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4)).code, 'bad_request');
+      // Headers over Node's limit (16 KiB) get it too, as a 431.
+      const bloated = rawConnection((server.server.address() as { port: number }).port);
+      bloated.socket.write(`${bloated.head('GET', '/healthz')}x-filler: ${'a'.repeat(20_000)}\r\n\r\n`);
+      const tooLarge = await bloated.closed;
+      assert.match(tooLarge, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/, tooLarge.slice(0, 200));
+      assert.equal(JSON.parse(tooLarge.slice(tooLarge.indexOf('\r\n\r\n') + 4)).code, 'headers_too_large');
     } finally {
       await server.close();
     }
