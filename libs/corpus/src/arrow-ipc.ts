@@ -63,41 +63,13 @@ const UNREADABLE_TYPES: ReadonlyMap<number, readonly [string, string]> = new Map
  * apache-arrow to report in its words.
  */
 export async function inspectIpc(path: string, handle: FileHandle): Promise<IpcLayout | undefined> {
-  const size = (await handle.stat()).size;
-  const head = await readAt(handle, 0, Math.min(8, size));
-  if (head.length >= 4 && Buffer.from(head.subarray(0, 4)).toString('latin1') === 'FEA1') {
-    throw new CorpusError(
-      path,
-      'a Feather version 1 file, which is not Arrow IPC: rewrite it as Feather version 2 (pyarrow: feather.write_feather(table, path, version=2)) or as Parquet',
-    );
-  }
-  let layout: { kind: 'file' | 'stream'; start: number; end: number };
-  if (head.length >= 6 && Buffer.from(head.subarray(0, 6)).equals(FILE_MAGIC)) {
-    const tail = await readAt(handle, Math.max(0, size - 10), 10);
-    if (size < 8 + 10 || !Buffer.from(tail.subarray(4)).equals(FILE_MAGIC)) {
-      throw new CorpusError(
-        path,
-        `an Arrow IPC file (it starts with "ARROW1") whose end is missing: no footer, so it was cut short or not completely written (${size} bytes)`,
-      );
-    }
-    const footerLength = new DataView(tail.buffer, tail.byteOffset).getInt32(0, true);
-    const end = size - 10 - footerLength;
-    if (footerLength <= 0 || end < 8) return undefined;
-    layout = { kind: 'file', start: 8, end };
-  } else {
-    layout = { kind: 'stream', start: 0, end: size };
-  }
+  const layout = await messageSpan(path, handle);
+  if (layout === undefined) return undefined;
   const messages = new MessageReader(handle, layout.start, layout.end);
   try {
     const schema = await messages.next();
     if (schema?.message.headerType() !== MessageHeader.Schema) return undefined;
-    const unreadable = unreadableColumns(schema.message.header(new FbSchema()) as FbSchema);
-    if (unreadable.length > 0) {
-      throw new CorpusError(
-        path,
-        `${unreadable.join('; ')}: apache-arrow 18, which reads Arrow here, cannot read ${unreadable.length === 1 ? 'that type' : 'those types'} (large_list, and the run-end and view types of Arrow 12+); cast before writing (pyarrow: table.cast(schema)) or write Parquet`,
-      );
-    }
+    checkReadableSchema(path, schema.message.header(new FbSchema()) as FbSchema);
     for (;;) {
       const next = await messages.next();
       if (next === undefined) return layout;
@@ -114,6 +86,45 @@ export async function inspectIpc(path: string, handle: FileHandle): Promise<IpcL
     if (error instanceof CorpusError) throw error;
     return undefined;
   }
+}
+
+/**
+ * Where the messages lie: in a file, between its magic and its footer; in a stream, everywhere. A Feather
+ * version 1 file and an IPC file without its footer are CorpusErrors; a footer length that does not fit,
+ * undefined.
+ */
+async function messageSpan(path: string, handle: FileHandle): Promise<IpcLayout | undefined> {
+  const size = (await handle.stat()).size;
+  const head = await readAt(handle, 0, Math.min(8, size));
+  if (head.length >= 4 && Buffer.from(head.subarray(0, 4)).toString('latin1') === 'FEA1') {
+    throw new CorpusError(
+      path,
+      'a Feather version 1 file, which is not Arrow IPC: rewrite it as Feather version 2 (pyarrow: feather.write_feather(table, path, version=2)) or as Parquet',
+    );
+  }
+  if (head.length < 6 || !Buffer.from(head.subarray(0, 6)).equals(FILE_MAGIC))
+    return { kind: 'stream', start: 0, end: size };
+  const tail = await readAt(handle, Math.max(0, size - 10), 10);
+  if (size < 8 + 10 || !Buffer.from(tail.subarray(4)).equals(FILE_MAGIC)) {
+    throw new CorpusError(
+      path,
+      `an Arrow IPC file (it starts with "ARROW1") whose end is missing: no footer, so it was cut short or not completely written (${size} bytes)`,
+    );
+  }
+  const footerLength = new DataView(tail.buffer, tail.byteOffset).getInt32(0, true);
+  const end = size - 10 - footerLength;
+  if (footerLength <= 0 || end < 8) return undefined;
+  return { kind: 'file', start: 8, end };
+}
+
+/** A CorpusError naming each column of a type apache-arrow 18 cannot read, and what to cast it to. */
+function checkReadableSchema(path: string, schema: FbSchema): void {
+  const unreadable = unreadableColumns(schema);
+  if (unreadable.length === 0) return;
+  throw new CorpusError(
+    path,
+    `${unreadable.join('; ')}: apache-arrow 18, which reads Arrow here, cannot read ${unreadable.length === 1 ? 'that type' : 'those types'} (large_list, and the run-end and view types of Arrow 12+); cast before writing (pyarrow: table.cast(schema)) or write Parquet`,
+  );
 }
 
 /** Where uncompressedIpcStream leaves the error that ended it early. */
