@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { ByteBuffer } from 'flatbuffers';
+import type { BodyCompression } from 'apache-arrow/fb/body-compression';
 import { BodyCompressionMethod } from 'apache-arrow/fb/body-compression-method';
 import { CompressionType } from 'apache-arrow/fb/compression-type';
 import { DictionaryBatch as FbDictionaryBatch } from 'apache-arrow/fb/dictionary-batch';
@@ -160,34 +161,42 @@ async function* messagesOf(handle: FileHandle, layout: IpcLayout): AsyncGenerato
     const body = await messages.body(next.bodyLength);
     const batch = recordBatchOf(next.message);
     const compression = batch?.compression() ?? null;
-    if (batch === undefined || compression === null) {
-      yield concat(frame(next.metadata), body);
-    } else {
-      const what =
-        next.message.headerType() === MessageHeader.DictionaryBatch
-          ? 'dictionary batch'
-          : `record batch ${batchIndex}`;
-      const codec = codecName(undefined, compression.codec(), compression.method());
-      let uncompressed: { nodes: FieldNode[]; buffers: BufferRegion[]; body: Uint8Array };
-      try {
-        uncompressed = decompressBody(batch, body, codec);
-      } catch (error) {
-        throw new Error(`${what} (${codec}): ${(error as Error).message}`, { cause: error });
-      }
-      const header = new RecordBatch(batch.length(), uncompressed.nodes, uncompressed.buffers);
-      const dictionary = next.message.header(new FbDictionaryBatch()) as FbDictionaryBatch | null;
-      const message =
-        next.message.headerType() === MessageHeader.DictionaryBatch && dictionary !== null
-          ? Message.from(
-              new DictionaryBatch(header, dictionary.id(), dictionary.isDelta()),
-              uncompressed.body.length,
-            )
-          : Message.from(header, uncompressed.body.length);
-      yield concat(frame(Message.encode(message)), uncompressed.body);
-    }
+    if (batch === undefined || compression === null) yield concat(frame(next.metadata), body);
+    else yield uncompressedMessage(next.message, batch, compression, body, batchIndex);
     if (next.message.headerType() === MessageHeader.RecordBatch) batchIndex++;
   }
   yield END_OF_STREAM;
+}
+
+/** A compressed dictionary or record batch, framed again as the uncompressed message apache-arrow reads. */
+function uncompressedMessage(
+  message: FbMessage,
+  batch: FbRecordBatch,
+  compression: BodyCompression,
+  body: Uint8Array,
+  batchIndex: number,
+): Uint8Array {
+  const dictionary =
+    message.headerType() === MessageHeader.DictionaryBatch
+      ? (message.header(new FbDictionaryBatch()) as FbDictionaryBatch | null)
+      : null;
+  const what = dictionary !== null ? 'dictionary batch' : `record batch ${batchIndex}`;
+  const codec = codecName(undefined, compression.codec(), compression.method());
+  let uncompressed: { nodes: FieldNode[]; buffers: BufferRegion[]; body: Uint8Array };
+  try {
+    uncompressed = decompressBody(batch, body, codec);
+  } catch (error) {
+    throw new Error(`${what} (${codec}): ${(error as Error).message}`, { cause: error });
+  }
+  const header = new RecordBatch(batch.length(), uncompressed.nodes, uncompressed.buffers);
+  const rebuilt =
+    dictionary !== null
+      ? Message.from(
+          new DictionaryBatch(header, dictionary.id(), dictionary.isDelta()),
+          uncompressed.body.length,
+        )
+      : Message.from(header, uncompressed.body.length);
+  return concat(frame(Message.encode(rebuilt)), uncompressed.body);
 }
 
 interface RawMessage {
