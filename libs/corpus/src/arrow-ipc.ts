@@ -2,6 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { ByteBuffer } from 'flatbuffers';
 import type { BodyCompression } from 'apache-arrow/fb/body-compression';
 import { BodyCompressionMethod } from 'apache-arrow/fb/body-compression-method';
+import type { Buffer as FbBuffer } from 'apache-arrow/fb/buffer';
 import { CompressionType } from 'apache-arrow/fb/compression-type';
 import { DictionaryBatch as FbDictionaryBatch } from 'apache-arrow/fb/dictionary-batch';
 import type { Field as FbField } from 'apache-arrow/fb/field';
@@ -303,42 +304,20 @@ function decompressBody(
   codec: IpcCompression,
 ): { nodes: FieldNode[]; buffers: BufferRegion[]; body: Uint8Array } {
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const payloads: Uint8Array[] = [];
-  const compressed: boolean[] = [];
+  const parts = Array.from({ length: batch.buffersLength() }, (_, i) =>
+    storedBuffer(view, body, batch.buffers(i)!, i),
+  );
   const buffers: BufferRegion[] = [];
   let size = 0;
-  for (let i = 0; i < batch.buffersLength(); i++) {
-    const region = batch.buffers(i)!;
-    const offset = Number(region.offset());
-    const length = Number(region.length());
-    if (offset < 0 || length < 0 || offset + length > body.length)
-      throw new Error(`buffer ${i} (${length} bytes at ${offset}) lies outside the ${body.length}-byte body`);
-    let payload: Uint8Array = new Uint8Array(0);
-    let uncompressedLength = 0;
-    let isCompressed = false;
-    if (length > 0) {
-      if (length < 8) throw new Error(`buffer ${i} is ${length} bytes, too short for its length prefix`);
-      const declared = view.getBigInt64(offset, true);
-      payload = body.subarray(offset + 8, offset + length);
-      if (declared === -1n) {
-        uncompressedLength = payload.length;
-      } else if (declared < 0n || declared > 2n ** 31n) {
-        throw new Error(`buffer ${i} declares ${declared} uncompressed bytes`);
-      } else {
-        uncompressedLength = Number(declared);
-        isCompressed = true;
-      }
-    }
-    buffers.push(new BufferRegion(size, uncompressedLength));
-    payloads.push(payload);
-    compressed.push(isCompressed);
-    size += align8(uncompressedLength);
+  for (const part of parts) {
+    buffers.push(new BufferRegion(size, part.uncompressedLength));
+    size += align8(part.uncompressedLength);
   }
   const out = new Uint8Array(size);
-  for (const [i, payload] of payloads.entries()) {
+  for (const [i, { payload, compressed }] of parts.entries()) {
     const { offset, length } = buffers[i]!;
     const target = out.subarray(offset, offset + length);
-    if (!compressed[i]) {
+    if (!compressed) {
       target.set(payload);
       continue;
     }
@@ -356,6 +335,30 @@ function decompressBody(
     nodes.push(new FieldNode(node.length(), node.nullCount()));
   }
   return { nodes, buffers, body: out };
+}
+
+/**
+ * Buffer `i` of a compressed body: its data after the length prefix, its uncompressed length, and whether it
+ * is compressed (a length of -1: stored as is).
+ */
+function storedBuffer(
+  view: DataView,
+  body: Uint8Array,
+  region: FbBuffer,
+  i: number,
+): { payload: Uint8Array; uncompressedLength: number; compressed: boolean } {
+  const offset = Number(region.offset());
+  const length = Number(region.length());
+  if (offset < 0 || length < 0 || offset + length > body.length)
+    throw new Error(`buffer ${i} (${length} bytes at ${offset}) lies outside the ${body.length}-byte body`);
+  if (length === 0) return { payload: new Uint8Array(0), uncompressedLength: 0, compressed: false };
+  if (length < 8) throw new Error(`buffer ${i} is ${length} bytes, too short for its length prefix`);
+  const declared = view.getBigInt64(offset, true);
+  const payload = body.subarray(offset + 8, offset + length);
+  if (declared === -1n) return { payload, uncompressedLength: payload.length, compressed: false };
+  if (declared < 0n || declared > 2n ** 31n)
+    throw new Error(`buffer ${i} declares ${declared} uncompressed bytes`);
+  return { payload, uncompressedLength: Number(declared), compressed: true };
 }
 
 /**
