@@ -135,14 +135,10 @@ export const REDACTED_LOG_PATHS = [
   'headers.authorization',
 ];
 
-/**
- * The query API as one Fastify instance: routes (each with a JSON schema), the OpenAPI document at
- * /openapi.json and docs at /docs, API-key auth, per-key rate limits, CORS, metrics, the queue dashboard.
- * Ready to `listen` or `inject`; `close()` drains in-flight requests first.
- */
-export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promise<FastifyInstance> {
+/** Fastify with this API's logging, limits, timeouts, validation and error answers (before any route). */
+function createFastify(deps: ApiDeps, options: ApiOptions): FastifyInstance {
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const app = Fastify({
+  return Fastify({
     loggerInstance: deps.logger.child(
       {},
       { serializers: { req: requestForLog }, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } },
@@ -161,6 +157,15 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
     clientErrorHandler: answerClientError(requestTimeoutMs),
     genReqId: (request) => requestIdOf(request.headers[REQUEST_ID_HEADER]),
   });
+}
+
+/**
+ * The query API as one Fastify instance: routes (each with a JSON schema), the OpenAPI document at
+ * /openapi.json and docs at /docs, API-key auth, per-key rate limits, CORS, metrics, the queue dashboard.
+ * Ready to `listen` or `inject`; `close()` drains in-flight requests first.
+ */
+export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promise<FastifyInstance> {
+  const app = createFastify(deps, options);
   const keyring = new ApiKeyring({ read: options.readKeys, admin: options.adminKeys });
   if (!keyring.enabled)
     app.log.warn('no API keys configured: read routes are open to anyone who can reach this port');
