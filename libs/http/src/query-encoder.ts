@@ -67,7 +67,10 @@ export class QueryEncoder {
     });
   }
 
-  /** Per text, whether the model embeds only its first max_seq_length tokens (a longer text is cut). */
+  /**
+   * Per text, whether the model embeds only its first max_seq_length tokens (a longer text is cut). Each cut
+   * text is counted in embedline_api_truncated_texts_total: ask once per request's texts.
+   */
   truncated(texts: readonly string[]): boolean[] {
     const truncated = texts.map(this.truncation);
     this.metrics.truncatedTexts.inc(truncated.filter(Boolean).length);
