@@ -21,7 +21,8 @@ export function parseFinalizeJob(id: string | undefined, data: unknown): Finaliz
   return parseJob('finalize', id, data, finalizeJobSchema);
 }
 
-function parseJob<T>(kind: string, id: string | undefined, data: unknown, schema: z.ZodType<T>): T {
+function parseJob<T>(kind: string, jobId: string | undefined, data: unknown, schema: z.ZodType<T>): T {
+  const id = jobId ?? '(no id)';
   const parsed = schema.safeParse(data);
   if (parsed.success) return parsed.data;
   const unknown = parsed.error.issues.flatMap((issue) =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isEmbeddedWith, isShardOf, shardJobId, shardKey } from './job-ids.ts';
+import { isEmbeddedWith, isShardOf, sealJobId, shardJobId, shardJobIdPrefix, shardKey } from './job-ids.ts';
 
 test("isShardOf tells a corpus's shard keys from another corpus's", () => {
   const mine = 'ab'.repeat(32);
@@ -27,4 +27,19 @@ test('a shard key says how the shard was embedded: text alone (keys as before ti
     assert.equal(isEmbeddedWith(shardKey(mine, 1234567, other), mine, field), false, `${other} as ${field}`);
   }
   assert.equal(isEmbeddedWith(shardKey(mine, 12345678, 'title'), mine, 'title'), true); // past 7 digits
+});
+
+test("every shard job id of an ingest starts with its prefix, and no other ingest's does (status counts by it)", () => {
+  const fingerprint = 'ab'.repeat(32);
+  const prefix = shardJobIdPrefix('docs', fingerprint);
+  for (const title of [undefined, 'title']) {
+    for (const index of [0, 7, 1_234_567])
+      assert.ok(shardJobId('docs', fingerprint, index, title).startsWith(prefix));
+  }
+  assert.ok(
+    !shardJobId('docs-v2', fingerprint, 0).startsWith(prefix),
+    'a collection whose name extends this one',
+  );
+  assert.ok(!shardJobId('docs', 'cd'.repeat(32), 0).startsWith(prefix), 'another corpus');
+  assert.ok(!sealJobId('docs', fingerprint).startsWith(prefix), 'the seal');
 });

@@ -85,7 +85,8 @@ export class BertCharNormalizer {
   private readonly cleanText: boolean;
   private readonly chineseChars: boolean;
   private readonly stripAccents: boolean;
-  private readonly lowercase: boolean;
+  /** Whether it lower-cases (tokenizer.json's `lowercase`, true when absent): the ASCII fast path follows it. */
+  readonly lowercase: boolean;
   private readonly lookup = tables();
 
   constructor(settings: BertNormalizerSettings) {

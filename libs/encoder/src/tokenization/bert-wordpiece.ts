@@ -93,7 +93,7 @@ export class BertWordPiece {
     private readonly otherAddedTokens: readonly AddedToken[],
   ) {
     this.normalizer = new BertCharNormalizer(normalizer);
-    this.lowercase = normalizer.lowercase ?? true;
+    this.lowercase = this.normalizer.lowercase;
   }
 
   /**
