@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { createRedisConnection, type IngestSnapshot } from '@embedline/queue';
+import { Queue } from 'bullmq';
+import {
+  createRedisConnection,
+  deadLetterJobId,
+  QUEUES,
+  queueOptions,
+  type IngestSnapshot,
+} from '@embedline/queue';
 import { PrivateRedis } from '../../../test/support/private-redis.ts';
 import { ingestCorpus } from './ingest-corpus.ts';
 import { producerSilence, readIngestStatus, throughput } from './ingest-status.ts';
@@ -114,6 +121,26 @@ describe('status queue counts', { timeout: 60_000 }, () => {
       });
       assert.equal((await readIngestStatus(connection, 'counts', 'docs-v2')).queue.waiting, 5);
       assert.equal((await readIngestStatus(connection, 'counts', 'none')).queue.waiting, 0);
+      // Dead letters: each collection sees its own, though "docs" is a prefix of "docs-v2".
+      const dead = new Queue(QUEUES.deadLetter, queueOptions(connection, 'counts'));
+      try {
+        for (const collection of ['docs', 'docs-v2', 'docs-v2']) {
+          const jobId = `shard-${collection}-${'ab'.repeat(8)}-000000${(await dead.count()) + 1}`;
+          const data = {
+            jobId,
+            collection,
+            shardIndex: 1,
+            attempts: 3,
+            error: 'store down',
+            failedAt: new Date(0).toISOString(),
+          };
+          await dead.add('dead', data, { jobId: deadLetterJobId(jobId) });
+        }
+      } finally {
+        await dead.close();
+      }
+      assert.equal((await readIngestStatus(connection, 'counts', 'docs')).deadLetters.length, 1);
+      assert.equal((await readIngestStatus(connection, 'counts', 'docs-v2')).deadLetters.length, 2);
     } finally {
       await connection.quit();
       await redis.dispose();

@@ -56,16 +56,20 @@ export interface FinalizeStatus {
 }
 
 /** Everything `status` prints, from Redis alone, so it works from any machine. */
-export async function readIngestStatus(connection: RedisClient, prefix: string, collection: string): Promise<IngestStatus> {
+export async function readIngestStatus(
+  connection: RedisClient,
+  prefix: string,
+  collection: string,
+): Promise<IngestStatus> {
   const { shards, deadLetter, finalizeQueue } = statusQueues(connection, prefix);
   try {
-    const [snapshot, dead] = await Promise.all([
+    const [snapshot, deadLetters] = await Promise.all([
       new IngestManifest(connection, prefix).read(collection),
-      deadLetter.getJobs(['wait', 'delayed'], 0, -1),
+      collectionDeadLetters(deadLetter, collection),
     ]);
-    const deadLetters = dead.map((job) => job.data).filter((d) => d.collection === collection);
     const queue = await shardJobCounts(shards, collection, snapshot);
-    const finalize = snapshot?.finalizedAt === undefined ? await finalizeStatus(finalizeQueue, snapshot) : undefined;
+    const finalize =
+      snapshot?.finalizedAt === undefined ? await finalizeStatus(finalizeQueue, snapshot) : undefined;
     return {
       snapshot,
       queue,
@@ -104,7 +108,10 @@ async function shardJobCounts(
 }
 
 /** The ingest's finalize job, once it has left waiting-children (every shard and the seal are done). */
-async function finalizeStatus(finalizeQueue: Queue, snapshot: IngestSnapshot | undefined): Promise<FinalizeStatus | undefined> {
+async function finalizeStatus(
+  finalizeQueue: Queue,
+  snapshot: IngestSnapshot | undefined,
+): Promise<FinalizeStatus | undefined> {
   if (snapshot === undefined) return undefined;
   const job = await finalizeQueue.getJob(finalizeJobId(snapshot.collection, snapshot.fingerprint));
   if (!job) return undefined;
@@ -117,6 +124,21 @@ async function finalizeStatus(finalizeQueue: Queue, snapshot: IngestSnapshot | u
 }
 
 /** The shard, dead-letter and finalize queues, for reading (the caller closes them). */
+/**
+ * The collection's dead letters: ids first (every collection's dead letters share the queue, and read whole they
+ * grow with every failure of the prefix), then the data of those whose id names a shard of this collection.
+ */
+async function collectionDeadLetters(
+  deadLetter: Queue<DeadLetterData>,
+  collection: string,
+): Promise<DeadLetterData[]> {
+  const ours = deadLetterJobId(`shard-${collection}-`);
+  const ids = (await deadLetter.getRanges(['wait', 'delayed'], 0, -1)).filter((id) => id.startsWith(ours));
+  const jobs = await Promise.all(ids.map((id) => deadLetter.getJob(id)));
+  // The prefix also matches a collection whose name extends this one ("docs" and "docs-v2"): the data decides.
+  return jobs.flatMap((job) => (job?.data.collection === collection ? [job.data] : []));
+}
+
 function statusQueues(connection: RedisClient, prefix: string) {
   const bullmqOptions = queueOptions(connection, prefix);
   return {
@@ -147,12 +169,16 @@ export function throughput(
   snapshot: IngestSnapshot | undefined,
   now = Date.now(),
 ): Pick<IngestStatus, 'passagesPerSecond' | 'etaSeconds'> {
-  if (!snapshot?.firstDoneAt || !snapshot.lastDoneAt || snapshot.lastDoneAt <= snapshot.firstDoneAt) return {};
+  if (!snapshot?.firstDoneAt || !snapshot.lastDoneAt || snapshot.lastDoneAt <= snapshot.firstDoneAt)
+    return {};
   const remaining = snapshot.acceptedRecords - snapshot.doneRecords;
   const done = snapshot.sealed && remaining <= 0;
   const embedded = snapshot.doneRecords - snapshot.restoredRecords; // restored shards were stored before this run
   const rate = embedded / (((done ? snapshot.lastDoneAt : now) - snapshot.startedAt) / 1000);
-  return { passagesPerSecond: rate, etaSeconds: snapshot.sealed && !done && rate > 0 ? remaining / rate : undefined };
+  return {
+    passagesPerSecond: rate,
+    etaSeconds: snapshot.sealed && !done && rate > 0 ? remaining / rate : undefined,
+  };
 }
 
 function stateOf(
@@ -173,7 +199,11 @@ function stateOf(
  * back in the queue, with its full retry budget again, and clears its dead-letter entry. The flow
  * parent still waits for these children, so finalize runs once they succeed.
  */
-export async function replayFailedShards(connection: RedisClient, prefix: string, collection: string): Promise<number> {
+export async function replayFailedShards(
+  connection: RedisClient,
+  prefix: string,
+  collection: string,
+): Promise<number> {
   const { shards, deadLetter, finalizeQueue } = statusQueues(connection, prefix);
   try {
     let replayed = 0;
