@@ -42,6 +42,8 @@ interface ReferenceRun {
     readonly over_queries: number;
   };
   readonly top10: Record<string, [string, number][]>;
+  /** BEIR's exact search at top_k 1: the one document each query keeps. */
+  readonly top1: Record<string, string>;
 }
 
 interface Reference {
@@ -200,6 +202,34 @@ describe(
           [first, second],
         );
       }
+    });
+
+    test('at the cut, a tie group is settled as BEIR keeps it and trec_eval ranks it (docid descending), not by point id', async () => {
+      // Depth 1: query 4's tied pair is 3000001 and 20001. The store settles a tie at its cut by point id
+      // (numeric ids ascending: 20001); BEIR's exact search keeps 3000001, which trec_eval ranks first.
+      const report = await evaluateCollection({
+        store,
+        collection: 'beir-titled',
+        encoder,
+        queries,
+        qrels,
+        topK: 1,
+        exact: true,
+        judgedOnly: true,
+        ignoreIdenticalIds: true,
+        runPath: join(dir, 'beir-titled-top1.run'),
+      });
+      assert.equal(report.hits, 30);
+      const kept = new Map(
+        readFileSync(join(dir, 'beir-titled-top1.run'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => line.split(' '))
+          .map(([qid, , docid]) => [qid!, docid!]),
+      );
+      for (const qid of perQuery(titled, 'MRR@10').keys())
+        assert.equal(kept.get(qid), reference.titled.top1[qid], `query ${qid}: the document kept at depth 1`);
+      for (const { query, first } of reference.tie_pairs) assert.equal(kept.get(query), first);
     });
 
     test("BEIR's printed mean also counts the query judged with grade 0 only (as 0): ours leaves it out", () => {

@@ -223,6 +223,9 @@ def reference(corpus, queries, qrels, with_titles: bool):
     for q, rs in results.items():
         top = trec_order(rs)[:10]
         ties[q] = [[d, rs[d]] for d in top]
+    # BEIR's exact search at depth 1: torch.topk takes 2, its heap keeps the larger (score, id), so of two tied
+    # documents the one trec_eval ranks first (docid descending) makes the cut.
+    top1 = retriever.retriever.search(beir_corpus, beir_queries, 1, "cos_sim")
     judged = [q for q in per_query if any(g > 0 for g in qrels[q].values())]
     mean = {
         m: sum(per_query[q][m] for q in judged) / len(judged)
@@ -239,6 +242,7 @@ def reference(corpus, queries, qrels, with_titles: bool):
             "over_queries": len(beir_queries),
         },
         "top10": ties,
+        "top1": {q: next((d for d in top1[q] if d != q), None) for q in sorted(top1, key=int)},
     }
 
 

@@ -54,7 +54,11 @@ export async function searchRun(options: SearchRunOptions): Promise<SearchRun> {
   const { queryIds, vectors } = options;
   if (vectors.rows !== queryIds.length)
     throw new Error(`searchRun: ${vectors.rows} vectors for ${queryIds.length} queries`);
+  if (!Number.isSafeInteger(options.topK) || options.topK < 0)
+    throw new RangeError(`topK must be a non-negative integer, got ${options.topK}`);
   const concurrency = options.concurrency ?? 8;
+  // Hits asked of the store: one more when the query's own document may be among them.
+  const wanted = options.topK + (options.ignoreIdenticalIds === true ? 1 : 0);
   const partial = options.runPath === undefined ? undefined : `${options.runPath}.partial`;
   if (partial !== undefined) await mkdir(dirname(partial), { recursive: true });
   const file = partial === undefined ? undefined : await open(partial, 'w');
@@ -66,10 +70,12 @@ export async function searchRun(options: SearchRunOptions): Promise<SearchRun> {
   try {
     for (let start = 0; start < queryIds.length; start += concurrency) {
       const batch = queryIds.slice(start, start + concurrency);
-      const results = await Promise.all(batch.map((_, i) => searchOne(options, start + i)));
+      const results = await Promise.all(batch.map((_, i) => searchOne(options, start + i, wanted)));
       let text = '';
-      results.forEach((found, i) => {
+      results.forEach((fetched, i) => {
         const qid = batch[i]!;
+        // The tie group at the cut is settled as trec_eval ranks it: by docid descending (searchOne).
+        const found = fetched.sort(trecEvalOrder).slice(0, wanted);
         const unique = withoutRepeats(found);
         repeatedHits += found.length - unique.length;
         const kept = options.ignoreIdenticalIds === true ? unique.filter((hit) => hit.id !== qid) : unique;
@@ -102,14 +108,36 @@ function withoutRepeats(hits: SearchHit[]): SearchHit[] {
   return kept.length === hits.length ? hits : kept;
 }
 
-function searchOne(options: SearchRunOptions, row: number): Promise<SearchHit[]> {
+/**
+ * One query's hits: the `wanted` best (topK, one more with ignoreIdenticalIds) and every hit tied with the last
+ * of them. The store settles a tie at its cut by point id; the run settles it as trec_eval ranks (and as BEIR's
+ * exact search keeps its top k): by docid descending, so the whole tie group at the cut is fetched (one hit
+ * more than wanted; the limit doubles while the last fetched still ties, up to TIE_GROUP_CAP more).
+ */
+async function searchOne(options: SearchRunOptions, row: number, wanted: number): Promise<SearchHit[]> {
   const { dim, data } = options.vectors;
   // A copy, not a view: the store may hand the buffer to native code that ignores a view's offset.
   const query = data.slice(row * dim, (row + 1) * dim);
-  return options.store.search(options.collection, query, {
-    topK: options.topK + (options.ignoreIdenticalIds === true ? 1 : 0),
-    exact: options.exact === true,
-  });
+  const cap = wanted + TIE_GROUP_CAP;
+  for (let limit = wanted + 1; ; limit = Math.min(limit * 2, cap)) {
+    const hits = await options.store.search(options.collection, query, {
+      topK: limit,
+      exact: options.exact === true,
+    });
+    const cut = hits[wanted - 1];
+    const last = hits[hits.length - 1];
+    if (hits.length < limit || limit >= cap || cut === undefined || last!.score !== cut.score) return hits;
+  }
+}
+
+/** Hits beyond the run's depth fetched at most to complete a tie group at its cut (see searchOne). */
+const TIE_GROUP_CAP = 4096;
+
+/** trec_eval's ranking: score descending, equal scores by docid descending (libs/scoring rankDocuments). */
+function trecEvalOrder(a: SearchHit, b: SearchHit): number {
+  if (a.score !== b.score) return b.score - a.score;
+  if (a.id === b.id) return 0;
+  return a.id < b.id ? 1 : -1;
 }
 
 /** One query's hits in the shape libs/scoring writes runs from: corpus ids index `docIds`. */
