@@ -153,17 +153,7 @@ describe('ingestCorpus re-run with another shard size', { timeout: 60_000 }, () 
   const dir = mkdtempSync(join(tmpdir(), 'embedline-ingest-resized-'));
   const corpus = join(dir, 'corpus.tsv');
   writeFileSync(corpus, Array.from({ length: 50 }, (_, i) => `${i}\tpassage ${i}\n`).join(''));
-  let redis: PrivateRedis;
-  let connection: RedisClient;
-  before(async () => {
-    redis = await PrivateRedis.start();
-    connection = createRedisConnection(redis.url);
-  });
-  after(async () => {
-    await connection.quit();
-    await redis.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const redis = privateRedisSuite(dir);
   /** Runs that reached the point where the rejects file is opened (a refused run leaves it as it was). */
   let readsBegun = 0;
   const run = (prefix: string, shardSize: number, ledger = new Map<string, number>()) =>
@@ -175,7 +165,7 @@ describe('ingestCorpus re-run with another shard size', { timeout: 60_000 }, () 
       inline: false,
       highWaterMark: 100,
       addChunk: 10,
-      connection,
+      connection: redis.connection,
       prefix,
       store: {
         completedShards: async () => ledger,
@@ -195,7 +185,7 @@ describe('ingestCorpus re-run with another shard size', { timeout: 60_000 }, () 
       run('ledger', 20, ledger),
       /corpus\.tsv: shard 0 of this corpus is stored in resized with 10 passages, but a shard size of 20 makes it 20: this ingest began with another shard size .*; re-run it with that one$/,
     );
-    const keys = (await connection.keys('ledger:*')).filter((key) => !key.endsWith(':meta'));
+    const keys = (await redis.connection.keys('ledger:*')).filter((key) => !key.endsWith(':meta'));
     assert.deepEqual(keys, [], 'no ingest recorded, no job added');
     // With the first run's size it resumes: shards 0 and 1 are skipped.
     const summary = await run('ledger', 10, ledger);
@@ -205,7 +195,7 @@ describe('ingestCorpus re-run with another shard size', { timeout: 60_000 }, () 
 
   test('of a begun ingest is refused from Redis before the corpus is read, so the rejects file is left as it was', async () => {
     assert.equal((await run('begun', 10)).enqueuedShards, 5);
-    const manifest = new IngestManifest(connection, 'begun');
+    const manifest = new IngestManifest(redis.connection, 'begun');
     assert.equal((await manifest.read('resized'))?.shardSize, 10);
     const reads = readsBegun;
     await assert.rejects(
@@ -219,8 +209,7 @@ describe('ingestCorpus re-run with another shard size', { timeout: 60_000 }, () 
 
 describe('ingestCorpus re-run with another title field', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'embedline-ingest-titles-'));
-  let redis: PrivateRedis;
-  let connection: RedisClient;
+  const redis = privateRedisSuite(dir);
   const corpus = join(dir, 'corpus.jsonl');
   writeFileSync(
     corpus,
@@ -228,15 +217,6 @@ describe('ingestCorpus re-run with another title field', { timeout: 60_000 }, ()
       JSON.stringify({ _id: `d${i}`, title: `Title ${i}`, text: `passage ${i}` }),
     ).join('\n'),
   );
-  before(async () => {
-    redis = await PrivateRedis.start();
-    connection = createRedisConnection(redis.url);
-  });
-  after(async () => {
-    await connection.quit();
-    await redis.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
   /** Runs that reached the point where the rejects file is opened (a refused run leaves it as it was). */
   let readsBegun = 0;
   const run = (prefix: string, titleField: string | undefined, ledger = new Map<string, number>()) =>
@@ -249,7 +229,7 @@ describe('ingestCorpus re-run with another title field', { timeout: 60_000 }, ()
       inline: false,
       highWaterMark: 100,
       addChunk: 10,
-      connection,
+      connection: redis.connection,
       prefix,
       store: {
         completedShards: async () => ledger,
@@ -263,7 +243,7 @@ describe('ingestCorpus re-run with another title field', { timeout: 60_000 }, ()
     const first = await run('begun', 'title');
     assert.equal(first.enqueuedShards, 3);
     assert.equal(first.untitledRecords, 0);
-    const shards = new Queue(QUEUES.shards, queueOptions(connection, 'begun'));
+    const shards = new Queue(QUEUES.shards, queueOptions(redis.connection, 'begun'));
     try {
       const jobs = (await shards.getWaiting()).filter((job) => job.name === 'shard');
       assert.deepEqual(
@@ -274,7 +254,7 @@ describe('ingestCorpus re-run with another title field', { timeout: 60_000 }, ()
     } finally {
       await shards.close();
     }
-    const manifest = new IngestManifest(connection, 'begun');
+    const manifest = new IngestManifest(redis.connection, 'begun');
     assert.equal((await manifest.read('titled'))?.titleField, 'title');
     await assert.rejects(
       run('begun', undefined),
@@ -296,7 +276,7 @@ describe('ingestCorpus re-run with another title field', { timeout: 60_000 }, ()
 
   test('an ingest finalized embedding the text alone: a re-run with a title field is refused, not "already finalized"', async () => {
     const fingerprint = await fingerprintCorpus(corpus);
-    const finalize = new Queue(QUEUES.finalize, queueOptions(connection, 'final'));
+    const finalize = new Queue(QUEUES.finalize, queueOptions(redis.connection, 'final'));
     const workerConnection = createRedisConnection(redis.url);
     const eventsConnection = createRedisConnection(redis.url);
     const worker = new Worker(
@@ -346,7 +326,7 @@ describe('ingestCorpus re-run with another title field', { timeout: 60_000 }, ()
       run('lost', 'heading', titled),
       /from another title field than "heading", but this run embeds title \+ " " \+ text \(title field "heading"\)/,
     );
-    const keys = (await connection.keys('lost:*')).filter((key) => !key.endsWith(':meta'));
+    const keys = (await redis.connection.keys('lost:*')).filter((key) => !key.endsWith(':meta'));
     assert.deepEqual(keys, [], 'no ingest recorded, no job added');
     assert.equal(readsBegun, readsBefore, 'the rejects file is not opened');
     // With the first run's field it resumes: shard 0 is skipped.
@@ -355,3 +335,22 @@ describe('ingestCorpus re-run with another title field', { timeout: 60_000 }, ()
     assert.equal(summary.enqueuedShards, 2);
   });
 });
+
+/**
+ * A private redis-server for the enclosing describe, started before its tests and stopped after them (and `dir`
+ * removed): `connection` and `url` are valid inside the tests.
+ */
+function privateRedisSuite(dir: string): { readonly connection: RedisClient; readonly url: string } {
+  const suite = {} as { connection: RedisClient; url: string; server: PrivateRedis };
+  before(async () => {
+    suite.server = await PrivateRedis.start();
+    suite.url = suite.server.url;
+    suite.connection = createRedisConnection(suite.url);
+  });
+  after(async () => {
+    await suite.connection.quit();
+    await suite.server.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return suite;
+}
