@@ -21,11 +21,15 @@ export function isTableNotFound(error: unknown): boolean {
 /**
  * A version's manifest that was listed, then deleted before it was read: another process compacted the
  * table and deleted its old versions (`optimize`'s cleanup) meanwhile. Lance words it "Dataset at path
- * <table>/_versions/<N>.manifest was not found" when opening and "Object at location
- * <table>/_versions/<N>.manifest not found" inside a compaction. Reading again finds the newer version.
+ * <table>/_versions/<N>.manifest was not found" when opening, "Object at location
+ * <table>/_versions/<N>.manifest not found" inside a compaction, and "Not found: <table>/_versions/<N>.manifest"
+ * reading it (seen once in CI, two ledger writers with cleanup at every compaction). Reading again finds the
+ * newer version.
  */
 export function isVersionRemoved(error: unknown): boolean {
-  return /_versions\/[^\s,]+\.manifest (was )?not found/i.test(messageOf(error));
+  return /_versions\/[^\s,]+\.manifest (was )?not found|not found: \S*_versions\/[^\s,]+\.manifest/i.test(
+    messageOf(error),
+  );
 }
 
 /** Creating a table or tag that another caller created first. */
