@@ -18,6 +18,7 @@ import {
 import { PrivateRedis } from '../../../test/support/private-redis.ts';
 import { fingerprintCorpus } from './corpus-fingerprint.ts';
 import { ingestCorpus, type IngestOptions } from './ingest-corpus.ts';
+import { storeWithLedger } from './testing/ledger-store.ts';
 
 /** Fails the test on any use: a corpus that cannot be read must not reach Redis or the store. */
 function untouchable<T>(what: string): T {
@@ -102,11 +103,7 @@ describe('ingestCorpus beside another run of the same ingest', { timeout: 60_000
         heartbeatMs: 20,
         connection,
         prefix,
-        store: {
-          completedShards: async () => new Map(),
-          recordShard: async () => undefined,
-          describe: async () => undefined,
-        },
+        store: storeWithLedger(),
         onProgress: (progress) => progress.waitingForBackpressure && held(),
       });
       ingest.catch(() => undefined); // awaited below; a run cut short by the test's end is not an unhandled rejection
@@ -167,11 +164,7 @@ describe('ingestCorpus re-run with another shard size', { timeout: 60_000 }, () 
       addChunk: 10,
       connection: redis.connection,
       prefix,
-      store: {
-        completedShards: async () => ledger,
-        recordShard: async () => undefined,
-        describe: async () => undefined,
-      },
+      store: storeWithLedger(ledger),
     });
 
   test('is refused, naming the shard and both sizes, before anything is written to Redis (from the store)', async () => {
@@ -231,11 +224,7 @@ describe('ingestCorpus re-run with another title field', { timeout: 60_000 }, ()
       addChunk: 10,
       connection: redis.connection,
       prefix,
-      store: {
-        completedShards: async () => ledger,
-        recordShard: async () => undefined,
-        describe: async () => undefined,
-      },
+      store: storeWithLedger(ledger),
     });
   const TITLE = 'title \\+ " " \\+ text \\(title field "title"\\)';
 

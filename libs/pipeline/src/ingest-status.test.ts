@@ -14,6 +14,7 @@ import {
 import { PrivateRedis } from '../../../test/support/private-redis.ts';
 import { ingestCorpus } from './ingest-corpus.ts';
 import { producerSilence, readIngestStatus, throughput } from './ingest-status.ts';
+import { storeWithLedger } from './testing/ledger-store.ts';
 
 const snapshot = (fields: Partial<IngestSnapshot>): IngestSnapshot => ({
   collection: 'c',
@@ -92,11 +93,7 @@ describe('status queue counts', { timeout: 60_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'embedline-status-counts-'));
     const redis = await PrivateRedis.start();
     const connection = createRedisConnection(redis.url);
-    const store = {
-      completedShards: async () => new Map<string, number>(),
-      recordShard: async () => undefined,
-      describe: async () => undefined,
-    };
+    const store = storeWithLedger();
     try {
       const ingest = async (collection: string, passages: number) => {
         const corpus = join(dir, `${collection}.tsv`);
