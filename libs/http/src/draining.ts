@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { errorBody } from './error-handler.ts';
 
 /** Seconds a client should wait before retrying elsewhere: another replica is usually serving already. */
-export const DRAIN_RETRY_AFTER_S = 1;
+const DRAIN_RETRY_AFTER_S = 1;
 
 /**
  * While `close()` drains (SIGTERM), requests that still arrive (on a keep-alive connection that was busy,

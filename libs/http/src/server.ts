@@ -206,7 +206,7 @@ export async function buildApiServer(deps: ApiDeps, options: ApiOptions): Promis
 }
 
 /** Bodies smaller than this go as they are: compressing them saves a few bytes and costs a zlib call. */
-export const COMPRESSION_THRESHOLD_BYTES = 1024;
+const COMPRESSION_THRESHOLD_BYTES = 1024;
 
 /**
  * Answers compressed as the client's Accept-Encoding asks (brotli, else gzip), every route: 64 queries x

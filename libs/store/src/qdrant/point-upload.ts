@@ -107,7 +107,7 @@ async function upsertRequest(
   });
 }
 
-export function isPayloadTooLarge(error: unknown): error is QdrantRequestError {
+function isPayloadTooLarge(error: unknown): error is QdrantRequestError {
   if (!(error instanceof QdrantRequestError)) return false;
   return error.status === 413 || (error.status === 400 && PAYLOAD_TOO_LARGE.test(error.message));
 }

@@ -31,7 +31,7 @@ export class QdrantRequestError extends Error {
 }
 
 /** What to do when the server stays unavailable, unless the failure says more (see withRetry). */
-export const OVERLOADED_HINT =
+const OVERLOADED_HINT =
   'the server is overloaded or restarting: retry later, or lower the store concurrency';
 
 /** Qdrant kept answering 429/503 (or the connection kept failing) until the retry budget ran out. */

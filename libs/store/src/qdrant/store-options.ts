@@ -64,7 +64,7 @@ export interface QdrantStoreOptions {
 }
 
 /** Qdrant's REST port, which the official client (and so the store) assumes for a URL without a port. */
-export const DEFAULT_PORT = 6333;
+const DEFAULT_PORT = 6333;
 
 /** The options with their defaults filled in and every value checked. */
 export interface ResolvedStoreOptions {
