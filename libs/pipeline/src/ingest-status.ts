@@ -123,7 +123,6 @@ async function finalizeStatus(
   return undefined; // waiting-children: shards remain; completed: the manifest says finalized
 }
 
-/** The shard, dead-letter and finalize queues, for reading (the caller closes them). */
 /**
  * The collection's dead letters: ids first (every collection's dead letters share the queue, and read whole they
  * grow with every failure of the prefix), then the data of those whose id names a shard of this collection.
@@ -132,13 +131,14 @@ async function collectionDeadLetters(
   deadLetter: Queue<DeadLetterData>,
   collection: string,
 ): Promise<DeadLetterData[]> {
-  const ours = deadLetterJobId(`shard-${collection}-`);
+  const ours = deadLetterJobId(shardJobIdPrefix(collection));
   const ids = (await deadLetter.getRanges(['wait', 'delayed'], 0, -1)).filter((id) => id.startsWith(ours));
   const jobs = await Promise.all(ids.map((id) => deadLetter.getJob(id)));
   // The prefix also matches a collection whose name extends this one ("docs" and "docs-v2"): the data decides.
   return jobs.flatMap((job) => (job?.data.collection === collection ? [job.data] : []));
 }
 
+/** The shard, dead-letter and finalize queues, for reading (the caller closes them). */
 function statusQueues(connection: RedisClient, prefix: string) {
   const bullmqOptions = queueOptions(connection, prefix);
   return {

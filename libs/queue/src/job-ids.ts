@@ -40,9 +40,14 @@ export function shardJobId(
   return `shard-${collection}-${shardKey(fingerprint, shardIndex, titleField)}`; // starts with shardJobIdPrefix
 }
 
-/** What every shard job id of one ingest (collection and corpus) starts with. */
-export function shardJobIdPrefix(collection: string, fingerprint: string): string {
-  return `shard-${collection}-${fingerprint.slice(0, 16)}-`;
+/**
+ * What every shard job id of one ingest (collection and corpus) starts with; without a fingerprint, of any ingest
+ * into the collection (and into collections whose name extends it: "docs-" also starts "docs-v2"'s ids).
+ */
+export function shardJobIdPrefix(collection: string, fingerprint?: string): string {
+  return fingerprint === undefined
+    ? `shard-${collection}-`
+    : `shard-${collection}-${fingerprint.slice(0, 16)}-`;
 }
 
 export function finalizeJobId(collection: string, fingerprint: string): string {
