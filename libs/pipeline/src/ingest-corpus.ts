@@ -134,6 +134,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
   const progress = emptyProgress(size);
   let heartbeat: NodeJS.Timeout | undefined;
   const plan = planShards(options.corpus, {
+    corpus,
     shardSize: options.shardSize,
     inline: options.inline,
     format: options.format,

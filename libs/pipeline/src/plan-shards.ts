@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import type { RejectedRecord } from '@embedline/corpus';
+import type { Corpus, RejectedRecord } from '@embedline/corpus';
 import { hasTitle, openCorpus } from '@embedline/corpus';
 import type { Passage, ShardSource } from '@embedline/queue';
 
@@ -26,6 +26,11 @@ export interface PlanOptions {
    * workers fetch it instead of opening a shared path.
    */
   readonly uri?: string;
+  /**
+   * The corpus, when the caller has opened it already (with these format and title options, duplicates
+   * rejected): opening an Arrow or Parquet file reads and checks its schema, once is enough.
+   */
+  readonly corpus?: Corpus;
   readonly onReject?: (rejected: RejectedRecord) => void | Promise<void>;
 }
 
@@ -39,7 +44,8 @@ export interface PlanOptions {
  */
 export async function* planShards(path: string, options: PlanOptions): AsyncGenerator<PlannedShard> {
   const { titleField } = options;
-  const corpus = await openCorpus(path, { format: options.format, dedupe: true, titleField });
+  const corpus =
+    options.corpus ?? (await openCorpus(path, { format: options.format, dedupe: true, titleField }));
   const byRange = !options.inline && corpus.seekable;
   let index = 0;
   let passages: Passage[] = [];
