@@ -5,6 +5,7 @@ import type { EmbeddedRows } from '../embedded-batch.ts';
 import { pointId } from '../point-id.ts';
 import type { SearchHit } from '../vector-store.ts';
 import { CORPUS_ID_KEY, decodePayload, encodePayload } from './payload-codec.ts';
+import { isWellFormedDeep, toWellFormedDeep } from './well-formed.ts';
 
 type PointStruct = Schemas['PointStruct'];
 type ScoredPoint = Schemas['ScoredPoint'];
@@ -17,30 +18,19 @@ export function toPoints(rows: EmbeddedRows, dimension: number): PointStruct[] {
     const key = pointId(id);
     const vector = Array.from(rows.vectors.subarray(i * dimension, (i + 1) * dimension));
     const payload = encodePayload(id, rows.texts[i]!, rows.payloads?.[i]);
-    points.set(key, { id: key, vector, payload: wellFormed(payload) as Record<string, unknown> });
+    points.set(key, { id: key, vector, payload: wellFormed(payload) });
   });
   return [...points.values()];
 }
 
 /**
- * `value` with every string (keys included) made well-formed UTF-16, a lone surrogate becoming U+FFFD (what
- * TextEncoder, hence the Arrow columns and LanceDB's text, does). A record's payload is carried as JSON text,
- * so a lone surrogate from a JSONL corpus (`"\ud83d"`, as Python writes a broken emoji) reaches the point as
- * one; JSON.stringify sends it as that escape, and Qdrant's serde_json refuses the whole request ("lone
- * leading surrogate in hex escape"), failing every point of the batch, and the shard, on every retry.
+ * The payload with every string made well-formed UTF-16 (a lone surrogate becomes U+FFFD, as TextEncoder, hence
+ * the Arrow columns and LanceDB's text, does). A record's payload is carried as JSON text, so a lone surrogate
+ * from a JSONL corpus (`"\ud83d"`, as Python writes a broken emoji) reaches the point as one, and Qdrant would
+ * refuse the whole batch, and the shard, on every retry. Copied only when it holds one: nearly none do.
  */
-function wellFormed(value: unknown): unknown {
-  if (typeof value === 'string') return value.isWellFormed() ? value : value.toWellFormed();
-  if (Array.isArray(value)) return value.map(wellFormed);
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [
-        key.isWellFormed() ? key : key.toWellFormed(),
-        wellFormed(item),
-      ]),
-    );
-  }
-  return value;
+function wellFormed(payload: Record<string, unknown>): Record<string, unknown> {
+  return isWellFormedDeep(payload) ? payload : (toWellFormedDeep(payload) as Record<string, unknown>);
 }
 
 export function toHit(point: ScoredPoint, withPayload: boolean): SearchHit {

@@ -10,6 +10,7 @@ import { HttpFailure } from './fake-failure.ts';
 import { executeOperation, type RouteResult } from './fake-routes.ts';
 import { FakeState, type CollectionSnapshot, type CollectionStatus } from './fake-state.ts';
 import { OpenApiContract, type OperationMatch } from './openapi-contract.ts';
+import { isWellFormedDeep } from '../well-formed.ts';
 
 export type { CollectionSnapshot } from './fake-state.ts';
 
@@ -369,14 +370,7 @@ function serdeJsonRefusal(raw: string): string | undefined {
   } catch {
     return undefined; // not JSON at all: the contract's validation says so
   }
-  const wellFormed = (value: unknown): boolean => {
-    if (typeof value === 'string') return value.isWellFormed();
-    if (Array.isArray(value)) return value.every(wellFormed);
-    if (typeof value === 'object' && value !== null)
-      return Object.entries(value).every(([key, item]) => key.isWellFormed() && wellFormed(item));
-    return true;
-  };
-  return wellFormed(parsed) ? undefined : 'lone leading surrogate in hex escape';
+  return isWellFormedDeep(parsed) ? undefined : 'lone leading surrogate in hex escape';
 }
 
 function safeJson(raw: string): unknown {
