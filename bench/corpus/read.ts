@@ -29,7 +29,6 @@ import {
   mkdirSync,
   renameSync,
 } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
@@ -46,7 +45,9 @@ import {
   median,
   startMachine,
   writeResults,
+  loadAverage1,
 } from '../pipeline/results.ts';
+import { round1 } from '../pipeline/memory-sampler.ts';
 
 const NAME = 'corpus-read';
 const log = logger(NAME);
@@ -153,7 +154,6 @@ function parse() {
   };
 }
 
-const load1 = (): number => Math.round((loadavg()[0] ?? 0) * 100) / 100;
 const mib = (kib: number): number => Math.round((kib / 1024) * 10) / 10;
 
 /** The corpus's texts: 40-80 words from the Vaswani vocabulary, a seeded PRNG, the same for every size. */
@@ -304,7 +304,7 @@ async function main(): Promise<void> {
     seconds: baseline.seconds!,
     passagesPerSecond: 0,
     peakRssMiB: mib(baseline.maxRssKiB!),
-    load1: load1(),
+    load1: loadAverage1(),
   });
   for (const size of options.sizes) {
     const paths = await ensureCorpora(
@@ -322,7 +322,7 @@ async function main(): Promise<void> {
         );
         if (options.peer) systems.push('pyarrow');
         for (const system of systems) {
-          const load = load1();
+          const load = loadAverage1();
           const figures =
             system === 'pyarrow'
               ? runJson(options.python, ['tools/bench/corpus_tables.py', 'read', FORMATS[format].peer, path])
@@ -448,7 +448,6 @@ function summarize(
   };
 }
 
-const round1 = (n: number): number => Math.round(n * 10) / 10;
 const times = (x: number | undefined): string => (x === undefined ? '-' : `${fmt(x, 2)}x`);
 
 function markdown(

@@ -9,6 +9,10 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine, type MachineInfo } from '../encoder/machine.ts';
 
+/** The 1-minute load average, to two decimals: printed beside each figure (these machines are shared). */
+export function loadAverage1(): number {
+  return Math.round((loadavg()[0] ?? 0) * 100) / 100;
+}
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CORPUS_DIR = join(ROOT, 'bench/out/pipeline/corpora');
 
@@ -55,7 +59,7 @@ export function writeResults<Run, Summary>(
   /** False: write the files but print nothing (an intermediate save of a long run). */
   print = true,
 ): void {
-  const loadAverageAtEnd = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+  const loadAverageAtEnd = loadAverage1();
   const results: BenchmarkResults<Run, Summary> = {
     benchmark: name,
     schemaVersion: 1,
