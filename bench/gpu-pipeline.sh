@@ -11,7 +11,8 @@
 # Usage (repo root):  bench/gpu-pipeline.sh [plumbing|overhead ...]   (default: both)
 # Environment: EMBEDLINE_GPU_BUNDLE, PYTHON (bench/gpu/env.sh), OUT (results folder, default bench/results: each
 #   result is copied there as <name>-gpu.json and .md), PLUMBING_PASSAGES (100000), OVERHEAD_PASSAGES (200000),
-#   RUNS (3), TOKENIZER_THREADS (8), INFERENCE_THREADS (4).
+#   RUNS (3), TOKENIZER_THREADS (8), INFERENCE_THREADS (4); PLUMBING_ARGS and OVERHEAD_ARGS, more flags for that
+#   benchmark (e.g. OVERHEAD_ARGS='--concurrency 8 --skip-finalize').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/gpu/env.sh
@@ -43,14 +44,14 @@ for step in "${steps[@]}"; do
     plumbing)
       ensure_bench_model .cache/models/bench-nano nano ''
       node --import tsx bench/pipeline/plumbing.ts "${device[@]}" --runs "$runs" \
-        --passages "${PLUMBING_PASSAGES:-100000}" --threads 4
+        --passages "${PLUMBING_PASSAGES:-100000}" --threads 4 ${PLUMBING_ARGS:-}
       keep_result pipeline-plumbing
       ;;
     overhead)
       ensure_bench_model .cache/models/bench-distilbert-base base fp16,O4 # the set bench/gpu.sh builds: one build serves both
       node --import tsx bench/pipeline/overhead.ts "${device[@]}" --variant O4 --runs "$runs" \
         --model .cache/models/bench-distilbert-base --passages "${OVERHEAD_PASSAGES:-200000}" --shard-size 1000 \
-        --threads 4 --max-batch-tokens 65536
+        --threads 4 --max-batch-tokens 65536 ${OVERHEAD_ARGS:-}
       keep_result pipeline-overhead
       ;;
   esac
