@@ -64,7 +64,10 @@ describe('pipeline end to end', { timeout: 600_000 }, () => {
       assert.equal(ingest.code, 0, ingest.output);
       assert.match(ingest.output, /accepted 5000 passages, rejected 0/);
       assert.match(ingest.output, /finalized .*: 5000 points stored/);
-      for (const worker of workers) assert.match(worker.output(), /stored 250 passages/, 'both workers took shards');
+      for (const worker of workers) {
+        assert.match(worker.output(), /stored 250 passages/, 'both workers took shards');
+        assert.match(worker.output(), /\(2 shards in flight\)/, 'one inference thread: two shards by default');
+      }
       await assertWorkerMetrics(workers.map((w) => w.output()), { collection: 'main', passages: 5000, shards: 20 });
     } finally {
       const codes = await Promise.all(workers.map((w) => stopApp(w)));
@@ -76,7 +79,8 @@ describe('pipeline end to end', { timeout: 600_000 }, () => {
   test('workers split by queue: one embeds shards, one finalizes without loading the model', async () => {
     const { env, corpus } = scenario('roles');
     const ids = writeTsvCorpus(corpus, 2000);
-    const embedder = startApp('worker', ['--queues', 'shards'], env);
+    // Two inference threads: the default concurrency follows them (defaultShardConcurrency).
+    const embedder = startApp('worker', ['--queues', 'shards', '--inference-threads', '2'], env);
     const finalizer = startApp('worker', ['--queues', 'finalize'], env);
     try {
       const ingest = await runApp('producer', ['ingest', corpus, '--collection', 'roles', '--no-progress', '--follow'], env);
@@ -87,6 +91,7 @@ describe('pipeline end to end', { timeout: 600_000 }, () => {
       assert.doesNotMatch(finalizer.output(), /encoder ready|stored \d+ passages/, 'the finalizer embeds nothing');
       assert.doesNotMatch(embedder.output(), /finalized/, 'the embedder finalizes nothing');
       assert.match(embedder.output(), /stored 250 passages/);
+      assert.match(embedder.output(), /consuming shards \(4 shards in flight\)/);
       // Nothing accepted: an error, and no ingest for the workers to finalize.
       const empty = join(dir, 'roles-empty.tsv');
       writeFileSync(empty, 'not-a-number\tbad id\n');

@@ -10,7 +10,7 @@
  */
 import { createLogger, loadEnv } from '@embedline/config';
 import type { Embeddings, Encoder, EncoderDescription } from '@embedline/encoder';
-import { startShardWorkers } from '@embedline/pipeline';
+import { defaultShardConcurrency, startShardWorkers } from '@embedline/pipeline';
 import { createRedisConnection } from '@embedline/queue';
 import { openStore } from '@embedline/store';
 
@@ -19,6 +19,8 @@ const dimension = Number(process.env.BENCH_NULL_DIMENSION ?? 768);
 if (!Number.isInteger(dimension) || dimension < 1)
   throw new Error(`BENCH_NULL_DIMENSION must be a positive integer`);
 const log = createLogger('plumbing-worker');
+const concurrency =
+  env.EMBEDLINE_WORKER_CONCURRENCY ?? defaultShardConcurrency(env.EMBEDLINE_INFERENCE_THREADS);
 
 /** The two members of Encoder the pipeline calls: describe() and encode(). */
 const standIn = {
@@ -55,13 +57,11 @@ const workers = startShardWorkers({
   // Encoder is a class with private state; the pipeline only calls describe() and encode().
   encoder: standIn as unknown as Encoder,
   store,
-  concurrency: env.EMBEDLINE_WORKER_CONCURRENCY,
+  concurrency,
   lockDurationMs: env.EMBEDLINE_LOCK_DURATION_MS,
   log,
 });
-log.info(
-  `worker ready: no encoder (fixed ${dimension}-d vectors), ${env.EMBEDLINE_WORKER_CONCURRENCY} shards in flight`,
-);
+log.info(`worker ready: no encoder (fixed ${dimension}-d vectors), ${concurrency} shards in flight`);
 
 let stopping = false;
 const stop = () => {

@@ -17,7 +17,13 @@ import {
 } from '@embedline/config';
 import { openEncoder, type Encoder } from '@embedline/encoder';
 import { buildOpsServer } from '@embedline/ops';
-import { WorkerMetrics, startShardWorkers, type ShardWorkers, type WorkerQueue } from '@embedline/pipeline';
+import {
+  WorkerMetrics,
+  defaultShardConcurrency,
+  startShardWorkers,
+  type ShardWorkers,
+  type WorkerQueue,
+} from '@embedline/pipeline';
 import {
   REDIS_FLAG_NAMES,
   RedisUnreachableError,
@@ -53,7 +59,7 @@ function program(env: EmbedlineEnv): Command {
     .option('--inference-threads <n>', 'onnxruntime sessions in this process; 2-4 on a GPU (EMBEDLINE_INFERENCE_THREADS)', positiveIntFlag, env.EMBEDLINE_INFERENCE_THREADS)
     .option('--tokenizer-threads <n>', 'threads that tokenize, 0 = this one; 8 on a GPU (EMBEDLINE_TOKENIZER_THREADS)', nonNegativeIntFlag, env.EMBEDLINE_TOKENIZER_THREADS)
     .option('--queues <list>', 'queues to consume: shards (embedding, loads the model), finalize (no model), or both (EMBEDLINE_WORKER_QUEUES)', queueList, env.EMBEDLINE_WORKER_QUEUES)
-    .option('--concurrency <n>', 'shards in flight (EMBEDLINE_WORKER_CONCURRENCY)', positiveIntFlag, env.EMBEDLINE_WORKER_CONCURRENCY)
+    .option('--concurrency <n>', 'shards in flight (EMBEDLINE_WORKER_CONCURRENCY; default 2 per inference thread)', positiveIntFlag, env.EMBEDLINE_WORKER_CONCURRENCY)
     .option('--metrics-port <n>', 'serve /healthz, /readyz and /metrics on this port; 0 = a free one (EMBEDLINE_WORKER_METRICS_PORT; default none)', portFlag, env.EMBEDLINE_WORKER_METRICS_PORT)
     .option('--metrics-host <host>', 'address the metrics port binds (EMBEDLINE_WORKER_METRICS_HOST)', env.EMBEDLINE_WORKER_METRICS_HOST)
     .option('--export <dir>', 'also write each shard as Arrow IPC and Parquet files here, DIR/<collection>/<shard>.{arrow,parquet} (EMBEDLINE_EXPORT_DIR)', env.EMBEDLINE_EXPORT_DIR)
@@ -72,7 +78,7 @@ interface WorkerFlags {
   inferenceThreads: number;
   tokenizerThreads: number;
   queues: WorkerQueue[];
-  concurrency: number;
+  concurrency?: number;
   metricsPort?: number;
   metricsHost: string;
   export?: string;
@@ -97,19 +103,20 @@ async function run(flags: WorkerFlags, env: EmbedlineEnv): Promise<void> {
   const encoder = embedding ? (started.encoder = await loadEncoder(flags, env, log)) : undefined;
   const store = (started.store = await openStore(env));
   const connection = (started.connection = await connectWhenRedisAnswers(redis, log));
+  const concurrency = flags.concurrency ?? defaultShardConcurrency(flags.inferenceThreads);
   const workers = (started.workers = startShardWorkers({
     connection,
     prefix: flags.prefix,
     queues: flags.queues,
     encoder,
     store,
-    concurrency: flags.concurrency,
+    concurrency,
     exportDir: flags.export,
     lockDurationMs: env.EMBEDLINE_LOCK_DURATION_MS,
     metrics,
     log,
   }));
-  const consuming = embedding ? `${flags.concurrency} shards in flight` : 'no model loaded';
+  const consuming = embedding ? `${concurrency} shards in flight` : 'no model loaded';
   log.info(`worker ready: queue prefix ${flags.prefix}${redis.cluster ? ' on a Redis Cluster' : ''}, consuming ${flags.queues.join(' and ')} (${consuming})`);
   // A drain cut short loses nothing: unfinished shards are re-run by another worker once their locks expire.
   onShutdown(log, { draining: 'finishing the shards in hand', graceMs: 120_000 }, async () => {

@@ -119,7 +119,8 @@ export const envSchema = z.object({
   EMBEDLINE_INFERENCE_THREADS: int(1).default(1),
   /** Threads that tokenize; 0 = the inference caller's thread (CPU). A GPU needs several (docs/gpu.md). */
   EMBEDLINE_TOKENIZER_THREADS: int(0).default(0),
-  EMBEDLINE_WORKER_CONCURRENCY: int(1).default(2),
+  /** Shards a worker holds at once; unset: two per inference thread (2 on a CPU, 8 with 4 GPU sessions). */
+  EMBEDLINE_WORKER_CONCURRENCY: int(1).optional(),
   /**
    * Queues a worker consumes: `shards` (embedding; loads the model), `finalize` (compaction, index build, count
    * check; no model), or both (the default). A fleet runs GPU workers on `shards` and one CPU worker on `finalize`.

@@ -22,6 +22,7 @@ export {
   type ShardWorkersOptions,
   type WorkerQueue,
 } from './shard-workers.ts';
+export { defaultShardConcurrency } from './shard-concurrency.ts';
 export { embedShard, type EmbedShardDeps, type EmbedShardResult } from './embed-shard.ts';
 export { loadShardPassages, type LoadShardOptions } from './shard-passages.ts';
 export { exportShard, exportPaths } from './export-shard.ts';
