@@ -6,7 +6,7 @@
  * hits both; the table shows medians. See bench/pipeline/README.md.
  *
  *   npx tsx bench/pipeline/overhead.ts [--runs 3] [--passages N] [--workers 1] [--threads <cores/workers>]
- *        [--shard-size N] [--concurrency 2] [--max-batch-tokens 16384] [--model DIR] [--inline]
+ *        [--shard-size N] [--concurrency N] [--max-batch-tokens 16384] [--model DIR] [--inline]
  *        [--provider cpu|cuda] [--variant fp32] [--inference-threads 1] [--tokenizer-threads 0]
  */
 import { parseArgs } from 'node:util';
@@ -256,7 +256,7 @@ function helpText(): string {
   --workers N            worker processes, and encoder-only processes (1)
   --threads N            onnxruntime intra-op threads per process (cores / workers)
   --shard-size N         passages per shard job (40 bench model, 1000 tiny)
-  --concurrency N        shards in flight per worker (2, the worker's default)
+  --concurrency N        shards in flight per worker (the worker's default: 2 per inference thread)
   --high-water-mark N    producer backpressure (200)
   --max-batch-tokens N   encoder token budget per inference call (16384, the worker's default)
   --model DIR            model folder (default: .cache/models/bench-distilbert-base if built, else the tiny fixture model)

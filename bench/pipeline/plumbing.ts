@@ -16,7 +16,7 @@
  * one profiled run per pipeline row and reports where the main threads' time goes (file:line).
  *
  *   npx tsx bench/pipeline/plumbing.ts [--runs 3] [--passages 10000] [--workers 1] [--threads <cores/workers>]
- *        [--shard-size 1000] [--concurrency 2] [--no-null] [--profile]
+ *        [--shard-size 1000] [--concurrency N] [--no-null] [--profile]
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -389,7 +389,7 @@ options:
   --workers N           worker processes; rates are per process (1)
   --threads N           onnxruntime intra-op threads per worker (cores / workers)
   --shard-size N        passages per shard job (1000, the producer's default)
-  --concurrency N       shards in flight per worker (2)
+  --concurrency N       shards in flight per worker (the worker's default: 2 per inference thread)
   --high-water-mark N   producer backpressure (200)
   --inline              passages inside the jobs instead of byte ranges
 ${DEVICE_FLAG_HELP}

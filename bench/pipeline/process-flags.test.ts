@@ -5,7 +5,6 @@ import { CPU_DEVICE, DEVICE_FLAG_OPTIONS, describeDevice, deviceFlagArgs, device
 
 const defaults = {
   workers: '1',
-  concurrency: '2',
   'high-water-mark': '200',
   provider: 'cpu',
   variant: 'fp32',
@@ -24,6 +23,12 @@ describe('processFlags: the device both sides of a benchmark embed on', () => {
     const device = processFlags(flags).device;
     assert.deepEqual(device, { provider: 'cuda', variant: 'O4', inferenceThreads: 4, tokenizerThreads: 8 });
     assert.equal(describeDevice(device), 'O4 on cuda, 4 sessions, 8 tokenizer threads');
+  });
+
+  test('shards in flight: what the worker would hold for the device (2 per inference thread), or as asked', () => {
+    assert.equal(processFlags(defaults).concurrency, 2);
+    assert.equal(processFlags({ ...defaults, 'inference-threads': '4' }).concurrency, 8);
+    assert.equal(processFlags({ ...defaults, 'inference-threads': '4', concurrency: '3' }).concurrency, 3);
   });
 
   test('bad values name the flag', () => {

@@ -1,5 +1,6 @@
 /** The flags every pipeline benchmark shares: how many processes, threads, shards in flight, backpressure, device. */
 import { availableParallelism } from 'node:os';
+import { defaultShardConcurrency } from '@embedline/pipeline';
 import { nonNegativeInt, positiveInt } from '../encoder/protocol.ts';
 
 /**
@@ -26,7 +27,7 @@ export const DEVICE_FLAG_OPTIONS = {
 export const PROCESS_FLAG_OPTIONS = {
   workers: { type: 'string', default: '1' },
   threads: { type: 'string' },
-  concurrency: { type: 'string', default: '2' },
+  concurrency: { type: 'string' },
   'high-water-mark': { type: 'string', default: '200' },
   ...DEVICE_FLAG_OPTIONS,
   help: { type: 'boolean', short: 'h', default: false },
@@ -49,22 +50,29 @@ interface DeviceFlagValues {
 interface ProcessFlagValues extends DeviceFlagValues {
   readonly workers: string;
   readonly threads?: string;
-  readonly concurrency: string;
+  readonly concurrency?: string;
   readonly 'high-water-mark': string;
 }
 
-/** Threads default to the cores split evenly between the worker processes. */
+/**
+ * Threads default to the cores split evenly between the worker processes; shards in flight to the worker's own
+ * default for the device's inference threads (2 per thread), so a benchmark measures the layout a worker runs.
+ */
 export function processFlags(values: ProcessFlagValues) {
   const workers = positiveInt('workers', values.workers);
+  const device = deviceFlags(values);
   return {
     workers,
     threads:
       values.threads === undefined
         ? Math.max(1, Math.floor(availableParallelism() / workers))
         : positiveInt('threads', values.threads),
-    concurrency: positiveInt('concurrency', values.concurrency),
+    concurrency:
+      values.concurrency === undefined
+        ? defaultShardConcurrency(device.inferenceThreads)
+        : positiveInt('concurrency', values.concurrency),
     highWaterMark: positiveInt('high-water-mark', values['high-water-mark']),
-    device: deviceFlags(values),
+    device,
   };
 }
 

@@ -6,7 +6,7 @@
  * figures are `--sizes 100000,1000000`.
  *
  *   npx tsx bench/pipeline/scale.ts [--sizes 25000,50000,100000] [--runs 1] [--workers 1] [--threads <cores/workers>]
- *        [--shard-size 1000] [--concurrency 2] [--high-water-mark 200] [--no-encoder [--dimension 768]] [--finalize-worker]
+ *        [--shard-size 1000] [--concurrency N] [--high-water-mark 200] [--no-encoder [--dimension 768]] [--finalize-worker]
  *
  * --finalize-worker runs finalize in a process of its own (`--queues finalize`, no model), the workers on
  * `--queues shards`, as infra/k8s deploys them: the workers' peak is then the embedding fleet's, and the
@@ -318,7 +318,7 @@ function helpText(): string {
   --workers N           worker processes (1)
   --threads N           onnxruntime intra-op threads per worker (cores / workers)
   --shard-size N        passages per shard job (1000)
-  --concurrency N       shards in flight per worker (2)
+  --concurrency N       shards in flight per worker (the worker's default: 2 per inference thread)
   --high-water-mark N   producer backpressure: waiting shards (200)
   --no-encoder          workers with no encoder (plumbing only, 768-d vectors)
   --dimension N         with --no-encoder: the vectors' size (768; 64 makes finalize of millions of rows quick)
