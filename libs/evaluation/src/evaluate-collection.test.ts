@@ -10,6 +10,7 @@ import { parseQrels, parseRun, rankDocuments, recallAtK } from '@embedline/scori
 import { LanceDbStore, toRecordBatch } from '@embedline/store';
 import {
   checkEvaluationInputs,
+  evaluateChecked,
   evaluateCollection,
   type EvaluateCollectionOptions,
 } from './evaluate-collection.ts';
@@ -249,6 +250,22 @@ describe('evaluateCollection', () => {
     assert.equal(encoded, 0, 'nothing was encoded');
     assert.equal(readFileSync(qrelsPath, 'utf8'), 'q1 0 1 1\n', 'the qrels are intact');
     assert.ok(!existsSync(join(dir, 'fine.run')) && !existsSync(join(dir, 'fine.run.partial')));
+  });
+
+  test('evaluateChecked runs checked inputs without checking them again: the store is asked once', async () => {
+    let described = 0;
+    const counting = new Proxy(store, {
+      get(target, key) {
+        if (key === 'describe') described++;
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { encoder: checkedEncoder, ...inputs } = options({ store: counting, topK: 10 });
+    const checked = await checkEvaluationInputs(inputs);
+    const report = await evaluateChecked(checked, checkedEncoder);
+    assert.equal(described, 1);
+    assert.deepEqual(report, await evaluateCollection(options({ topK: 10 })));
   });
 
   test('a document stored twice (before finalize) is listed once in the run, and the copies are reported', async () => {

@@ -51,6 +51,16 @@ export interface EvaluateCollectionOptions {
   readonly onProgress?: (message: string) => void;
 }
 
+/** Everything evaluateCollection takes but the encoder: what checkEvaluationInputs checks. */
+export type EvaluationInputs = Omit<EvaluateCollectionOptions, 'encoder'>;
+
+/** Inputs that passed checkEvaluationInputs, with what the checks found, for evaluateChecked. */
+export interface CheckedEvaluationInputs {
+  readonly options: EvaluationInputs;
+  readonly info: CollectionInfo;
+  readonly coverage: QueryCoverage;
+}
+
 export interface AnnRecallReport {
   readonly k: number;
   readonly via: ExactVia;
@@ -91,8 +101,19 @@ export interface EvaluationReport {
  * vectors, query and qrels sets that share no query) are EvaluationInputErrors.
  */
 export async function evaluateCollection(options: EvaluateCollectionOptions): Promise<EvaluationReport> {
+  return evaluateChecked(await checkEvaluationInputs(options), options.encoder);
+}
+
+/**
+ * evaluateCollection on inputs that checkEvaluationInputs has passed: a caller that checks before it
+ * loads the encoder (the CLI) runs the checks, which touch the store and the file system, once.
+ */
+export async function evaluateChecked(
+  checked: CheckedEvaluationInputs,
+  encoder: QueryEncoder,
+): Promise<EvaluationReport> {
+  const { options, info, coverage } = checked;
   const { store, collection, qrels } = options;
-  const { info, coverage } = await checkEvaluationInputs(options);
   const progress = options.onProgress ?? (() => {});
   const judgedOnly = options.judgedOnly === true;
   const judged = new Set(coverage.judged);
@@ -113,10 +134,10 @@ export async function evaluateCollection(options: EvaluateCollectionOptions): Pr
       `holds ${info.dimension}-d vectors, but the encoder gives ${dimension}-d ones: it was embedded with another model`,
     );
   // An encoder that can say its dimension is checked before it encodes every query.
-  const declared = options.encoder.describe?.().dimension;
+  const declared = encoder.describe?.().dimension;
   if (declared !== undefined && declared !== info.dimension) throw otherModel(declared);
   const vectors = await encodeQueries(
-    options.encoder,
+    encoder,
     queries.map((q) => q.text),
     (done, total) => progress(`encoded ${done}/${total} queries`),
   );
@@ -160,11 +181,9 @@ export async function evaluateCollection(options: EvaluateCollectionOptions): Pr
  * and qrels sets that share a judged query, a relevance level that leaves something relevant, a run tag
  * a run file can hold, a run path that can be written and is none of the inputs, a collection that
  * exists and is not empty. Callers that load the encoder themselves (the CLI) call it first, so that a
- * typo costs no model load. Problems are EvaluationInputErrors.
+ * typo costs no model load, then pass its result to evaluateChecked. Problems are EvaluationInputErrors.
  */
-export async function checkEvaluationInputs(
-  options: Omit<EvaluateCollectionOptions, 'encoder'>,
-): Promise<{ info: CollectionInfo; coverage: QueryCoverage }> {
+export async function checkEvaluationInputs(options: EvaluationInputs): Promise<CheckedEvaluationInputs> {
   const coverage = queryCoverage(
     options.queries.map((q) => q.id),
     options.qrels,
@@ -184,11 +203,11 @@ export async function checkEvaluationInputs(
     ].filter((input): input is { what: string; path: string } => input.path !== undefined);
     await checkRunPath(options.runPath, inputs);
   }
-  return { info: await describeCollection(options.store, options.collection), coverage };
+  return { options, info: await describeCollection(options.store, options.collection), coverage };
 }
 
 /** Input errors before anything is encoded: query and qrels sets that share no query, or nothing relevant. */
-function checkJudgements(options: Omit<EvaluateCollectionOptions, 'encoder'>, coverage: QueryCoverage): void {
+function checkJudgements(options: EvaluationInputs, coverage: QueryCoverage): void {
   const { queries, qrels } = options;
   if (coverage.judged.length === 0) {
     throw new EvaluationInputError(
@@ -210,7 +229,7 @@ function checkJudgements(options: Omit<EvaluateCollectionOptions, 'encoder'>, co
  * search) that the evaluated search found, for the first `queries` queries, and its mean.
  */
 async function measureAnnRecall(
-  { store, collection, onProgress }: EvaluateCollectionOptions,
+  { store, collection, onProgress }: EvaluationInputs,
   settings: NonNullable<EvaluateCollectionOptions['annRecall']>,
   queryIds: readonly string[],
   vectors: Matrix,

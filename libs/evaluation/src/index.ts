@@ -1,9 +1,12 @@
 export {
   checkEvaluationInputs,
+  evaluateChecked,
   evaluateCollection,
   type AnnRecallOptions,
   type AnnRecallReport,
+  type CheckedEvaluationInputs,
   type EvaluateCollectionOptions,
+  type EvaluationInputs,
   type EvaluationReport,
 } from './evaluate-collection.ts';
 export { checkRunPath } from './run-file.ts';
