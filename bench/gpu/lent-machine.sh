@@ -6,23 +6,25 @@
 #   bench/gpu/lent-machine.sh stash PART...   keep the carried parts in /tmp (the checkout is re-copied each call);
 #                                             the first stash also starts building the nano and DistilBERT-base
 #                                             benchmark models in the background with the machine's own PyTorch
-#   bench/gpu/lent-machine.sh run [STEP...]   unpack the bundle and the CUDA provider once every part is there, wait
-#                                             for the models, then bench/gpu-pipeline.sh STEP... with OUT=$OUT
-# Environment: MODELS, the benchmark models the first stash builds ("nano base"; plumbing needs nano, overhead
+#   bench/gpu/lent-machine.sh unpack          join the parts into the bundle and put the CUDA provider in it (once)
+#   bench/gpu/lent-machine.sh run [STEP...]   unpack, wait for each step's model, then bench/gpu-pipeline.sh STEP...
+#                                             with OUT=$OUT
+# Environment: LENT_MACHINE_DIR, where parts, bundle and models go (/tmp; the checkout is re-copied each call);
+# MODELS, the benchmark models the first stash builds ("nano base"; plumbing needs nano, overhead
 # base); for run: RUNS_PLUMBING (2), RUNS_OVERHEAD (3), and bench/gpu-pipeline.sh's own variables.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-parts=/tmp/embedline-parts
-bundle=/tmp/embedline-bundle
-models=/tmp/embedline-models
+base=${LENT_MACHINE_DIR:-/tmp}
+parts=$base/embedline-parts
+bundle=$base/embedline-bundle
+models=$base/embedline-models
+tools=$base/embedline-tools
 say() { printf '[lent-machine %s] %s\n' "$(date +%T)" "$*" >&2; }
 
 # Builds the models from a copy of the checkout, which the next call's transfer does not touch.
 build_models_in_background() {
   [ ! -e "$models" ] || return 0
   mkdir -p "$models"
-  rm -rf /tmp/embedline-tools && mkdir -p /tmp/embedline-tools/libs/encoder
-  cp -a tools data /tmp/embedline-tools/ && cp -a libs/encoder/fixtures /tmp/embedline-tools/libs/encoder/
   local wanted=" ${MODELS:-nano base} " build=''
   [[ $wanted != *' nano '* ]] || build+="
     python3 tools/reference/make_bench_model.py --shape nano --out $models/bench-nano >$models/nano.log 2>&1
@@ -31,8 +33,11 @@ build_models_in_background() {
     python3 tools/reference/make_bench_model.py --shape base --out $models/bench-distilbert-base \
       --variants fp16,O4 >$models/base.log 2>&1
     echo \$? >$models/base.exit-code"
-  setsid nohup bash -c "cd /tmp/embedline-tools$build" </dev/null >/dev/null 2>&1 &
-  say "building the benchmark models in the background into $models"
+  [ -n "$build" ] || return 0
+  rm -rf "$tools" && mkdir -p "$tools/libs/encoder"
+  cp -a tools data "$tools/" && cp -a libs/encoder/fixtures "$tools/libs/encoder/"
+  setsid nohup bash -c "cd $tools$build" </dev/null >/dev/null 2>&1 &
+  say "building the benchmark models (${MODELS:-nano base}) in the background into $models"
 }
 
 stash() {
@@ -90,6 +95,7 @@ run_steps() {
 
 case ${1:-} in
   stash) shift && stash "$@" ;;
+  unpack) unpack_once ;;
   run) shift && set -o pipefail && run_steps "$@" ;;
-  *) echo 'usage: bench/gpu/lent-machine.sh stash PART... | run [plumbing|overhead ...]' >&2 && exit 2 ;;
+  *) echo 'usage: bench/gpu/lent-machine.sh stash PART... | unpack | run [plumbing|overhead ...]' >&2 && exit 2 ;;
 esac
