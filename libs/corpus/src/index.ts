@@ -24,4 +24,5 @@ export {
 export { parseTrecTopics, TOPIC_FIELDS, type TopicField } from './trec-topics.ts';
 export { QueryFileError } from './errors/query-file-error.ts';
 export { readProblem } from './read-problem.ts';
+export { readWholeFile, type GunzipWhen } from './whole-file.ts';
 export { embeddingText, hasTitle, textToEmbed } from './title-field.ts';

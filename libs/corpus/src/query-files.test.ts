@@ -71,6 +71,20 @@ describe('readQueries', () => {
     assert.match(await problemOf(dir, 'tsv'), /: (is a folder, not a file|cannot read)/);
   });
 
+  test('a TREC topics file is gunzipped when its name ends .gz; a broken one is named', async () => {
+    const topics = '<top>\n<num> Number: 7\n<title> gzipped topic\n</top>\n';
+    const gz = file('topics.trec.gz', gzipSync(topics));
+    assert.deepEqual(await readQueries(gz, { format: 'trec' }), [
+      { id: '7', text: 'gzipped topic', line: 1 },
+    ]);
+    const broken = file('broken.trec.gz', topics);
+    assert.equal(
+      await problemOf(broken, 'trec'),
+      `${broken}: not a readable gzip file (incorrect header check)`,
+    );
+    assert.equal(await problemOf(dir, 'trec'), `${dir}: is a folder, not a file`);
+  });
+
   test('malformed lines are errors naming the file and line, never dropped queries', async () => {
     const cases: [string, string, string][] = [
       ['a.tsv', '1\tok\n2 no tab\n', 'line 2: no TAB between query id and text: "2 no tab"'],

@@ -1,12 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { QueryFileError } from './errors/query-file-error.ts';
 import type { Line } from './line-splitter.ts';
 import { readLineChunks } from './lines.ts';
 import type { Query } from './query.ts';
 import { parseTrecTopics, type TopicField } from './trec-topics.ts';
 import { readProblem } from './read-problem.ts';
+import { readWholeFile } from './whole-file.ts';
 
 /**
  * Query set formats: `tsv` is MS MARCO's `queries.tsv` (`qid<TAB>text`), `jsonl` one JSON object per
@@ -152,19 +151,11 @@ function checkQuery(path: string, line: Line, parsed: ParsedQuery): Query {
 }
 
 async function readText(path: string): Promise<string> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw asQueryFileError(path, error);
-  }
-  if (path.toLowerCase().endsWith('.gz')) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (error) {
-      throw new QueryFileError(path, `not a readable gzip file (${(error as Error).message})`);
-    }
-  }
+  const bytes = await readWholeFile(
+    path,
+    'by-name',
+    (problem, cause) => new QueryFileError(path, problem, undefined, { cause }),
+  );
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {

@@ -397,6 +397,15 @@ describe('loadQrels', () => {
       `${oneBad}: qrels line 2: expected 4 fields "qid iter docid rel", got 3`,
       'one bad line of a TREC file: no hint about BEIR',
     );
+    const brokenGzip = join(dir, 'broken.qrels.gz');
+    writeFileSync(brokenGzip, Buffer.from([0x1f, 0x8b, 0x20, 0x0a]));
+    assert.equal(
+      await inputProblem(loadQrels(brokenGzip)),
+      `${brokenGzip}: not a readable gzip file (unknown compression method)`,
+    );
+    assert.equal(await inputProblem(loadQrels(dir)), `${dir}: is a folder, not a file`);
+    const gzipNamed = file('plain.qrels.gz', '1 0 d1 1\n');
+    assert.equal((await loadQrels(gzipNamed)).summary.judgements, 1, 'gunzipped by its bytes, not its name');
     const none = file('none.qrels', '1 0 d1 0\n');
     assert.equal(
       await inputProblem(loadQrels(none)),

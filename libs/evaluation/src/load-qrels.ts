@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
-import { readProblem } from '@embedline/corpus';
+import { readWholeFile } from '@embedline/corpus';
 import { detectQrelsFormat, parseBeirQrels, parseQrels, type Qrels } from '@embedline/scoring';
 import { EvaluationInputError } from './errors/evaluation-input-error.ts';
 
@@ -18,22 +16,12 @@ export interface QrelsSummary {
  * header. Every problem is an EvaluationInputError naming the path (and the line, for a bad line).
  */
 export async function loadQrels(path: string): Promise<{ qrels: Qrels; summary: QrelsSummary }> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new EvaluationInputError(path, readProblem(error, 'is a folder, not a file'), { cause: error });
-  }
-  // Gzipped qrels (qrels.dev.tsv.gz) are read as they are, as gzipped queries are.
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (error) {
-      throw new EvaluationInputError(path, `not a readable gzip file (${(error as Error).message})`, {
-        cause: error,
-      });
-    }
-  }
+  // Gzipped qrels (qrels.dev.tsv.gz) are told by their bytes: a qrels file name says no format.
+  const bytes = await readWholeFile(
+    path,
+    'by-magic',
+    (problem, cause) => new EvaluationInputError(path, problem, { cause }),
+  );
   const text = bytes.toString('utf8');
   const format = detectQrelsFormat(text);
   let qrels: Qrels;
