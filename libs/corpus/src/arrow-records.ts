@@ -7,9 +7,10 @@ import { inspectIpc, uncompressedIpcStream, type StreamFailure } from './arrow-i
 import { arrowPayloadGetter } from './arrow-payload.ts';
 import { CorpusError } from './errors/corpus-error.ts';
 import { IdRegistry } from './id-registry.ts';
+import { toJsonValue } from './json-value.ts';
 import { corpusColumns, type CorpusColumns } from './field-names.ts';
 import { decodeUtf8, rowResult } from './table-rows.ts';
-import { checkTitle } from './title-field.ts';
+import { checkTitle, checkTitleColumn } from './title-field.ts';
 
 type Getter = (row: number) => unknown;
 
@@ -75,18 +76,22 @@ export async function* readArrowRecords(
       const id = stringOrValue(batch.getChild(columns.id)!);
       const text = stringOrValue(batch.getChild(columns.text)!);
       // Read from its bytes as the text is, so a title that is not UTF-8 is rejected rather than embedded lossy.
-      const title = titleField === undefined ? undefined : stringOrValue(batch.getChild(titleField)!);
+      const titleColumn = titleField === undefined ? undefined : batch.getChild(titleField)!;
+      const title = titleColumn && stringOrValue(titleColumn);
+      const titlePayload = titleColumn && titlePayloadValue(titleColumn);
       const others = batch.schema.fields
         .map((field, i) => [field.name, arrowPayloadGetter(batch.getChildAt(i)!)] as const)
         .filter(([name]) => name !== columns.id && name !== columns.text);
       for (let i = 0; i < batch.numRows; i++) {
+        const rowTitle = title?.(i); // decoded once, for the check and the payload
         let payload: Record<string, unknown> | null = null;
         if (others.length > 0) {
           payload = {};
-          for (const [name, value] of others) payload[name] = value(i);
+          for (const [name, value] of others)
+            payload[name] = name === titleField ? titlePayload!(rowTitle) : value(i);
         }
         const result = rowResult(row + i + 1, index, id(i), text(i), payload);
-        yield checkDuplicate(registry, checkTitle(result, titleField, title?.(i)), 'row');
+        yield checkDuplicate(registry, checkTitle(result, titleField, rowTitle), 'row');
       }
       row += batch.numRows;
     }
@@ -133,18 +138,12 @@ async function openReader(path: string, handle: FileHandle, titleField: string |
 function checkColumns(path: string, schema: Schema, titleField: string | undefined): CorpusColumns {
   const columns = corpusColumns(schema.fields.map((f) => f.name));
   if (typeof columns === 'string') throw new CorpusError(path, columns);
-  if (titleField !== undefined) {
-    const title = schema.fields.find((f) => f.name === titleField);
-    if (title === undefined) {
-      const listed = schema.fields.map((f) => f.name).join(', ');
-      throw new CorpusError(path, `no "${titleField}" column for the title field (columns: ${listed})`);
-    }
-    if (!isString(title.type))
-      throw new CorpusError(
-        path,
-        `title column "${titleField}" is ${String(title.type)}, expected a string (Utf8) column`,
-      );
-  }
+  const title = schema.fields.find((f) => f.name === titleField);
+  checkTitleColumn(path, titleField, {
+    names: schema.fields.map((f) => f.name),
+    title: title && { type: String(title.type), isString: isString(title.type) },
+    stringType: 'Utf8',
+  });
   const idType = schema.fields.find((f) => f.name === columns.id)!.type;
   const textType = schema.fields.find((f) => f.name === columns.text)!.type;
   if (!isString(textType))
@@ -171,7 +170,7 @@ function isString(type: DataType): boolean {
  * decodes it silently into U+FFFD); other columns (numbers, dictionaries) through `get`.
  */
 function stringOrValue(vector: Vector): Getter {
-  if (vector.data.length === 1 && (DataType.isUtf8(vector.type) || DataType.isLargeUtf8(vector.type))) {
+  if (readsBytes(vector)) {
     const data = vector.data[0] as unknown as {
       values: Uint8Array;
       valueOffsets: Int32Array | BigInt64Array;
@@ -186,4 +185,20 @@ function stringOrValue(vector: Vector): Getter {
         : null;
   }
   return (i) => vector.get(i);
+}
+
+/** Whether stringOrValue decodes this column from its bytes: one chunk of plain strings. */
+function readsBytes(vector: Vector): boolean {
+  return vector.data.length === 1 && (DataType.isUtf8(vector.type) || DataType.isLargeUtf8(vector.type));
+}
+
+/**
+ * The title column's payload value from the title stringOrValue decoded, equal to what arrowPayloadGetter
+ * gives a string column: apache-arrow's getter decodes with TextDecoder, which drops one leading byte
+ * order mark; a title that is not UTF-8 is rejected, so its payload is never kept.
+ */
+function titlePayloadValue(vector: Vector): (title: unknown) => unknown {
+  if (!readsBytes(vector)) return toJsonValue;
+  return (title) =>
+    typeof title === 'string' && title.startsWith('\uFEFF') ? title.slice(1) : toJsonValue(title);
 }

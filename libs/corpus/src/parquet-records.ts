@@ -17,7 +17,7 @@ import { corpusColumns, type CorpusColumns } from './field-names.ts';
 import { toJsonValue } from './json-value.ts';
 import { PARQUET_PARSERS, parquetDecoding, parquetPayloadValue, textValue } from './parquet-payload.ts';
 import { rowResult } from './table-rows.ts';
-import { checkTitle } from './title-field.ts';
+import { checkTitle, checkTitleColumn } from './title-field.ts';
 
 interface ParquetFile {
   readonly file: AsyncBuffer;
@@ -68,22 +68,22 @@ export async function* readParquetRecords(
       failure = `row group ${index} could not be decoded (${error instanceof Error ? error.message : String(error)})`;
     }
     for (const [i, values] of rows.entries()) {
+      // Decoded once, for the check and the payload. The raw value, before toJsonValue: a title that is not
+      // UTF-8 is rejected rather than embedded lossy. The title column is text even when written as a byte
+      // array without a string annotation.
+      const title = titleField === undefined ? undefined : textValue(values[titleField]);
       let payload: Record<string, unknown> | null = null;
       if (others.length > 0) {
         payload = {};
         for (const name of others) {
-          // The title column is text even when written as a byte array without a string annotation.
-          const value = values[name];
           payload[name] =
             name === titleField
-              ? toJsonValue(textValue(value))
-              : parquetPayloadValue(value, decoding.decimals.get(name));
+              ? toJsonValue(title)
+              : parquetPayloadValue(values[name], decoding.decimals.get(name));
         }
       }
       const id = textValue(values[columns.id]);
       const result = rowResult(row + i + 1, index, id, textValue(values[columns.text]), payload);
-      // The raw value, before toJsonValue: a title that is not UTF-8 is rejected rather than embedded lossy.
-      const title = titleField === undefined ? undefined : textValue(values[titleField]);
       yield checkDuplicate(registry, checkTitle(result, titleField, title), 'row');
     }
     failure ??=
@@ -129,20 +129,12 @@ function checkColumns(path: string, schema: SchemaTree[], titleField: string | u
       `column "${columns.text}" is ${describe(text)}, expected a string (BYTE_ARRAY) column`,
     );
   }
-  if (titleField !== undefined) {
-    const title = byName.get(titleField);
-    if (title === undefined)
-      throw new CorpusError(
-        path,
-        `no "${titleField}" column for the title field (columns: ${[...byName.keys()].join(', ')})`,
-      );
-    if (!flat(title) || title.element.type !== 'BYTE_ARRAY') {
-      throw new CorpusError(
-        path,
-        `title column "${titleField}" is ${describe(title)}, expected a string (BYTE_ARRAY) column`,
-      );
-    }
-  }
+  const title = titleField === undefined ? undefined : byName.get(titleField);
+  checkTitleColumn(path, titleField, {
+    names: [...byName.keys()],
+    title: title && { type: describe(title), isString: flat(title) && title.element.type === 'BYTE_ARRAY' },
+    stringType: 'BYTE_ARRAY',
+  });
   const id = byName.get(columns.id)!;
   const idTypes = ['BYTE_ARRAY', 'INT32', 'INT64', 'FLOAT', 'DOUBLE'];
   if (!flat(id) || !idTypes.includes(id.element.type ?? '')) {

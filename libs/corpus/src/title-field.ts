@@ -63,6 +63,34 @@ export function checkTitleField(path: string, format: CorpusFormat, titleField: 
   }
 }
 
+/** A table's title column, as a refusal names it: its type in the format's words, and whether it holds strings. */
+export interface TitleColumn {
+  readonly type: string;
+  readonly isString: boolean;
+}
+
+/**
+ * Refuses, when a table corpus (Arrow, Parquet) is opened, a title field that names none of its columns
+ * (`names`) or a column (`title`) that holds no strings; `stringType` is what the format calls a string column.
+ */
+export function checkTitleColumn(
+  path: string,
+  titleField: string | undefined,
+  table: { readonly names: readonly string[]; readonly title?: TitleColumn; readonly stringType: string },
+): void {
+  if (titleField === undefined) return;
+  if (table.title === undefined)
+    throw new CorpusError(
+      path,
+      `no "${titleField}" column for the title field (columns: ${table.names.join(', ')})`,
+    );
+  if (!table.title.isString)
+    throw new CorpusError(
+      path,
+      `title column "${titleField}" is ${table.title.type}, expected a string (${table.stringType}) column`,
+    );
+}
+
 /**
  * With a title field, an accepted record whose title (`title`, the field's raw value) is neither absent,
  * null nor a string is rejected ('bad-title'), and one whose title is undecodable UTF-8 ('invalid-utf8'):
