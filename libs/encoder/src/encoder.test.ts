@@ -74,6 +74,14 @@ describe('Encoder', () => {
     assert.ok(stats.batches >= 1);
   });
 
+  test('says which texts were cut at max_seq_length (384): not one of exactly that many tokens', async () => {
+    const words = (n: number) => Array.from({ length: n }, () => 'memory').join(' '); // one token each
+    const texts = ['a', words(382), words(383), 'word '.repeat(500), '', `${words(382)} \u0000`];
+    const { truncated, stats } = await encoder.encode(texts);
+    assert.deepEqual(truncated, Uint8Array.from([0, 0, 1, 1, 0, 0]));
+    assert.equal(stats.atMaxLength, 4, 'the ids alone cannot tell them apart');
+  });
+
   test('no texts, an empty result', async () => {
     const result = await encoder.encode([]);
     assert.equal(result.count, 0);
@@ -226,6 +234,8 @@ describe('Encoder with a tokenizer pool', () => {
       const [a, b] = await Promise.all([here.encode(texts), pooled.encode(texts)]);
       assert.deepEqual(b.vectors, a.vectors);
       assert.deepEqual(b.stats, a.stats);
+      assert.deepEqual(b.truncated, a.truncated);
+      assert.ok(a.truncated?.includes(1), 'some reference texts are cut');
     } finally {
       await Promise.all([here.close(), pooled.close()]);
     }

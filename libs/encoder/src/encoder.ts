@@ -10,7 +10,7 @@ import type { EmbedTask, InferenceTask, InferenceWorkerConfig } from './infer/in
 import { defaultLogger, type EncoderLogger } from './logger.ts';
 import { loadModelSpec } from './model/load-model-spec.ts';
 import type { ModelSpec } from './model/model-spec.ts';
-import { TextTokenizer } from './tokenization/text-tokenizer.ts';
+import { TextTokenizer, type TokenizedText } from './tokenization/text-tokenizer.ts';
 import { TokenizerPool } from './tokenization/tokenizer-pool.ts';
 import { describeIssues } from './zod-issues.ts';
 
@@ -131,11 +131,13 @@ export class Encoder {
     });
     const dimension = this.spec.dimension;
     const vectors = new Float32Array(texts.length * dimension);
+    const truncated = new Uint8Array(texts.length);
     const stats: Mutable<EncodeStats> = { texts: texts.length, batches: 0, realTokens: 0, paddedTokens: 0, atMaxLength: 0 };
     const running: Promise<void>[] = [];
     for (let start = 0; start < texts.length; start += this.options.sortWindow) {
       const window = texts.slice(start, start + this.options.sortWindow);
-      const tokenized = await this.tokenizeWindow(window, stats);
+      const windowTruncated = truncated.subarray(start, start + window.length);
+      const tokenized = await this.tokenizeWindow(window, stats, windowTruncated);
       for (const plan of planBatches(tokenized.map((ids) => ids.length), this.options)) {
         const batch = padBatch(tokenized, plan, this.padId);
         stats.batches += 1;
@@ -150,30 +152,36 @@ export class Encoder {
       }
     }
     await Promise.all(running);
-    return { vectors, count: texts.length, dimension, stats };
+    return { vectors, count: texts.length, dimension, truncated, stats };
   }
 
   async close(): Promise<void> {
     await Promise.all([this.pool.destroy(), this.tokenizers?.close()]);
   }
 
+  /** The window's token ids; counts them in `stats` and sets `truncated[i]` for each text i that was cut. */
   private async tokenizeWindow(
     window: readonly string[],
     stats: Mutable<EncodeStats>,
+    truncated: Uint8Array,
   ): Promise<readonly ArrayLike<number>[]> {
-    const tokenized = this.tokenizers === undefined ? await this.tokenizeHere(window) : await this.tokenizers.tokenize(window);
-    for (const ids of tokenized) {
+    const tokenized: readonly TokenizedText<ArrayLike<number>>[] =
+      this.tokenizers === undefined
+        ? await this.tokenizeHere(window)
+        : await this.tokenizers.tokenize(window);
+    return tokenized.map(({ ids, truncated: cut }, i) => {
       stats.realTokens += ids.length;
       if (ids.length === this.spec.maxSeqLength) stats.atMaxLength += 1;
-    }
-    return tokenized;
+      if (cut) truncated[i] = 1;
+      return ids;
+    });
   }
 
-  private async tokenizeHere(window: readonly string[]): Promise<number[][]> {
-    const tokenized: number[][] = [];
+  private async tokenizeHere(window: readonly string[]): Promise<TokenizedText[]> {
+    const tokenized: TokenizedText[] = [];
     for (let i = 0; i < window.length; i++) {
       if (i > 0 && i % TOKENIZE_SLICE === 0) await yieldToEventLoop();
-      tokenized.push(this.tokenizer.encode(window[i]!));
+      tokenized.push(this.tokenizer.tokenize(window[i]!));
     }
     return tokenized;
   }

@@ -5,7 +5,7 @@ export type { Embeddings, EncodeStats } from './encode-result.ts';
 export type { EncoderLogger } from './logger.ts';
 export { loadModelSpec, type LoadModelOptions } from './model/load-model-spec.ts';
 export type { ModelSpec } from './model/model-spec.ts';
-export { TextTokenizer } from './tokenization/text-tokenizer.ts';
+export { TextTokenizer, type TokenizedText } from './tokenization/text-tokenizer.ts';
 export { planBatches, type BatchPlan, type BatchLimits } from './batching/plan-batches.ts';
 export { ModelLoadError, EncoderInputError } from './errors/index.ts';
 export {

@@ -2,6 +2,14 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import type { ModelSpec } from '../model/model-spec.ts';
 import { BertWordPiece } from './bert-wordpiece.ts';
 
+/** A text's token ids as the model sees them, and whether the text had more than it reads. */
+export interface TokenizedText<Ids extends ArrayLike<number> = number[]> {
+  /** [CLS] ... [SEP], at most max_seq_length ids. */
+  readonly ids: Ids;
+  /** Longer than max_seq_length tokens: only the first were kept. A text of exactly that many is whole. */
+  readonly truncated: boolean;
+}
+
 /**
  * Tokenizes text exactly as sentence-transformers feeds it to the model: BERT's pipeline as the Rust
  * `tokenizers` library runs it (bert-wordpiece.ts), or for other pipelines Hugging Face's tokenizers.js
@@ -39,11 +47,22 @@ export class TextTokenizer {
 
   /** Token ids of one text, special tokens included, at most `maxSeqLength` of them. */
   encode(text: string): number[] {
+    return this.tokenize(text).ids;
+  }
+
+  /**
+   * The ids `encode` gives, and whether the text was cut. Kept ids alone cannot tell a text of exactly
+   * max_seq_length tokens from a longer one, and a tokenizer that stops early cannot either (what follows may
+   * be only whitespace or characters the normalizer drops): so this tokenizes one content token past the
+   * budget. Stopping later does not change the first ids (words are tokenized left to right, each on its own).
+   */
+  tokenize(text: string): TokenizedText {
     const budget = this.maxSeqLength - this.prefixIds.length - this.suffixIds.length;
     const prepared = this.prepare(text);
-    const content =
-      this.bert?.tryEncode(prepared, budget) ?? this.contentIds(prepared, budget).slice(0, budget);
-    return [...this.prefixIds, ...content, ...this.suffixIds];
+    const content = this.bert?.tryEncode(prepared, budget + 1) ?? this.contentIds(prepared, budget + 1);
+    const truncated = content.length > budget;
+    if (truncated) content.length = budget; // a fresh array: cut in place, no copy
+    return { ids: [...this.prefixIds, ...content, ...this.suffixIds], truncated };
   }
 
   tokenToId(token: string): number | undefined {

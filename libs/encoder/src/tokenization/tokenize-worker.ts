@@ -5,18 +5,10 @@
  */
 import { move, workerData } from 'piscina';
 import { TextTokenizer } from './text-tokenizer.ts';
-import type { TokenizedChunk, TokenizerWorkerConfig } from './tokenize-task.ts';
+import { packChunk, type TokenizedChunk, type TokenizerWorkerConfig } from './tokenize-task.ts';
 
 const tokenizer = new TextTokenizer(workerData as TokenizerWorkerConfig);
 
 export default function tokenize(texts: readonly string[]): TokenizedChunk {
-  const perText = texts.map((text) => tokenizer.encode(text));
-  const start = perText.length + 1;
-  const total = perText.reduce((sum, ids) => sum + ids.length, 0);
-  const chunk = new Int32Array(start + total);
-  perText.forEach((ids, i) => {
-    chunk[i + 1] = chunk[i]! + ids.length;
-    chunk.set(ids, start + chunk[i]!);
-  });
-  return move(chunk) as TokenizedChunk;
+  return move(packChunk(texts.map((text) => tokenizer.tokenize(text)))) as TokenizedChunk;
 }

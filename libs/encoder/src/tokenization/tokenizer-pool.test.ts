@@ -29,11 +29,14 @@ describe('TokenizerPool', () => {
           : `passage ${i} about waves`,
     );
     const here = new TextTokenizer(config);
-    const ids = await pool.tokenize(texts);
-    assert.equal(ids.length, texts.length);
-    texts.forEach((text, i) => assert.deepEqual([...ids[i]!], here.encode(text), `text ${i}`));
+    const tokenized = await pool.tokenize(texts);
+    assert.equal(tokenized.length, texts.length);
+    texts.forEach((text, i) => {
+      assert.deepEqual([...tokenized[i]!.ids], here.encode(text), `text ${i}`);
+      assert.equal(tokenized[i]!.truncated, here.tokenize(text).truncated, `text ${i}`);
+    });
     assert.ok(
-      ids.some((row) => row.length === 32),
+      tokenized.some((text) => text.ids.length === 32 && text.truncated),
       'long texts are truncated at maxSeqLength',
     );
   });

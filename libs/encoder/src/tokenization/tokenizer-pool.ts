@@ -1,4 +1,5 @@
 import { Piscina } from 'piscina';
+import type { TokenizedText } from './text-tokenizer.ts';
 import { splitChunk, type TokenizedChunk, type TokenizerWorkerConfig } from './tokenize-task.ts';
 
 const workerFile = new URL('./tokenize-worker.ts', import.meta.url).href;
@@ -35,9 +36,9 @@ export class TokenizerPool {
     return tokenizers;
   }
 
-  /** Token ids of each text, in order (special tokens included, truncated as TextTokenizer does). */
-  async tokenize(texts: readonly string[]): Promise<Int32Array[]> {
-    const chunks: Promise<Int32Array[]>[] = [];
+  /** Each text's ids and whether it was cut, in order, as TextTokenizer.tokenize gives them. */
+  async tokenize(texts: readonly string[]): Promise<TokenizedText<Int32Array>[]> {
+    const chunks: Promise<TokenizedText<Int32Array>[]>[] = [];
     for (let start = 0; start < texts.length; start += CHUNK_TEXTS) {
       const slice = texts.slice(start, start + CHUNK_TEXTS);
       chunks.push(this.pool.run(slice).then((chunk) => splitChunk(chunk, slice.length)));
