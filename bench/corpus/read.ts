@@ -20,7 +20,6 @@
  * and copies the table to bench/results/<name>.md.
  */
 import { spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import {
   copyFileSync,
   createReadStream,
@@ -35,7 +34,7 @@ import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { seededRandom } from '@embedline/testing';
 import { readTrecAbstracts } from '../encoder/passages.ts';
-import { COLLECTION_TREC } from '../pipeline/corpora.ts';
+import { COLLECTION_TREC, writeLines } from '../pipeline/corpora.ts';
 import {
   ROOT,
   fail,
@@ -156,8 +155,8 @@ function parse() {
 
 const mib = (kib: number): number => Math.round((kib / 1024) * 10) / 10;
 
-/** The corpus's texts: 40-80 words from the Vaswani vocabulary, a seeded PRNG, the same for every size. */
-function passageMaker(): (i: number) => string {
+/** The corpus's texts, in order: 40-80 words from the Vaswani vocabulary, a seeded PRNG, the same for every size. */
+function passageMaker(): () => string {
   const words = [...new Set(readTrecAbstracts(join(ROOT, COLLECTION_TREC)).join(' ').split(' '))].filter(
     (w) => w !== '' && !w.includes('\t'),
   );
@@ -188,29 +187,16 @@ async function ensureCorpora(
   const path = (key: FormatKey) => `${prefix}.${FORMATS[key].suffix}`;
   const tsv = path('tsv');
   // The TSV is the source of every other copy (pyarrow reads it), so it is made whatever --formats says.
-  if (!existsSync(tsv) || !existsSync(path('jsonl'))) {
-    log(`writing ${count.toLocaleString('en-US')} passages as TSV and JSONL under ${dir}`);
-    const texts: string[] = [];
+  // Each file draws the same texts: passageMaker starts its seeded PRNG afresh.
+  const lines = {
+    tsv: (id: number, text: string) => `${id}\t${text}`,
+    jsonl: (id: number, text: string) => JSON.stringify({ id: String(id), text }),
+  };
+  for (const key of ['tsv', 'jsonl'] as const) {
+    if (existsSync(path(key))) continue;
+    log(`writing ${count.toLocaleString('en-US')} passages as ${path(key)}`);
     const next = passageMaker();
-    // Generated once in order for both files, in blocks so a 1M corpus is never held whole.
-    const block = 100_000;
-    const tsvPartial = createWriteStream(`${tsv}.partial`);
-    const jsonlPartial = createWriteStream(`${path('jsonl')}.partial`);
-    for (let start = 0; start < count; start += block) {
-      texts.length = 0;
-      for (let i = start; i < Math.min(count, start + block); i++) texts.push(next(i));
-      const tsvText = texts.map((t, k) => `${start + k}\t${t}\n`).join('');
-      const jsonlText = texts
-        .map((t, k) => `${JSON.stringify({ id: String(start + k), text: t })}\n`)
-        .join('');
-      if (!tsvPartial.write(tsvText)) await once(tsvPartial, 'drain');
-      if (!jsonlPartial.write(jsonlText)) await once(jsonlPartial, 'drain');
-    }
-    tsvPartial.end();
-    jsonlPartial.end();
-    await Promise.all([once(tsvPartial, 'close'), once(jsonlPartial, 'close')]);
-    renameSync(`${tsv}.partial`, tsv);
-    renameSync(`${path('jsonl')}.partial`, path('jsonl'));
+    await writeLines(path(key), count, (id) => lines[key](id, next()));
   }
   for (const key of ['tsv.gz', 'jsonl.gz'] as const) {
     if (formats.includes(key) && !existsSync(path(key))) {

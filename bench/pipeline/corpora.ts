@@ -36,7 +36,7 @@ export async function marcoLikeCorpus(
   const built = buildPassages(count, readTrecAbstracts(join(root, COLLECTION_TREC)), modelDir);
   const path = join(dir, `marco-like-${modelName}-${count}.tsv`);
   if (!existsSync(path)) {
-    await writeTsv(path, built.passages.length, (i) => `${i + 1}\t${built.passages[i]!.text}`);
+    await writeLines(path, built.passages.length, (i) => `${i + 1}\t${built.passages[i]!.text}`);
   }
   return {
     path,
@@ -56,7 +56,7 @@ export async function abstractsCorpus(root: string, dir: string, count: number):
   const path = join(dir, `abstracts-${count}.tsv`);
   if (!existsSync(path)) {
     const abstracts = readTrecAbstracts(join(root, COLLECTION_TREC));
-    await writeTsv(path, count, (i) => `${i + 1}\t${abstracts[i % abstracts.length]!}`);
+    await writeLines(path, count, (i) => `${i + 1}\t${abstracts[i % abstracts.length]!}`);
   }
   return {
     path,
@@ -65,7 +65,15 @@ export async function abstractsCorpus(root: string, dir: string, count: number):
   };
 }
 
-async function writeTsv(path: string, count: number, line: (index: number) => string): Promise<void> {
+/**
+ * Writes `count` lines, `line(0)` to `line(count - 1)` in that order, each ended by a newline, a block at a
+ * time (memory is one block at any size), to a temporary name renamed to `path` when complete.
+ */
+export async function writeLines(
+  path: string,
+  count: number,
+  line: (index: number) => string,
+): Promise<void> {
   mkdirSync(join(path, '..'), { recursive: true });
   const partial = `${path}.partial`;
   const out = createWriteStream(partial);
