@@ -2,18 +2,26 @@ import { LRUCache } from 'lru-cache';
 import type { Embeddings } from '@embedline/encoder';
 import type { ApiMetrics } from './metrics.ts';
 import { MicroBatcher } from './micro-batcher.ts';
-import { NEVER_TRUNCATED, type TruncationCheck } from './truncation.ts';
 
-/** The part of `Encoder` the API uses (tests may hand in any model folder's encoder). */
+/**
+ * The part of `Encoder` the API uses (tests may hand in any model folder's encoder). Which texts were cut
+ * comes from `encode()`'s `truncated`, which the encoder learns while tokenizing: the API never tokenizes.
+ */
 export interface EmbeddingModel {
   encode(texts: readonly string[]): Promise<Embeddings>;
   describe(): {
     readonly dimension: number;
     readonly modelDir: string;
     readonly variant: string;
-    /** Tokens the model reads of a text (sentence-transformers' max_seq_length); the folder's when absent. */
-    readonly maxSeqLength?: number;
   };
+}
+
+/** A query text's vector, and whether the model read only part of the text. */
+export interface QueryVector {
+  /** L2-normalized by the model. Shared with the cache: read it, do not write it. */
+  readonly vector: Float32Array;
+  /** The text was longer than max_seq_length tokens: only its first max_seq_length were embedded. */
+  readonly truncated: boolean;
 }
 
 export interface QueryEncoderOptions {
@@ -21,18 +29,16 @@ export interface QueryEncoderOptions {
   readonly batchMaxTexts: number;
   /** Entries kept in the LRU cache; 0 turns it off. */
   readonly cacheSize: number;
-  /** Which texts the model cuts (see truncation.ts); none when absent. */
-  readonly truncation?: TruncationCheck;
 }
 
 /**
  * Query texts to vectors for the routes: repeated queries come from an LRU cache, the rest are
- * micro-batched into shared inference calls (see MicroBatcher). Vectors are L2-normalized by the model.
+ * micro-batched into shared inference calls (see MicroBatcher). The cache keeps each vector with its
+ * `truncated` flag, so a cached query is reported as it was the first time.
  */
 export class QueryEncoder {
-  private readonly batcher: MicroBatcher<string, Float32Array>;
-  private readonly cache: LRUCache<string, Float32Array> | undefined;
-  private readonly truncation: TruncationCheck;
+  private readonly batcher: MicroBatcher<string, QueryVector>;
+  private readonly cache: LRUCache<string, QueryVector> | undefined;
   readonly dimension: number;
 
   constructor(
@@ -42,7 +48,6 @@ export class QueryEncoder {
   ) {
     this.dimension = encoder.describe().dimension;
     this.cache = options.cacheSize > 0 ? new LRUCache({ max: options.cacheSize }) : undefined;
-    this.truncation = options.truncation ?? NEVER_TRUNCATED;
     this.batcher = new MicroBatcher((texts) => encodeRows(encoder, texts), {
       maxWaitMs: options.batchWaitMs,
       maxBatch: options.batchMaxTexts,
@@ -50,31 +55,30 @@ export class QueryEncoder {
     });
   }
 
-  /** One vector per text, in order. */
-  async encode(texts: readonly string[]): Promise<Float32Array[]> {
-    const vectors: (Float32Array | undefined)[] = texts.map((text) => this.cache?.get(text));
-    const missing = texts.filter((_, i) => vectors[i] === undefined);
+  /**
+   * One vector per text, in order, each with whether its text was cut. Each cut text is counted in
+   * embedline_api_truncated_texts_total, cached or not: call it once per request's texts.
+   */
+  async encode(texts: readonly string[]): Promise<QueryVector[]> {
+    const queries = await this.cachedOrEncoded(texts);
+    this.metrics.truncatedTexts.inc(queries.filter((query) => query.truncated).length);
+    return queries;
+  }
+
+  private async cachedOrEncoded(texts: readonly string[]): Promise<QueryVector[]> {
+    const cached: (QueryVector | undefined)[] = texts.map((text) => this.cache?.get(text));
+    const missing = texts.filter((_, i) => cached[i] === undefined);
     this.metrics.queryCache.inc({ result: 'hit' }, texts.length - missing.length);
-    if (missing.length === 0) return vectors as Float32Array[];
+    if (missing.length === 0) return cached as QueryVector[];
     this.metrics.queryCache.inc({ result: 'miss' }, missing.length);
     const encoded = await this.batcher.submit(missing);
     let next = 0;
-    return vectors.map((cached, i) => {
-      if (cached !== undefined) return cached;
-      const vector = encoded[next++]!;
-      this.cache?.set(texts[i]!, vector);
-      return vector;
+    return cached.map((hit, i) => {
+      if (hit !== undefined) return hit;
+      const query = encoded[next++]!;
+      this.cache?.set(texts[i]!, query);
+      return query;
     });
-  }
-
-  /**
-   * Per text, whether the model embeds only its first max_seq_length tokens (a longer text is cut). Each cut
-   * text is counted in embedline_api_truncated_texts_total: ask once per request's texts.
-   */
-  truncated(texts: readonly string[]): boolean[] {
-    const truncated = texts.map(this.truncation);
-    this.metrics.truncatedTexts.inc(truncated.filter(Boolean).length);
-    return truncated;
   }
 
   describe() {
@@ -82,8 +86,11 @@ export class QueryEncoder {
   }
 }
 
-/** One vector per text: the rows of the encoder's `count x dimension` output, copied out. */
-async function encodeRows(encoder: EmbeddingModel, texts: readonly string[]): Promise<Float32Array[]> {
-  const { vectors, dimension } = await encoder.encode(texts);
-  return texts.map((_, row) => vectors.slice(row * dimension, (row + 1) * dimension));
+/** One vector per text: the rows of the encoder's `count x dimension` output, copied out, with their flags. */
+async function encodeRows(encoder: EmbeddingModel, texts: readonly string[]): Promise<QueryVector[]> {
+  const { vectors, dimension, truncated } = await encoder.encode(texts);
+  return texts.map((_, row) => ({
+    vector: vectors.slice(row * dimension, (row + 1) * dimension),
+    truncated: truncated?.[row] === 1,
+  }));
 }

@@ -20,11 +20,13 @@ function vectorOf(n: number): Float32Array {
   return vector.map((x) => x / norm);
 }
 
+/** Embeds the text "n" as vectorOf(n), and says it cut the odd ones. */
 const fakeModel: EmbeddingModel = {
   async encode(texts: readonly string[]): Promise<Embeddings> {
     const vectors = new Float32Array(texts.length * DIMENSION);
     texts.forEach((text, i) => vectors.set(vectorOf(Number(text)), i * DIMENSION));
-    return { vectors, count: texts.length, dimension: DIMENSION } as Embeddings;
+    const truncated = Uint8Array.from(texts, (text) => Number(text) % 2);
+    return { vectors, count: texts.length, dimension: DIMENSION, truncated } as Embeddings;
   },
   describe: () => ({ dimension: DIMENSION, modelDir: 'fake', variant: 'fp32' }),
 };
@@ -188,6 +190,24 @@ describe('SearchService', () => {
     most = 0;
     await search.search({ collection: 'docs', queries, topK: 3, withPayload: false });
     assert.equal(most, queries.length, 'unfiltered queries still go all at once');
+  });
+
+  test("each result's truncated is the model's flag for its query, filtered or not", async () => {
+    const search = service(64);
+    for (const filter of [undefined, { lang: 'en' }]) {
+      const queries = ['4', '7', '9', '10', '13', '2'];
+      const answer = await search.search({
+        collection: 'docs',
+        queries,
+        topK: 2,
+        withPayload: false,
+        filter,
+      });
+      assert.deepEqual(
+        answer.results.map((result) => [result.query, result.truncated]),
+        queries.map((query) => [query, Number(query) % 2 === 1]),
+      );
+    }
   });
 
   test('a collection dropped from memory between request and search is answered by the store', async () => {

@@ -79,12 +79,11 @@ export class SearchService {
     // Checked before encoding: a bad filter costs no inference. (Without a filter, an unknown collection is
     // found by the search itself: checking first would cost every request a store round trip.)
     if (filter !== undefined) checkFilterFields(filter, await this.collectionFields(collection), collection);
-    const vectors = await this.encoder.encode(request.queries);
-    const truncated = this.encoder.truncated(request.queries);
+    const queries = await this.encoder.encode(request.queries);
     const found = await inGroups(
-      vectors,
-      filter === undefined ? vectors.length : FILTERED_QUERIES_AT_ONCE,
-      (vector) => this.searchOne(request, vector),
+      queries,
+      filter === undefined ? queries.length : FILTERED_QUERIES_AT_ONCE,
+      (query) => this.searchOne(request, query.vector),
     );
     const warnings = found.flatMap((hits, i) =>
       hits.exhaustedCandidates
@@ -96,7 +95,7 @@ export class SearchService {
     );
     const results = found.map((hits, i) => ({
       query: request.queries[i]!,
-      truncated: truncated[i]!,
+      truncated: queries[i]!.truncated,
       hits: hits.hits,
     }));
     return warnings.length > 0 ? { collection, results, warnings } : { collection, results };

@@ -40,7 +40,6 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { DEFAULT_MAX_SEARCH_HITS, searchRoutes } from './routes/search.ts';
 import { SearchService } from './search-service.ts';
-import { truncationCheck, type TruncationCheck } from './truncation.ts';
 
 /** What the server runs on; the caller owns these and closes them after the server (see apps/api). */
 export interface ApiDeps {
@@ -55,8 +54,6 @@ export interface ApiDeps {
   readonly queuePrefix: string;
   /** Request logs go here, secrets redacted (`createLogger('api')`; level `silent` in tests). */
   readonly logger: Logger;
-  /** Which queries the model cuts; by default read from the encoder's model folder (truncation.ts). */
-  readonly truncation?: TruncationCheck;
 }
 
 /** Every tunable of the server; `apiOptionsFromEnv` reads them from the EMBEDLINE_API_* variables. */
@@ -343,7 +340,6 @@ function buildContext(
       batchWaitMs: options.batchWaitMs,
       batchMaxTexts: options.batchMaxTexts,
       cacheSize: options.queryCacheSize,
-      truncation: deps.truncation ?? truncationCheck(deps.encoder.describe()),
     },
     metrics,
   );

@@ -87,9 +87,10 @@ export async function embedRoutes(app: FastifyInstance, ctx: RouteContext): Prom
     },
     async (request, reply) => {
       const texts = textList(request.body.input, 'input');
-      const vectors = await ctx.encoder.encode(texts);
+      const queries = await ctx.encoder.encode(texts);
+      const vectors = queries.map((query) => query.vector);
       const { dimension, modelDir, variant } = ctx.encoder.describe();
-      const truncated = ctx.encoder.truncated(texts).flatMap((cut, i) => (cut ? [i] : []));
+      const truncated = queries.flatMap((query, i) => (query.truncated ? [i] : []));
       if (truncated.length > 0) reply.header(TRUNCATED_INPUTS_HEADER, truncated.join(','));
       if (wantsArrow(request.headers.accept)) {
         return reply.type(ARROW_STREAM).send(Buffer.from(arrowStream(vectors, dimension)));
