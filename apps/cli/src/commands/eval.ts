@@ -4,7 +4,7 @@ import { readQueries, TOPIC_FIELDS, type TopicField } from '@embedline/corpus';
 import { openEncoder, type Encoder } from '@embedline/encoder';
 import {
   checkEvaluationInputs,
-  evaluateCollection,
+  evaluateChecked,
   formatPerQuery,
   formatReport,
   loadQrels,
@@ -154,7 +154,7 @@ export async function runEval(
       onProgress: output.progress,
     };
     // The collection, the run path and the tag are checked before the model loads (or downloads).
-    await checkEvaluationInputs(inputs);
+    const checked = await checkEvaluationInputs(inputs);
     const log = createLogger('eval', env.LOG_LEVEL);
     let referenceModel = false;
     encoder = await openEncoder(env, {
@@ -165,7 +165,7 @@ export async function runEval(
         printReferenceModelWarning(warning);
       },
     });
-    const report = await evaluateCollection({ ...inputs, encoder });
+    const report = await evaluateChecked(checked, encoder);
     output.progress(`run written to ${runPath}`);
     for (const line of formatReport(report)) output.result(line);
     const index = await describeIndex(store, flags.collection);
