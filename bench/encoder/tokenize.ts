@@ -73,7 +73,7 @@ rows.push({
 for (const threads of threadCounts) {
   const pool = await TokenizerPool.start(spec, threads);
   try {
-    const pooled = await timeIt(() => pool.tokenize(texts));
+    const pooled = await timeIt(async () => (await pool.tokenize(texts)).map((tokenized) => tokenized.ids));
     rows.push({
       where: `tokenizer pool`,
       threads,

@@ -42,6 +42,7 @@ const standIn = {
       vectors,
       count: texts.length,
       dimension,
+      truncated: new Uint8Array(texts.length),
       stats: { texts: texts.length, batches: 0, realTokens: 0, paddedTokens: 0, atMaxLength: 0 },
     };
   },

@@ -7,10 +7,9 @@ export interface Embeddings {
   /**
    * 1 at row i when text i had more than max_seq_length tokens, so only its first max_seq_length were
    * embedded (as sentence-transformers cuts); 0 when it was read whole, a text of exactly max_seq_length
-   * tokens included. `Encoder` always sets it; it is optional so that stand-in encoders (benchmarks, test
-   * doubles) need not, and a reader takes its absence as "nothing was cut".
+   * tokens included.
    */
-  readonly truncated?: Uint8Array;
+  readonly truncated: Uint8Array;
   readonly stats: EncodeStats;
 }
 

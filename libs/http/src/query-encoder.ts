@@ -91,6 +91,6 @@ async function encodeRows(encoder: EmbeddingModel, texts: readonly string[]): Pr
   const { vectors, dimension, truncated } = await encoder.encode(texts);
   return texts.map((_, row) => ({
     vector: vectors.slice(row * dimension, (row + 1) * dimension),
-    truncated: truncated?.[row] === 1,
+    truncated: truncated[row] === 1,
   }));
 }
