@@ -7,18 +7,41 @@
  *
  * Reads the same environment as apps/worker; BENCH_NULL_DIMENSION sets the vector size (768:
  * what msmarco-distilbert-cos-v5 writes, so the store moves production-sized rows).
+ *
+ * BENCH_DEVICE_PASSAGES_PER_SECOND (optional) makes the stand-in a simulated accelerator embedding at that rate
+ * off the host's cores (simulated-accelerator.ts; BENCH_DEVICE_SHARING: fifo or shared), so that a CPU host can
+ * see how much of a device's rate the pipeline around it keeps (bench/pipeline/simulated-device.ts).
  */
 import { createLogger, loadEnv } from '@embedline/config';
 import type { Embeddings, Encoder, EncoderDescription } from '@embedline/encoder';
 import { defaultShardConcurrency, startShardWorkers } from '@embedline/pipeline';
 import { createRedisConnection } from '@embedline/queue';
 import { openStore } from '@embedline/store';
+import { SimulatedDevice } from './simulated-accelerator.ts';
 
 const env = loadEnv();
 const dimension = Number(process.env.BENCH_NULL_DIMENSION ?? 768);
 if (!Number.isInteger(dimension) || dimension < 1)
   throw new Error(`BENCH_NULL_DIMENSION must be a positive integer`);
 const log = createLogger('plumbing-worker');
+const device = simulatedDevice();
+/** BENCH_DEVICE_PASSAGES_PER_SECOND and BENCH_DEVICE_SHARING (fifo, the default, or shared), when set. */
+function simulatedDevice(): SimulatedDevice | undefined {
+  const rate = optionalPositive('BENCH_DEVICE_PASSAGES_PER_SECOND');
+  if (rate === undefined) return undefined;
+  const sharing = process.env.BENCH_DEVICE_SHARING ?? 'fifo';
+  if (sharing !== 'fifo' && sharing !== 'shared')
+    throw new Error(`BENCH_DEVICE_SHARING must be fifo or shared, got "${sharing}"`);
+  return new SimulatedDevice(rate, sharing);
+}
+
+function optionalPositive(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!(value > 0)) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return value;
+}
 const concurrency =
   env.EMBEDLINE_WORKER_CONCURRENCY ?? defaultShardConcurrency(env.EMBEDLINE_INFERENCE_THREADS);
 
@@ -37,6 +60,7 @@ const standIn = {
     };
   },
   async encode(texts: readonly string[]): Promise<Embeddings> {
+    await device?.run(texts.length);
     const vectors = new Float32Array(texts.length * dimension).fill(1 / Math.sqrt(dimension));
     return {
       vectors,
