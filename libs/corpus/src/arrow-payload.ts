@@ -1,5 +1,7 @@
 import { DataType, TimeUnit, type Decimal, type Field, type Vector } from 'apache-arrow';
+import { arrowStrings } from './arrow-strings.ts';
 import { toJsonValue } from './json-value.ts';
+import { InvalidUtf8 } from './table-rows.ts';
 import { decimalValue, floorMillis, littleEndianWordsSigned } from './payload-values.ts';
 
 type Convert = (value: unknown) => unknown;
@@ -24,6 +26,13 @@ export function arrowPayloadGetter(vector: Vector): (row: number) => unknown {
     const perMilli = type.unit === TimeUnit.MICROSECOND ? 1000n : 1000000n;
     return (i) => (data.getValid(i) ? toJsonValue(new Date(floorMillis(values[i]!, perMilli))) : null);
   }
+  // Strings from their bytes, as the text column is read: apache-arrow's getter would drop a leading U+FEFF.
+  const strings = arrowStrings(vector);
+  if (strings !== undefined)
+    return (i) => {
+      const value = strings(i);
+      return value instanceof InvalidUtf8 ? value.lossy : value;
+    };
   const convert = converter(type);
   return (i) => convert(vector.get(i));
 }

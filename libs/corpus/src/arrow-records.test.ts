@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import {
   Bool,
   DateMillisecond,
+  Dictionary,
   Float64,
   Int32,
   Int64,
@@ -155,6 +156,50 @@ describe('Arrow IPC records', () => {
       'duplicate-id @10:2',
     ]);
     assert.equal(results[9]!.ok ? '' : results[9]!.rejected.reason, 'duplicate id 1 (first seen on row 1)');
+  });
+
+  test('dictionary-encoded ids and texts are read from their bytes, as plain ones: as written, invalid UTF-8 rejected', async () => {
+    // Dictionary entries: "\uFEFFbom", "ok", and two bytes that are not UTF-8; the keys point at them, null included.
+    const entries = makeVector(
+      makeData({
+        type: new Utf8(),
+        length: 3,
+        nullCount: 0,
+        valueOffsets: Int32Array.from([0, 6, 8, 10]),
+        data: Uint8Array.from([0xef, 0xbb, 0xbf, 0x62, 0x6f, 0x6d, 0x6f, 0x6b, 0xc3, 0x28]),
+      }),
+    );
+    const type = new Dictionary(new Utf8(), new Int32());
+    const keyed = (keys: readonly (number | null)[]) =>
+      makeVector(
+        makeData({
+          type,
+          length: keys.length,
+          nullCount: keys.filter((k) => k === null).length,
+          nullBitmap: Uint8Array.from([
+            keys.reduce<number>((bits, k, i) => (k === null ? bits : bits | (1 << i)), 0),
+          ]),
+          data: Int32Array.from(keys.map((k) => k ?? 0)),
+          dictionary: entries,
+        }),
+      );
+    const path = file(
+      'dictionary.arrow',
+      tableToIPC(
+        new Table({ id: keyed([1, 0, 0, 1]), text: keyed([0, 1, 2, null]), tag: keyed([0, 0, 1, 1]) }),
+      ),
+    );
+    const results = await readAll(path);
+    assert.deepEqual(results.map(brief), [
+      'ok ok "\uFEFFbom" @1:0',
+      'ok \uFEFFbom "ok" @2:0',
+      'invalid-utf8 @3:0',
+      'missing-text @4:0',
+    ]);
+    assert.deepEqual(
+      okRecords(results).map((r) => r.payload),
+      [{ tag: '\uFEFFbom' }, { tag: '\uFEFFbom' }],
+    );
   });
 
   test('a truncated IPC stream yields the complete batches, then one bad-batch reject', async () => {

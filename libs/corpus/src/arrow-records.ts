@@ -9,7 +9,8 @@ import { CorpusError } from './errors/corpus-error.ts';
 import { IdRegistry } from './id-registry.ts';
 import { toJsonValue } from './json-value.ts';
 import { corpusColumns, type CorpusColumns } from './field-names.ts';
-import { decodeUtf8, rowResult } from './table-rows.ts';
+import { arrowStrings } from './arrow-strings.ts';
+import { rowResult } from './table-rows.ts';
 import { checkTitle, checkTitleColumn } from './title-field.ts';
 
 type Getter = (row: number) => unknown;
@@ -78,7 +79,6 @@ export async function* readArrowRecords(
       // Read from its bytes as the text is, so a title that is not UTF-8 is rejected rather than embedded lossy.
       const titleColumn = titleField === undefined ? undefined : batch.getChild(titleField)!;
       const title = titleColumn && stringOrValue(titleColumn);
-      const titlePayload = titleColumn && titlePayloadValue(titleColumn);
       const others = batch.schema.fields
         .map((field, i) => [field.name, arrowPayloadGetter(batch.getChildAt(i)!)] as const)
         .filter(([name]) => name !== columns.id && name !== columns.text);
@@ -88,7 +88,8 @@ export async function* readArrowRecords(
         if (others.length > 0) {
           payload = {};
           for (const [name, value] of others)
-            payload[name] = name === titleField ? titlePayload!(rowTitle) : value(i);
+            // The title decoded once serves the payload too (a title that is not UTF-8 is rejected, payload and all).
+            payload[name] = name === titleField ? toJsonValue(rowTitle) : value(i);
         }
         const result = rowResult(row + i + 1, index, id(i), text(i), payload);
         yield checkDuplicate(registry, checkTitle(result, titleField, rowTitle), 'row');
@@ -165,40 +166,7 @@ function isString(type: DataType): boolean {
   return DataType.isUtf8(valueType) || DataType.isLargeUtf8(valueType);
 }
 
-/**
- * Reads plain string columns from their bytes, so invalid UTF-8 is caught (Arrow's own getter
- * decodes it silently into U+FFFD); other columns (numbers, dictionaries) through `get`.
- */
+/** String columns from their bytes (arrow-strings.ts: invalid UTF-8 caught, values as written); others through `get`. */
 function stringOrValue(vector: Vector): Getter {
-  if (readsBytes(vector)) {
-    const data = vector.data[0] as unknown as {
-      values: Uint8Array;
-      valueOffsets: Int32Array | BigInt64Array;
-      getValid(index: number): boolean;
-    };
-    const { values, valueOffsets } = data;
-    if (vector.nullCount === 0)
-      return (i) => decodeUtf8(values.subarray(Number(valueOffsets[i]), Number(valueOffsets[i + 1])));
-    return (i) =>
-      data.getValid(i)
-        ? decodeUtf8(values.subarray(Number(valueOffsets[i]), Number(valueOffsets[i + 1])))
-        : null;
-  }
-  return (i) => vector.get(i);
-}
-
-/** Whether stringOrValue decodes this column from its bytes: one chunk of plain strings. */
-function readsBytes(vector: Vector): boolean {
-  return vector.data.length === 1 && (DataType.isUtf8(vector.type) || DataType.isLargeUtf8(vector.type));
-}
-
-/**
- * The title column's payload value from the title stringOrValue decoded, equal to what arrowPayloadGetter
- * gives a string column: apache-arrow's getter decodes with TextDecoder, which drops one leading byte
- * order mark; a title that is not UTF-8 is rejected, so its payload is never kept.
- */
-function titlePayloadValue(vector: Vector): (title: unknown) => unknown {
-  if (!readsBytes(vector)) return toJsonValue;
-  return (title) =>
-    typeof title === 'string' && title.startsWith('\uFEFF') ? title.slice(1) : toJsonValue(title);
+  return arrowStrings(vector) ?? ((i) => vector.get(i));
 }
