@@ -21,7 +21,6 @@ import { after, before, describe, test } from 'node:test';
 import { readQueries, type Query } from '@embedline/corpus';
 import type { Encoder } from '@embedline/encoder';
 import { evaluateCollection, loadQrels, type EvaluationReport } from '@embedline/evaluation';
-import { ingestCorpus } from '@embedline/pipeline';
 import { rankDocuments, type Qrels } from '@embedline/scoring';
 import { LanceDbStore } from '@embedline/store';
 import { InProcessPipeline } from './support/in-process-pipeline.ts';
@@ -86,16 +85,11 @@ describe(
     });
 
     async function ingestAndEvaluate(collection: string, titleField?: string): Promise<EvaluationReport> {
-      const summary = await ingestCorpus({
+      const summary = await pipeline.ingest({
         corpus: join(FIXTURE, 'corpus.jsonl'),
         collection,
         titleField,
         shardSize: 64,
-        inline: false,
-        highWaterMark: 100,
-        addChunk: 50,
-        connection: pipeline.connection,
-        prefix: pipeline.prefix,
         store,
       });
       assert.equal(summary.acceptedRecords, 400);

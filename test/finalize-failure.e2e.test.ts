@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Encoder } from '@embedline/encoder';
-import { ingestCorpus } from '@embedline/pipeline';
 import { LanceDbStore } from '@embedline/store';
 import { writeTsvCorpus } from './support/corpus-files.ts';
 import { FlakyStore } from './support/flaky-store.ts';
@@ -53,15 +52,10 @@ describe('finalize fails', { timeout: 300_000 }, () => {
     const pipeline = new InProcessPipeline(redis.url);
     pipeline.startWorkers({ encoder, store, concurrency: 1 });
     const ingest = () =>
-      ingestCorpus({
+      pipeline.ingest({
         corpus,
         collection,
         shardSize: 100,
-        inline: false,
-        highWaterMark: 100,
-        addChunk: 50,
-        connection: pipeline.connection,
-        prefix: pipeline.prefix,
         store,
       });
     const close = async () => {

@@ -14,13 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RejectedRecord } from '@embedline/corpus';
 import type { Encoder } from '@embedline/encoder';
-import {
-  RemoteCorpusError,
-  ingestCorpus,
-  planShards,
-  replayFailedShards,
-  type IngestOptions,
-} from '@embedline/pipeline';
+import { RemoteCorpusError, planShards, replayFailedShards, type IngestOptions } from '@embedline/pipeline';
 import { LanceDbStore } from '@embedline/store';
 import { writeTsvCorpus } from './support/corpus-files.ts';
 import { InProcessPipeline } from './support/in-process-pipeline.ts';
@@ -62,15 +56,10 @@ describe('corpus served over http(s) with Range requests', { timeout: 300_000 },
     extra: Partial<IngestOptions> = {},
   ) {
     const rejects: RejectedRecord[] = [];
-    const done = ingestCorpus({
+    const done = pipeline.ingest({
       corpus,
       collection,
       shardSize: SHARD_SIZE,
-      inline: false,
-      highWaterMark: 100,
-      addChunk: 50,
-      connection: pipeline.connection,
-      prefix: pipeline.prefix,
       store,
       onReject: (r) => void rejects.push(r),
       ...extra,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Encoder } from '@embedline/encoder';
-import { ingestCorpus, replayFailedShards } from '@embedline/pipeline';
+import { replayFailedShards } from '@embedline/pipeline';
 import { LanceDbStore } from '@embedline/store';
 import { writeTsvCorpus } from './support/corpus-files.ts';
 import { FlakyStore, type OutageRule } from './support/flaky-store.ts';
@@ -40,15 +40,10 @@ describe('store outage', { timeout: 300_000 }, () => {
     const pipeline = new InProcessPipeline(redis.url);
     // Encode calls of 40: a shard is encoded in three calls, then written in one upsert.
     pipeline.startWorkers({ encoder, store, concurrency: 1, batchPassages: 40 });
-    const summary = await ingestCorpus({
+    const summary = await pipeline.ingest({
       corpus,
       collection: name,
       shardSize: SHARD_SIZE,
-      inline: false,
-      highWaterMark: 100,
-      addChunk: 50,
-      connection: pipeline.connection,
-      prefix: pipeline.prefix,
       store,
       retry,
     });

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ingestCorpus,
   readIngestStatus,
   startShardWorkers,
+  type IngestOptions,
+  type IngestSummary,
   type IngestStatus,
   type ShardWorkers,
   type ShardWorkersOptions,
@@ -45,6 +48,24 @@ export class InProcessPipeline {
       connection: this.workerConnection,
       prefix: this.prefix,
       log: this.log.sink,
+    });
+  }
+
+  /**
+   * The producer's `ingestCorpus` on this pipeline's Redis and prefix, with the tests' small defaults: byte
+   * ranges, 100 waiting jobs at most, jobs added 50 at a time.
+   */
+  ingest(
+    options: Omit<IngestOptions, 'connection' | 'prefix' | 'inline' | 'highWaterMark' | 'addChunk'> &
+      Partial<Pick<IngestOptions, 'inline' | 'highWaterMark' | 'addChunk'>>,
+  ): Promise<IngestSummary> {
+    return ingestCorpus({
+      inline: false,
+      highWaterMark: 100,
+      addChunk: 50,
+      ...options,
+      connection: this.connection,
+      prefix: this.prefix,
     });
   }
 
