@@ -1,6 +1,6 @@
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { formatTrecRun, resultsToRun, type Matrix, type ScoredId } from '@embedline/scoring';
+import { formatTrecRun, resultsToRun, trecEvalOrder, type Matrix, type ScoredId } from '@embedline/scoring';
 import type { SearchHit, VectorStore } from '@embedline/store';
 
 export interface SearchRunOptions {
@@ -132,13 +132,6 @@ async function searchOne(options: SearchRunOptions, row: number, wanted: number)
 
 /** Hits beyond the run's depth fetched at most to complete a tie group at its cut (see searchOne). */
 const TIE_GROUP_CAP = 4096;
-
-/** trec_eval's ranking: score descending, equal scores by docid descending (libs/scoring rankDocuments). */
-function trecEvalOrder(a: SearchHit, b: SearchHit): number {
-  if (a.score !== b.score) return b.score - a.score;
-  if (a.id === b.id) return 0;
-  return a.id < b.id ? 1 : -1;
-}
 
 /** One query's hits in the shape libs/scoring writes runs from: corpus ids index `docIds`. */
 function toRunIds(queryId: string, hits: readonly SearchHit[]) {

@@ -37,7 +37,7 @@ export {
   type TrecRunOptions,
 } from './trec-run.ts';
 export { readQrels, readRun, writeTrecRun } from './trec-files.ts';
-export { rankDocuments } from './ranking.ts';
+export { rankDocuments, trecEvalOrder } from './ranking.ts';
 export {
   evaluateMetric,
   mrrAtK,

@@ -15,12 +15,18 @@ export function rankDocuments(scores: ReadonlyMap<string, number>, query = '?'):
       );
     }
   }
-  entries.sort(byScoreThenIdDescending);
+  entries.sort(([idA, scoreA], [idB, scoreB]) =>
+    trecEvalOrder({ id: idA, score: scoreA }, { id: idB, score: scoreB }),
+  );
   return entries.map(([doc]) => doc);
 }
 
-function byScoreThenIdDescending([docA, a]: [string, number], [docB, b]: [string, number]): number {
-  if (a !== b) return a > b ? -1 : 1;
-  if (docA === docB) return 0;
-  return docA < docB ? 1 : -1;
+/** trec_eval's order of two scored documents (see rankDocuments): score descending, equal scores by id descending. */
+export function trecEvalOrder(
+  a: { readonly id: string; readonly score: number },
+  b: { readonly id: string; readonly score: number },
+): number {
+  if (a.score !== b.score) return a.score > b.score ? -1 : 1;
+  if (a.id === b.id) return 0;
+  return a.id < b.id ? 1 : -1;
 }
