@@ -46,6 +46,7 @@ import {
   writeResults,
   loadAverage1,
 } from '../pipeline/results.ts';
+import { positiveInt } from '../encoder/protocol.ts';
 import { round1 } from '../pipeline/memory-sampler.ts';
 
 const NAME = 'corpus-read';
@@ -99,6 +100,14 @@ interface Measurement {
 }
 
 function parse() {
+  try {
+    return parseFlags();
+  } catch (error) {
+    return fail(NAME, (error as Error).message);
+  }
+}
+
+function parseFlags() {
   const { values } = parseArgs({
     options: {
       sizes: { type: 'string', default: '100000,1000000' },
@@ -120,11 +129,6 @@ function parse() {
     console.log(HELP);
     process.exit(0);
   }
-  const int = (flag: string, text: string) => {
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n <= 0) fail(NAME, `--${flag} must be a positive integer, got ${text}`);
-    return n;
-  };
   const list = <T extends string>(flag: string, text: string, allowed: readonly T[]): T[] =>
     text.split(',').map((item) => {
       if (!allowed.includes(item as T)) fail(NAME, `--${flag}: unknown ${item} (${allowed.join(', ')})`);
@@ -137,23 +141,25 @@ function parse() {
   if (python === undefined)
     fail(NAME, 'no Python with pyarrow: pass --python (tools/reference/requirements.txt)');
   return {
-    sizes: values.sizes.split(',').map((s) => int('sizes', s)),
+    sizes: values.sizes.split(',').map((s) => positiveInt('sizes', s)),
     formats: list('formats', values.formats, Object.keys(FORMATS) as FormatKey[]),
     modes: list('modes', values.modes, MODES),
-    runs: int('runs', values.runs),
-    shardSize: int('shard-size', values['shard-size']),
-    batchRows: int('batch-rows', values['batch-rows']),
+    runs: positiveInt('runs', values.runs),
+    shardSize: positiveInt('shard-size', values['shard-size']),
+    batchRows: positiveInt('batch-rows', values['batch-rows']),
     python,
     peer: !values['no-peer'],
     cache: values.cache,
     name: values.name,
     profile: values.profile,
     maxOldSpace:
-      values['max-old-space'] === undefined ? undefined : int('max-old-space', values['max-old-space']),
+      values['max-old-space'] === undefined
+        ? undefined
+        : positiveInt('max-old-space', values['max-old-space']),
   };
 }
 
-const mib = (kib: number): number => Math.round((kib / 1024) * 10) / 10;
+const mib = (kib: number): number => round1(kib / 1024);
 
 /** The corpus's texts, in order: 40-80 words from the Vaswani vocabulary, a seeded PRNG, the same for every size. */
 function passageMaker(): () => string {
@@ -257,7 +263,8 @@ async function main(): Promise<void> {
   const options = parse();
   const machine = startMachine(log);
   const measurements: Measurement[] = [];
-  const save = (print: boolean) =>
+  const save = (print: boolean) => {
+    const summary = summarize(measurements, options.sizes, options.formats);
     writeResults(
       options.name,
       machine,
@@ -274,11 +281,12 @@ async function main(): Promise<void> {
         peer: options.peer ? `pyarrow ${pyarrowVersion(options.python)} into a Table` : 'none',
       },
       measurements,
-      summarize(measurements, options.sizes, options.formats),
-      (loadAtEnd) => markdown(measurements, options, machineLines(machine, loadAtEnd)),
+      summary,
+      (loadAtEnd) => markdown(summary, options, machineLines(machine, loadAtEnd)),
       log,
       print,
     );
+  };
 
   const baseline = ours('baseline', '', options.shardSize, undefined, options.maxOldSpace);
   measurements.push({
@@ -437,11 +445,10 @@ function summarize(
 const times = (x: number | undefined): string => (x === undefined ? '-' : `${fmt(x, 2)}x`);
 
 function markdown(
-  measurements: readonly Measurement[],
+  summary: ReturnType<typeof summarize>,
   options: ReturnType<typeof parse>,
   machine: readonly string[],
 ): string {
-  const summary = summarize(measurements, options.sizes, options.formats);
   const cell = (m: Cell | undefined) =>
     m === undefined ? '-' : `${fmt(m.passagesPerSecond)} / ${fmt(m.peakRssMiB)} MiB (${m.load1})`;
   const lines = [
