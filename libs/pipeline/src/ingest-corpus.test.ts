@@ -146,6 +146,40 @@ describe('ingestCorpus beside another run of the same ingest', { timeout: 60_000
   });
 });
 
+describe('ingestCorpus adds its first jobs one at a time', { timeout: 60_000 }, () => {
+  test('chunks of 1, 2, 4, ... up to addChunk: workers start on shard 0 before the rest of the first chunk is read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'embedline-ingest-slow-start-'));
+    const redis = await PrivateRedis.start();
+    const connection = createRedisConnection(redis.url);
+    try {
+      const corpus = join(dir, 'corpus.tsv');
+      writeFileSync(corpus, Array.from({ length: 300 }, (_, i) => `${i}\tpassage ${i}\n`).join(''));
+      const enqueued: number[] = [];
+      const summary = await ingestCorpus({
+        corpus,
+        collection: 'slow-start',
+        shardSize: 10,
+        inline: false,
+        highWaterMark: 100,
+        addChunk: 8,
+        connection,
+        prefix: 'slow-start',
+        store: storeWithLedger(),
+        onProgress: (progress) => {
+          if (progress.enqueuedShards !== enqueued.at(-1)) enqueued.push(progress.enqueuedShards);
+        },
+      });
+      assert.equal(summary.enqueuedShards, 30);
+      // Chunks of 1, 2, 4, 8, 8, then the 7 left.
+      assert.deepEqual(enqueued, [1, 3, 7, 15, 23, 30]);
+    } finally {
+      await connection.quit();
+      await redis.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('ingestCorpus re-run with another shard size', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'embedline-ingest-resized-'));
   const corpus = join(dir, 'corpus.tsv');

@@ -273,6 +273,10 @@ async function enqueueShards(
 ): Promise<void> {
   const report = () => options.onProgress?.({ ...progress });
   let pending: PlannedShard[] = [];
+  // Slow start: the first chunk holds one shard, each next one twice as many, up to `addChunk`, so that workers
+  // start as soon as the first shard is read instead of after `addChunk` shards are (the default 50 are 50k
+  // passages: the first shard was stored ~0.25 s later on a 2-core host, where one GPU embeds 200k in ~7 s).
+  let chunkLimit = 1;
   const flush = async () => {
     if (pending.length === 0) return;
     await waitBelowHighWaterMark(shards, options, () => {
@@ -292,6 +296,7 @@ async function enqueueShards(
     progress.enqueuedShards += fresh.length;
     progress.skippedShards += pending.length - fresh.length;
     pending = [];
+    chunkLimit = Math.min(options.addChunk, chunkLimit * 2);
     report();
   };
   for await (const shard of plan) {
@@ -303,7 +308,7 @@ async function enqueueShards(
     if (context.done.has(shardKey(context.fingerprint, shard.index, options.titleField)))
       progress.skippedShards += 1;
     else pending.push(shard);
-    if (pending.length >= options.addChunk) await flush();
+    if (pending.length >= chunkLimit) await flush();
     else if (progress.shards % 50 === 0) report();
   }
   await flush();
