@@ -17,6 +17,12 @@ import { describeIssues } from './zod-issues.ts';
 const workerFile = new URL('./infer/inference-worker.ts', import.meta.url).href;
 /** Texts tokenized between two yields to the event loop, so the pool is fed while we tokenize. */
 const TOKENIZE_SLICE = 64;
+/**
+ * Batches an inference thread holds: the one running and the next. When a forward pass ends the thread starts the
+ * next at once, instead of waiting for this thread (in a worker: reading shards, building Arrow, talking to Redis)
+ * to hand it one; on a GPU every such wait is the device idle in that session.
+ */
+const BATCHES_PER_INFERENCE_THREAD = 2;
 
 /** What an encoder is running, for logs, health checks and stored collection metadata. */
 export interface EncoderDescription {
@@ -73,6 +79,7 @@ export class Encoder {
       filename: workerFile,
       minThreads: resolved.inferenceThreads,
       maxThreads: resolved.inferenceThreads,
+      concurrentTasksPerWorker: BATCHES_PER_INFERENCE_THREAD,
       idleTimeout: Number.POSITIVE_INFINITY,
       workerData,
     });

@@ -16,8 +16,9 @@ import { meanPool } from './pooling.ts';
 
 const config = workerData as InferenceWorkerConfig;
 const loading = createSession(config.onnxPath, config.execution, config);
-// Piscina gives this thread one task at a time (concurrentTasksPerWorker 1), so one set of buffers serves every batch.
-const inputs = new InputBuffers();
+// Piscina hands this thread its next batch while one runs (BATCHES_PER_INFERENCE_THREAD), and onnxruntime-node starts
+// a run on a later turn of the event loop, so two batches can hold input buffers at once: one set each, kept.
+const spareInputs: InputBuffers[] = [];
 // A failed load is reported by the first task; keep it from also crashing the thread as unhandled.
 loading.catch(() => undefined);
 
@@ -30,6 +31,7 @@ export default async function handle(task: InferenceTask): Promise<SessionInfo |
 async function embed(session: ort.InferenceSession, info: SessionInfo, task: EmbedTask): Promise<Float32Array> {
   const batchSize = task.lengths.length;
   const dims = [batchSize, task.seqLen];
+  const inputs = spareInputs.pop() ?? new InputBuffers();
   const batch = inputs.lend(task.ids, task.lengths, task.seqLen, {
     inputIds: declaredType(session, 'input_ids'),
     attentionMask: declaredType(session, 'attention_mask'),
@@ -39,6 +41,7 @@ async function embed(session: ort.InferenceSession, info: SessionInfo, task: Emb
     return await runBatch(session, info, task, feedsFor(info, batch, dims));
   } finally {
     inputs.release();
+    spareInputs.push(inputs);
   }
 }
 

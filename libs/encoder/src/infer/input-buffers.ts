@@ -7,7 +7,8 @@
  * this for us: it reads a CPU tensor's memory in place during `run()`, so a buffer can be rewritten once `run()`
  * has returned. On the GPU its device memory is already reused by the CUDA provider's arena.
  *
- * One set per session, lent to one batch at a time: `lend()` refuses while a batch still holds them.
+ * A thread keeps one set per batch it holds (two: see the encoder's BATCHES_PER_INFERENCE_THREAD); a set is lent to
+ * one batch at a time: `lend()` refuses while a batch still holds it.
  */
 import { endianness } from 'node:os';
 

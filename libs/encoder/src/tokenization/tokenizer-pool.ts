@@ -5,6 +5,8 @@ import { splitChunk, type TokenizedChunk, type TokenizerWorkerConfig } from './t
 const workerFile = new URL('./tokenize-worker.ts', import.meta.url).href;
 /** Texts per task: small enough to spread a window over every thread, big enough to amortize the hop. */
 const CHUNK_TEXTS = 64;
+/** Chunks a thread holds: the next waits in the thread, not on the (possibly busy) calling thread's queue. */
+const CHUNKS_PER_THREAD = 2;
 
 /**
  * Tokenizes on worker threads, so that tokenization keeps up with a GPU: one thread tokenizes ~6k
@@ -18,6 +20,7 @@ export class TokenizerPool {
       filename: workerFile,
       minThreads: threads,
       maxThreads: threads,
+      concurrentTasksPerWorker: CHUNKS_PER_THREAD,
       idleTimeout: Number.POSITIVE_INFINITY,
       workerData: {
         tokenizerJson: config.tokenizerJson,
