@@ -19,6 +19,7 @@ import { PrivateRedis } from '../../test/support/private-redis.ts';
 import { folderBytes } from '../folder-bytes.ts';
 import type { CorpusFile } from './corpora.ts';
 import { CPU_DEVICE, deviceEnv, type EncoderDevice } from './process-flags.ts';
+import { steadyRate, type ProgressSample } from './steady-rate.ts';
 import {
   MemorySampler,
   readProcCpuSeconds,
@@ -99,6 +100,11 @@ export interface IngestRunResult {
   readonly firstShardSeconds: number;
   readonly passagesPerSecond: number;
   readonly passagesPerSecondPerWorker: number;
+  /**
+   * Passages/s from 10% to 90% of the corpus stored (steady-rate.ts: without the run's start and tail), from the
+   * manifest's done count polled every 100 ms. NaN when the run was too short to sample that band twice.
+   */
+  readonly steadyPassagesPerSecond: number;
   readonly processes: readonly ProcessUsage[];
   /** Redis's own peak (INFO used_memory_peak) and CPU over the ingest. */
   readonly redis: {
@@ -176,9 +182,11 @@ export async function runIngest(settings: IngestRunSettings): Promise<IngestRunR
     let lastReport = 0;
     // Worker CPU when the last shard is stored, before finalize (run by one of the workers) starts.
     let workerCpuAfter: number[] | undefined;
+    const progress: ProgressSample[] = [];
     for (;;) {
       const snapshot = await manifest.read(COLLECTION);
       const done = snapshot?.doneRecords ?? 0;
+      progress.push({ atMs: performance.now(), stored: done });
       if (workerCpuAfter === undefined && done >= settings.corpus.passages) {
         workerCpuAfter = children.map((w) => readProcCpuSeconds(w.process.pid!) ?? NaN);
       }
@@ -244,6 +252,7 @@ export async function runIngest(settings: IngestRunSettings): Promise<IngestRunR
       firstShardSeconds: (snapshot.firstDoneAt! - snapshot.startedAt) / 1000,
       passagesPerSecond: settings.corpus.passages / ingestSeconds,
       passagesPerSecondPerWorker: settings.corpus.passages / ingestSeconds / settings.workers,
+      steadyPassagesPerSecond: steadyRate(progress, settings.corpus.passages),
       processes,
       redis: {
         usedMemoryPeakMiB: round1(Number(/used_memory_peak:(\d+)/.exec(redisMemory)?.[1] ?? NaN) / 2 ** 20),

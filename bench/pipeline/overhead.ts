@@ -95,7 +95,7 @@ for (let run = 1; run <= flags.runs; run++) {
   const ratio = pipeline.passagesPerSecond / encoderOnly.passagesPerSecond;
   log(
     `run ${run}/${flags.runs}: pipeline: ${pipeline.ingestSeconds.toFixed(2)} s, ${fmt(pipeline.passagesPerSecond, 1)} passages/s ` +
-      `(ratio ${ratio.toFixed(3)}), ${flags.skipFinalize ? 'finalize skipped' : `finalize ${pipeline.finalizeSeconds.toFixed(2)} s`}`,
+      `(ratio ${ratio.toFixed(3)}; steady ${(pipeline.steadyPassagesPerSecond / encoderOnly.passagesPerSecond).toFixed(3)}), ${flags.skipFinalize ? 'finalize skipped' : `finalize ${pipeline.finalizeSeconds.toFixed(2)} s`}`,
   );
   runs.push({ run, encoderOnly, pipeline, ratio });
 }
@@ -110,6 +110,7 @@ const computed = {
 const encoderOnlyRate = median(runs.map((r) => r.encoderOnly.passagesPerSecond));
 const pipelineRate = median(runs.map((r) => r.pipeline.passagesPerSecond));
 const wallRate = median(runs.map((r) => passages / r.pipeline.wallSeconds));
+const steadyRate = median(runs.map((r) => r.pipeline.steadyPassagesPerSecond));
 /** CPU seconds the pipeline spent per run: workers during the ingest, redis-server, and the producer's whole life. */
 const pipelineCpu = (r: OverheadRun) =>
   r.pipeline.processes
@@ -129,6 +130,12 @@ const summary = {
   medianPairRatio: median(runs.map((r) => r.ratio)),
   pipelineWallPassagesPerSecond: wallRate,
   wallRatio: wallRate / encoderOnlyRate,
+  /**
+   * From 10% to 90% stored (steady-rate.ts): the rate without the run's start and tail, which a long ingest
+   * amortizes and a short benchmark run does not. Shown beside the headline ratio, never instead of it.
+   */
+  pipelineSteadyPassagesPerSecond: steadyRate,
+  steadyRatio: steadyRate / encoderOnlyRate,
   finalizeSeconds: median(runs.map((r) => r.pipeline.finalizeSeconds)),
   firstShardSeconds: median(runs.map((r) => r.pipeline.firstShardSeconds)),
   target: TARGET,
@@ -195,8 +202,10 @@ function render(loadAverageAtEnd: number): string {
     `| encoder only | ${fmt(encoderOnlyRate, 1)} | ${runs.map((r) => r.encoderOnly.seconds.toFixed(1)).join(' / ')} | 1.00 |`,
     `| pipeline, end to end (ingest begun -> all stored) | ${fmt(pipelineRate, 1)} | ${runs.map((r) => r.pipeline.ingestSeconds.toFixed(1)).join(' / ')} | **${summary.ratio.toFixed(3)}** |`,
     `| pipeline incl. producer process start | ${fmt(wallRate, 1)} | ${runs.map((r) => r.pipeline.wallSeconds.toFixed(1)).join(' / ')} | ${summary.wallRatio.toFixed(3)} |`,
+    `| pipeline, steady state (10% -> 90% of the passages stored: no start, no tail) | ${fmt(steadyRate, 1)} | | ${summary.steadyRatio.toFixed(3)} |`,
     '',
-    `- Target: end to end >= ${TARGET}x encoder only: **${summary.ratio.toFixed(3)} ${passFail(summary.pass)}** (median of the per-run pair ratios: ${summary.medianPairRatio.toFixed(3)})`,
+    `- Target: end to end >= ${TARGET}x encoder only: **${summary.ratio.toFixed(3)} ${passFail(summary.pass)}** (median of the per-run pair ratios: ${summary.medianPairRatio.toFixed(3)}). ` +
+      `The steady-state row is what a corpus far larger than ${fmt(passages)} passages sees: the rest of the gap is the run's start and tail`,
     `- In CPU time (less distorted by a busy machine than wall time): encoder only ${median(runs.map((r) => r.encoderOnly.cpuSeconds)).toFixed(1)} CPU s, ` +
       `pipeline ${median(runs.map(pipelineCpu)).toFixed(1)} (workers during the ingest + redis-server) + ${median(runs.map(producerCpu)).toFixed(1)} producer (start-up included): ` +
       `ratio ${summary.cpuRatio.toFixed(3)} (${summary.cpuRatioWithProducer.toFixed(3)} with the producer)`,

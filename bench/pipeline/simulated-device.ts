@@ -46,6 +46,8 @@ interface DeviceRun {
   readonly passagesPerSecond: number;
   /** The pipeline's rate over the device's: 1 is a device never kept waiting. */
   readonly keptOfDevice: number;
+  /** The same from 10% to 90% stored (steady-rate.ts): without the run's start and tail. */
+  readonly steadyKeptOfDevice: number;
 }
 
 const runs: DeviceRun[] = [];
@@ -79,24 +81,34 @@ async function measure(run: number, sharing: DeviceSharing, concurrency: number)
     log,
   });
   const keptOfDevice = result.passagesPerSecond / flags.rate;
+  const steadyKeptOfDevice = result.steadyPassagesPerSecond / flags.rate;
   log(
     `run ${run}, ${sharing}, ${concurrency} in flight: ${fmt(result.passagesPerSecond)} passages/s ` +
-      `(${keptOfDevice.toFixed(3)} of the device)`,
+      `(${keptOfDevice.toFixed(3)} of the device; ${steadyKeptOfDevice.toFixed(3)} in steady state)`,
   );
-  return { run, sharing, concurrency, passagesPerSecond: result.passagesPerSecond, keptOfDevice };
+  return {
+    run,
+    sharing,
+    concurrency,
+    passagesPerSecond: result.passagesPerSecond,
+    keptOfDevice,
+    steadyKeptOfDevice,
+  };
 }
 
+const cell = (concurrency: number, sharing: DeviceSharing, figure: 'keptOfDevice' | 'steadyKeptOfDevice') =>
+  median(runs.filter((r) => r.concurrency === concurrency && r.sharing === sharing).map((r) => r[figure]));
 const summary = flags.concurrency.map((concurrency) => ({
   concurrency,
   ...Object.fromEntries(
-    flags.sharing.map((sharing) => [
-      sharing,
-      median(
-        runs.filter((r) => r.concurrency === concurrency && r.sharing === sharing).map((r) => r.keptOfDevice),
-      ),
-    ]),
+    flags.sharing.map((sharing) => [sharing, cell(concurrency, sharing, 'keptOfDevice')]),
   ),
-})) as ({ concurrency: number } & Partial<Record<DeviceSharing, number>>)[];
+  steady: Object.fromEntries(
+    flags.sharing.map((sharing) => [sharing, cell(concurrency, sharing, 'steadyKeptOfDevice')]),
+  ),
+})) as ({ concurrency: number; steady: Partial<Record<DeviceSharing, number>> } & Partial<
+  Record<DeviceSharing, number>
+>)[];
 writeResults(NAME, machine, { ...flags, corpus: corpus.description }, runs, summary, markdown, log);
 
 function markdown(loadAverageAtEnd: number): string {
@@ -106,10 +118,11 @@ function markdown(loadAverageAtEnd: number): string {
     ...machineLines(machine, loadAverageAtEnd),
     `- Device: ${fmt(flags.rate)} passages/s (timers): fifo = one call at a time, shared = every call in hand at once splitting the rate; ${corpus.description}; shards of ${flags.shardSize}; 1 worker; finalize skipped; ${flags.runs} run(s), medians`,
     '',
-    `| shards in flight | ${flags.sharing.map((s) => `pipeline / device, ${s}`).join(' | ')} |`,
-    `|---:|${flags.sharing.map(() => '---:').join('|')}|`,
+    `| shards in flight | ${flags.sharing.map((s) => `pipeline / device, ${s} | steady state (10% -> 90% stored), ${s}`).join(' | ')} |`,
+    `|---:|${flags.sharing.map(() => '---:|---:').join('|')}|`,
     ...summary.map(
-      (row) => `| ${row.concurrency} | ${flags.sharing.map((s) => row[s]!.toFixed(3)).join(' | ')} |`,
+      (row) =>
+        `| ${row.concurrency} | ${flags.sharing.map((s) => `${row[s]!.toFixed(3)} | ${row.steady[s]!.toFixed(3)}`).join(' | ')} |`,
     ),
   ].join('\n');
 }

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { steadyRate } from './steady-rate.ts';
+
+describe('steadyRate', () => {
+  test('the rate between 10% and 90% stored, leaving out a slow start and a slow tail', () => {
+    // 1,000 passages: nothing for 500 ms, then 100 per 100 ms, then the last 100 take 400 ms.
+    const samples = [
+      { atMs: 0, stored: 0 },
+      { atMs: 500, stored: 0 },
+      ...Array.from({ length: 9 }, (_, i) => ({ atMs: 600 + 100 * i, stored: 100 * (i + 1) })),
+      { atMs: 1800, stored: 1000 },
+    ];
+    assert.equal(steadyRate(samples, 1000), 1000); // 100..900 stored in 800 ms
+    assert.equal(steadyRate(samples, 1000, 0, 1), 1000 / 1.8);
+  });
+
+  test('NaN when the band holds fewer than two samples in time', () => {
+    assert.ok(
+      Number.isNaN(
+        steadyRate(
+          [
+            { atMs: 0, stored: 0 },
+            { atMs: 100, stored: 1000 },
+          ],
+          1000,
+        ),
+      ),
+    );
+    assert.ok(
+      Number.isNaN(
+        steadyRate(
+          [
+            { atMs: 5, stored: 500 },
+            { atMs: 5, stored: 600 },
+          ],
+          1000,
+        ),
+      ),
+    );
+    assert.ok(Number.isNaN(steadyRate([], 1000)));
+  });
+});
