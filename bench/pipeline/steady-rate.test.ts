@@ -16,28 +16,13 @@ describe('steadyRate', () => {
   });
 
   test('NaN when the band holds fewer than two samples in time', () => {
-    assert.ok(
-      Number.isNaN(
-        steadyRate(
-          [
-            { atMs: 0, stored: 0 },
-            { atMs: 100, stored: 1000 },
-          ],
-          1000,
-        ),
-      ),
-    );
-    assert.ok(
-      Number.isNaN(
-        steadyRate(
-          [
-            { atMs: 5, stored: 500 },
-            { atMs: 5, stored: 600 },
-          ],
-          1000,
-        ),
-      ),
-    );
-    assert.ok(Number.isNaN(steadyRate([], 1000)));
+    const rateOf = (...points: [atMs: number, stored: number][]) =>
+      steadyRate(
+        points.map(([atMs, stored]) => ({ atMs, stored })),
+        1000,
+      );
+    assert.ok(Number.isNaN(rateOf([0, 0], [100, 1000])));
+    assert.ok(Number.isNaN(rateOf([5, 500], [5, 600])));
+    assert.ok(Number.isNaN(rateOf()));
   });
 });
