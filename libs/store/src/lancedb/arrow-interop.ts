@@ -93,6 +93,12 @@ export function toLanceData(collection: string, dimension: number, batch: Record
   return new A.Table(onLanceArrow(projected, dimension));
 }
 
+/** Tables made by toLanceData for one collection, as one table (their record batches, no copy) for one commit. */
+export function joinLanceData(tables: readonly Arrow.Table[]): Arrow.Table {
+  if (tables.length === 1) return tables[0]!;
+  return new (lanceArrow().Table)(tables.flatMap((table) => table.batches));
+}
+
 /**
  * The same columns as a record batch of LanceDB's arrow instance, viewing the same buffers (no copy):
  * the layouts are identical, only the classes differ. (An IPC round trip did this before, at about a

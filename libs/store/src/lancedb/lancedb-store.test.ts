@@ -47,6 +47,13 @@ function runStoreScript(script: string, env: Record<string, string>): Promise<st
   });
 }
 
+/** Each id's vectorForId, one after another. */
+function vectorsFor(ids: readonly string[]): Float32Array {
+  const vectors = new Float32Array(ids.length * 4);
+  ids.forEach((id, row) => vectors.set(vectorForId(id, 4), row * 4));
+  return vectors;
+}
+
 async function tempFolder(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'embedline-lancedb-'));
 }
@@ -114,6 +121,44 @@ describe('LanceDbStore', () => {
       assert.deepEqual(written, { a: 0, b: 1, c: 2, d: 3, e: 4 });
       await store.finalize('stable'); // compacts two fragments into one
       assert.deepEqual(await rowIds(), written);
+      await store.close();
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('appends waiting for the same turn go in one commit; every row lands once, with its own vector', async () => {
+    const folder = await tempFolder();
+    const uri = join(folder, 'db');
+    try {
+      const store = new LanceDbStore({ uri });
+      await store.createCollection('grouped', { dimension: 4 });
+      const version = async () => {
+        const db = await connect(uri);
+        const table = await db.openTable('grouped');
+        const at = await table.version();
+        table.close();
+        db.close();
+        return at;
+      };
+      const before = await version();
+      const shards = Array.from({ length: 8 }, (_, shard) => [`s${shard}-a`, `s${shard}-b`, `s${shard}-c`]);
+      // As a worker's shards in flight do: all appending at once, the first holding the lock's turn for the others.
+      await Promise.all(
+        shards.map((ids) =>
+          store.upsert('grouped', toRecordBatch({ ids, vectors: vectorsFor(ids), dimension: 4, texts: ids }), {
+            firstWrite: true,
+          }),
+        ),
+      );
+      const commits = (await version()) - before;
+      assert.ok(commits >= 1 && commits < shards.length, `${shards.length} appends in ${commits} commits`);
+      assert.equal(await store.count('grouped'), 24);
+      for (const id of ['s0-a', 's5-b', 's7-c']) {
+        const [top] = await store.search('grouped', vectorForId(id, 4), { topK: 1, exact: true });
+        assert.equal(top?.id, id);
+        assert.ok(Math.abs(top!.score - 1) < 1e-6, `${id} stored with its own vector`);
+      }
       await store.close();
     } finally {
       await rm(folder, { recursive: true, force: true });

@@ -12,7 +12,8 @@ import type {
   UpsertOptions,
   VectorStore,
 } from '../vector-store.ts';
-import { tableSchema, toLanceData } from './arrow-interop.ts';
+import { AppendGroups } from './append-groups.ts';
+import { joinLanceData, tableSchema, toLanceData } from './arrow-interop.ts';
 import { retryOnLostRace } from './commit-retry.ts';
 import { compactDuringIngest, ingestPassDue, type IngestCommit } from './compact-during-ingest.ts';
 import { finalizeCollection } from './finalize-collection.ts';
@@ -32,6 +33,9 @@ import { TableHandles, type OpenTable } from './table-handles.ts';
 import { isLedgerName, ledgerName, type ShardLedger } from '../shard-ledger.ts';
 import { checkCollectionName, checkName } from './table-names.ts';
 import { describeVectorIndex, type LanceDbVectorIndex } from './vector-index.ts';
+
+/** Rows as LanceDB takes them (toLanceData's table). */
+type LanceData = NonNullable<ReturnType<typeof toLanceData>>;
 
 export type { LanceDbStoreOptions } from './store-options.ts';
 export type { LanceDbVectorIndex } from './vector-index.ts';
@@ -62,6 +66,7 @@ export class LanceDbStore implements VectorStore, ShardLedger {
   readonly #options: ResolvedLanceDbStoreOptions;
   readonly #handles: TableHandles;
   readonly #ledger: LanceShardLedger;
+  readonly #appends = new AppendGroups<LanceData>();
 
   constructor(options: LanceDbStoreOptions) {
     this.#options = resolveStoreOptions(options);
@@ -98,25 +103,34 @@ export class LanceDbStore implements VectorStore, ShardLedger {
       const { table, dimension } = await this.#handles.open(name);
       const data = toLanceData(name, dimension, batch);
       if (data === undefined) return;
-      // An append costs the same at any table size; a merge on id reads every stored id (see UpsertOptions).
-      const write: () => Promise<AddResult | MergeResult> =
-        options.firstWrite === true
-          ? () => table.add(data)
-          : () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
-      // One writer at a time (see WriteLock); the pass, when this write makes one due, under the same turn,
-      // so that the shard is acknowledged (and finalize can start) only after the pass ends.
-      await new WriteLock(this.uri, name).holding(async () => {
-        const committed = await this.#handles.guard(name, () =>
-          retryOnLostRace(name, 'upsert', write, this.#options.retry),
+      // One writer at a time (see WriteLock). An append costs the same at any table size and joins the appends
+      // waiting for the same turn (AppendGroups); a merge on id reads every stored id (see UpsertOptions).
+      const lock = new WriteLock(this.uri, name);
+      if (options.firstWrite === true) {
+        return this.#appends.add(name, data, (take) =>
+          lock.holding(() => this.#commit(name, table, joinLanceData(take()), 'append')),
         );
-        this.#handles.committed();
-        const rowsAdded =
-          'numInsertedRows' in committed
-            ? committed.numInsertedRows - committed.numDeletedRows
-            : data.numRows;
-        await this.#compactIfDue(name, table, { version: committed.version, rowsAdded });
-      });
+      }
+      await lock.holding(() => this.#commit(name, table, data, 'merge'));
     });
+  }
+
+  /**
+   * Commits rows, holding the lock's turn, and makes the ingest's compaction pass when this commit makes one due,
+   * under the same turn, so that the shards are acknowledged (and finalize can start) only after the pass ends.
+   */
+  async #commit(name: string, table: Table, data: LanceData, how: 'append' | 'merge'): Promise<void> {
+    const write: () => Promise<AddResult | MergeResult> =
+      how === 'append'
+        ? () => table.add(data)
+        : () => table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+    const committed = await this.#handles.guard(name, () =>
+      retryOnLostRace(name, 'upsert', write, this.#options.retry),
+    );
+    this.#handles.committed();
+    const rowsAdded =
+      'numInsertedRows' in committed ? committed.numInsertedRows - committed.numDeletedRows : data.numRows;
+    await this.#compactIfDue(name, table, { version: committed.version, rowsAdded });
   }
 
   /**
