@@ -11,12 +11,18 @@ function gatedWriter(groups: string[][], turn: Promise<void>, fail?: Error) {
   };
 }
 
+/** A turn that comes when `open` is called. */
+function gate() {
+  let open!: () => void;
+  const turn = new Promise<void>((resolve) => (open = resolve));
+  return { turn, open };
+}
+
 describe('AppendGroups', () => {
   test('appends that come while the first waits for its turn are written with it, in order', async () => {
     const appends = new AppendGroups<string>();
     const groups: string[][] = [];
-    let open!: () => void;
-    const turn = new Promise<void>((resolve) => (open = resolve));
+    const { turn, open } = gate();
     const write = gatedWriter(groups, turn);
     const settled = ['a', 'b', 'c'].map((data) => appends.add('docs', data, write));
     open();
@@ -36,8 +42,7 @@ describe('AppendGroups', () => {
   test('collections are grouped apart', async () => {
     const appends = new AppendGroups<string>();
     const groups: string[][] = [];
-    let open!: () => void;
-    const turn = new Promise<void>((resolve) => (open = resolve));
+    const { turn, open } = gate();
     const write = gatedWriter(groups, turn);
     const settled = [
       appends.add('docs', 'a', write),
@@ -53,8 +58,7 @@ describe('AppendGroups', () => {
     const appends = new AppendGroups<string>();
     const groups: string[][] = [];
     const broken = new Error('store down');
-    let open!: () => void;
-    const turn = new Promise<void>((resolve) => (open = resolve));
+    const { turn, open } = gate();
     const settled = ['a', 'b'].map((data) => appends.add('docs', data, gatedWriter(groups, turn, broken)));
     open();
     for (const result of await Promise.allSettled(settled)) {
