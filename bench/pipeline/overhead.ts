@@ -15,6 +15,7 @@ import { DEVICE_FLAG_HELP, PROCESS_FLAG_OPTIONS, describeDevice, processFlags } 
 import { marcoLikeCorpus } from './corpora.ts';
 import { runEncodeBaseline, type BaselineResult } from './encode-baseline.ts';
 import { runIngest, type IngestRunResult } from './ingest-run.ts';
+import { steadyText } from './steady-rate.ts';
 import { overheadModel } from './models.ts';
 import { encoderOnlyComputedTokens, pipelineComputedTokens } from './padding.ts';
 import {
@@ -95,7 +96,7 @@ for (let run = 1; run <= flags.runs; run++) {
   const ratio = pipeline.passagesPerSecond / encoderOnly.passagesPerSecond;
   log(
     `run ${run}/${flags.runs}: pipeline: ${pipeline.ingestSeconds.toFixed(2)} s, ${fmt(pipeline.passagesPerSecond, 1)} passages/s ` +
-      `(ratio ${ratio.toFixed(3)}; steady ${(pipeline.steadyPassagesPerSecond / encoderOnly.passagesPerSecond).toFixed(3)}), ${flags.skipFinalize ? 'finalize skipped' : `finalize ${pipeline.finalizeSeconds.toFixed(2)} s`}`,
+      `(ratio ${ratio.toFixed(3)}; steady ${steadyText(pipeline.steadyPassagesPerSecond / encoderOnly.passagesPerSecond)}), ${flags.skipFinalize ? 'finalize skipped' : `finalize ${pipeline.finalizeSeconds.toFixed(2)} s`}`,
   );
   runs.push({ run, encoderOnly, pipeline, ratio });
 }
@@ -202,7 +203,7 @@ function render(loadAverageAtEnd: number): string {
     `| encoder only | ${fmt(encoderOnlyRate, 1)} | ${runs.map((r) => r.encoderOnly.seconds.toFixed(1)).join(' / ')} | 1.00 |`,
     `| pipeline, end to end (ingest begun -> all stored) | ${fmt(pipelineRate, 1)} | ${runs.map((r) => r.pipeline.ingestSeconds.toFixed(1)).join(' / ')} | **${summary.ratio.toFixed(3)}** |`,
     `| pipeline incl. producer process start | ${fmt(wallRate, 1)} | ${runs.map((r) => r.pipeline.wallSeconds.toFixed(1)).join(' / ')} | ${summary.wallRatio.toFixed(3)} |`,
-    `| pipeline, steady state (10% -> 90% of the passages stored: no start, no tail) | ${fmt(steadyRate, 1)} | | ${summary.steadyRatio.toFixed(3)} |`,
+    `| pipeline, steady state (10% -> 90% of the passages stored: no start, no tail) | ${fmt(steadyRate, 1)} | | ${steadyText(summary.steadyRatio)} |`,
     '',
     `- Target: end to end >= ${TARGET}x encoder only: **${summary.ratio.toFixed(3)} ${passFail(summary.pass)}** (median of the per-run pair ratios: ${summary.medianPairRatio.toFixed(3)}). ` +
       `The steady-state row is what a corpus far larger than ${fmt(passages)} passages sees: the rest of the gap is the run's start and tail`,

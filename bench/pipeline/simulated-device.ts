@@ -25,6 +25,7 @@ import {
 } from './results.ts';
 import { tinyModel } from './models.ts';
 import type { DeviceSharing } from './simulated-accelerator.ts';
+import { steadyText } from './steady-rate.ts';
 
 const NAME = 'pipeline-simulated-device';
 const HELP = `the pipeline around a simulated accelerator: its rate over the device's, per shards in flight
@@ -84,7 +85,7 @@ async function measure(run: number, sharing: DeviceSharing, concurrency: number)
   const steadyKeptOfDevice = result.steadyPassagesPerSecond / flags.rate;
   log(
     `run ${run}, ${sharing}, ${concurrency} in flight: ${fmt(result.passagesPerSecond)} passages/s ` +
-      `(${keptOfDevice.toFixed(3)} of the device; ${steadyKeptOfDevice.toFixed(3)} in steady state)`,
+      `(${keptOfDevice.toFixed(3)} of the device; ${steadyText(steadyKeptOfDevice)} in steady state)`,
   );
   return {
     run,
@@ -122,7 +123,7 @@ function markdown(loadAverageAtEnd: number): string {
     `|---:|${flags.sharing.map(() => '---:|---:').join('|')}|`,
     ...summary.map(
       (row) =>
-        `| ${row.concurrency} | ${flags.sharing.map((s) => `${row[s]!.toFixed(3)} | ${row.steady[s]!.toFixed(3)}`).join(' | ')} |`,
+        `| ${row.concurrency} | ${flags.sharing.map((s) => `${row[s]!.toFixed(3)} | ${steadyText(row.steady[s]!)}`).join(' | ')} |`,
     ),
   ].join('\n');
 }

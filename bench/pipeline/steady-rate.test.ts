@@ -15,7 +15,7 @@ describe('steadyRate', () => {
     assert.equal(steadyRate(samples, 1000, 0, 1), 1000 / 1.8);
   });
 
-  test('NaN when the band holds fewer than two samples in time', () => {
+  test('NaN when the band holds fewer than two samples in time, or spans too little of it', () => {
     const rateOf = (...points: [atMs: number, stored: number][]) =>
       steadyRate(
         points.map(([atMs, stored]) => ({ atMs, stored })),
@@ -24,5 +24,7 @@ describe('steadyRate', () => {
     assert.ok(Number.isNaN(rateOf([0, 0], [100, 1000])));
     assert.ok(Number.isNaN(rateOf([5, 500], [5, 600])));
     assert.ok(Number.isNaN(rateOf()));
+    // Two shards of 500: the band holds only the first shard's step.
+    assert.ok(Number.isNaN(rateOf([0, 0], [1000, 500], [1500, 500], [2000, 1000])));
   });
 });

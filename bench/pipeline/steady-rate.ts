@@ -12,13 +12,20 @@ export interface ProgressSample {
 }
 
 /**
- * Passages/s between the first sample with at least `from` of `total` stored and the last with at most `to`;
- * NaN when fewer than two samples lie in that band or no time passes between them.
+ * Passages/s between the first sample with at least `from` of `total` stored and the last with at most `to`.
+ * NaN when those samples span less than half of that band (a run of a few large shards: its steps are the
+ * shards, not a rate) or no time passes between them.
  */
 export function steadyRate(samples: readonly ProgressSample[], total: number, from = 0.1, to = 0.9): number {
   const band = samples.filter((s) => s.stored >= from * total && s.stored <= to * total);
   const first = band[0];
   const last = band.at(-1);
   if (first === undefined || last === undefined || last.atMs <= first.atMs) return NaN;
+  if (last.stored - first.stored < ((to - from) * total) / 2) return NaN;
   return ((last.stored - first.stored) * 1000) / (last.atMs - first.atMs);
+}
+
+/** A steady-state ratio for tables and logs: NaN (steadyRate could not tell) reads as such. */
+export function steadyText(ratio: number): string {
+  return Number.isFinite(ratio) ? ratio.toFixed(3) : 'n/a (too few shards)';
 }
