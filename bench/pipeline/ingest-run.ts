@@ -102,7 +102,7 @@ export interface IngestRunResult {
   readonly passagesPerSecondPerWorker: number;
   /**
    * Passages/s from 10% to 90% of the corpus stored (steady-rate.ts: without the run's start and tail), from the
-   * manifest's done count polled every 100 ms. NaN when the run was too short to sample that band twice.
+   * manifest's done count polled every 100 ms. NaN when the samples cannot tell (a run of a few large shards).
    */
   readonly steadyPassagesPerSecond: number;
   readonly processes: readonly ProcessUsage[];
