@@ -17,7 +17,7 @@ import type { Embeddings, Encoder, EncoderDescription } from '@embedline/encoder
 import { defaultShardConcurrency, startShardWorkers } from '@embedline/pipeline';
 import { createRedisConnection } from '@embedline/queue';
 import { openStore } from '@embedline/store';
-import { SimulatedDevice } from './simulated-accelerator.ts';
+import { SimulatedDevice, deviceSharing } from './simulated-accelerator.ts';
 
 const env = loadEnv();
 const dimension = Number(process.env.BENCH_NULL_DIMENSION ?? 768);
@@ -25,23 +25,6 @@ if (!Number.isInteger(dimension) || dimension < 1)
   throw new Error(`BENCH_NULL_DIMENSION must be a positive integer`);
 const log = createLogger('plumbing-worker');
 const device = simulatedDevice();
-/** BENCH_DEVICE_PASSAGES_PER_SECOND and BENCH_DEVICE_SHARING (fifo, the default, or shared), when set. */
-function simulatedDevice(): SimulatedDevice | undefined {
-  const rate = optionalPositive('BENCH_DEVICE_PASSAGES_PER_SECOND');
-  if (rate === undefined) return undefined;
-  const sharing = process.env.BENCH_DEVICE_SHARING ?? 'fifo';
-  if (sharing !== 'fifo' && sharing !== 'shared')
-    throw new Error(`BENCH_DEVICE_SHARING must be fifo or shared, got "${sharing}"`);
-  return new SimulatedDevice(rate, sharing);
-}
-
-function optionalPositive(name: string): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!(value > 0)) throw new Error(`${name} must be a positive number, got "${raw}"`);
-  return value;
-}
 const concurrency =
   env.EMBEDLINE_WORKER_CONCURRENCY ?? defaultShardConcurrency(env.EMBEDLINE_INFERENCE_THREADS);
 
@@ -101,3 +84,16 @@ const stop = () => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+
+/** BENCH_DEVICE_PASSAGES_PER_SECOND and BENCH_DEVICE_SHARING (fifo, the default, or shared), when set. */
+function simulatedDevice(): SimulatedDevice | undefined {
+  const raw = process.env.BENCH_DEVICE_PASSAGES_PER_SECOND;
+  if (raw === undefined) return undefined;
+  const rate = Number(raw);
+  if (!(rate > 0))
+    throw new Error(`BENCH_DEVICE_PASSAGES_PER_SECOND must be a positive number, got "${raw}"`);
+  return new SimulatedDevice(
+    rate,
+    deviceSharing('BENCH_DEVICE_SHARING', process.env.BENCH_DEVICE_SHARING ?? 'fifo'),
+  );
+}

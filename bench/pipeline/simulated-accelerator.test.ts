@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SimulatedDevice, type DeviceClock } from './simulated-accelerator.ts';
+import { SimulatedDevice, deviceSharing, type DeviceClock } from './simulated-accelerator.ts';
 
 /** A clock that moves only when told: timers fire in time order as `runUntilIdle` advances it. */
 class ManualClock implements DeviceClock {
@@ -60,5 +60,12 @@ describe('SimulatedDevice', () => {
     await first;
     // 0-50 ms: the first alone (500 done); then both at 5,000/s: 500 each take 100 ms more.
     assert.deepEqual(ends, { first: 150, second: 150 });
+  });
+
+  test('a sharing mode other than fifo or shared is refused, naming where it came from', () => {
+    assert.equal(deviceSharing('--sharing', 'shared'), 'shared');
+    assert.throws(() => deviceSharing('BENCH_DEVICE_SHARING', 'round-robin'), {
+      message: 'BENCH_DEVICE_SHARING must be fifo or shared, got "round-robin"',
+    });
   });
 });

@@ -10,6 +10,13 @@
  */
 export type DeviceSharing = 'fifo' | 'shared';
 
+/** `value` as a DeviceSharing; anything else is an error naming `source` (a flag or a variable). */
+export function deviceSharing(source: string, value: string): DeviceSharing {
+  if (value !== 'fifo' && value !== 'shared')
+    throw new Error(`${source} must be fifo or shared, got "${value}"`);
+  return value;
+}
+
 interface Call {
   /** Passages still to embed. */
   remaining: number;

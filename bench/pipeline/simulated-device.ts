@@ -24,7 +24,7 @@ import {
   writeResults,
 } from './results.ts';
 import { tinyModel } from './models.ts';
-import type { DeviceSharing } from './simulated-accelerator.ts';
+import { deviceSharing, type DeviceSharing } from './simulated-accelerator.ts';
 import { steadyText } from './steady-rate.ts';
 
 const NAME = 'pipeline-simulated-device';
@@ -149,7 +149,7 @@ function readFlags() {
     return {
       rate: positiveInt('rate', values.rate),
       concurrency: values.concurrency.split(',').map((n) => positiveInt('concurrency', n)),
-      sharing: values.sharing.split(',').map(sharingMode),
+      sharing: values.sharing.split(',').map((mode) => deviceSharing('--sharing', mode)),
       passages: positiveInt('passages', values.passages),
       shardSize: positiveInt('shard-size', values['shard-size']),
       runs: positiveInt('runs', values.runs),
@@ -157,9 +157,4 @@ function readFlags() {
   } catch (error) {
     return fail(NAME, `${(error as Error).message} (see --help)`);
   }
-}
-
-function sharingMode(value: string): DeviceSharing {
-  if (value !== 'fifo' && value !== 'shared') throw new Error(`--sharing: fifo or shared, got "${value}"`);
-  return value;
 }
