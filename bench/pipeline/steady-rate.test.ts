@@ -15,6 +15,22 @@ describe('steadyRate', () => {
     assert.equal(steadyRate(samples, 1000, 0, 1), 1000 / 1.8);
   });
 
+  test('times each count when it was first seen: bursts polled through their plateaus', () => {
+    // 400 passages stored every 500 ms, each count seen several times before the next burst.
+    const samples = [
+      [0, 0],
+      [100, 0],
+      [500, 400],
+      [600, 400],
+      [900, 400],
+      [1000, 800],
+      [1100, 800],
+      [1400, 800],
+      [1500, 1000],
+    ].map(([atMs, stored]) => ({ atMs: atMs!, stored: stored! }));
+    assert.equal(steadyRate(samples, 1000), 800); // 400 -> 800 from 500 to 1000 ms, not to 1400
+  });
+
   test('NaN when the band holds fewer than two samples in time, or spans too little of it', () => {
     const rateOf = (...points: [atMs: number, stored: number][]) =>
       steadyRate(

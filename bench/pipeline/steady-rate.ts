@@ -12,12 +12,14 @@ export interface ProgressSample {
 }
 
 /**
- * Passages/s between the first sample with at least `from` of `total` stored and the last with at most `to`.
- * NaN when those samples span less than half of that band (a run of a few large shards: its steps are the
- * shards, not a rate) or no time passes between them.
+ * Passages/s between the first count of at least `from` of `total` stored and the last of at most `to`, each
+ * timed when it was first seen. Shards finish in bursts (a shared device ends the shards in flight together),
+ * and a count polled again through a plateau would time the plateau's end instead of the burst. NaN when those
+ * counts span less than half of that band (a run of a few large shards: its steps are the shards, not a rate).
  */
 export function steadyRate(samples: readonly ProgressSample[], total: number, from = 0.1, to = 0.9): number {
-  const band = samples.filter((s) => s.stored >= from * total && s.stored <= to * total);
+  const firstSeen = samples.filter((s, i) => i === 0 || s.stored !== samples[i - 1]!.stored);
+  const band = firstSeen.filter((s) => s.stored >= from * total && s.stored <= to * total);
   const first = band[0];
   const last = band.at(-1);
   if (first === undefined || last === undefined || last.atMs <= first.atMs) return NaN;
